@@ -1,0 +1,101 @@
+//! Limits and settings, with their defaults and the environment variables that change them.
+
+use std::time::Duration;
+
+/// The limits of `import-api.md` §6. Each is configurable (see [`Limits::from_env`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// `APIG_MAX_DOCUMENT_BYTES`: size of the uploaded document (`APIG.3603`).
+    pub max_document_bytes: usize,
+    /// `APIG_MAX_OPERATIONS`: operations per import (`APIG.3127`).
+    pub max_operations: usize,
+    /// `APIG_MAX_APIS_PER_GROUP` (`APIG.3125`).
+    pub max_apis_per_group: u32,
+    /// `APIG_MAX_GROUPS_PER_INSTANCE` (`APIG.3101`).
+    pub max_groups_per_instance: u32,
+    /// `APIG_MAX_PARAMS_PER_API` (`APIG.3111`).
+    pub max_params_per_api: usize,
+    /// `APIG_MAX_BACKEND_POLICIES` (`APIG.3113`).
+    pub max_backend_policies: usize,
+    /// `APIG_MAX_THROTTLES_PER_INSTANCE` (`APIG.3107`).
+    pub max_throttles_per_instance: u32,
+    /// `APIG_MAX_ACLS_PER_INSTANCE` (`APIG.3112`).
+    pub max_acls_per_instance: u32,
+    /// Nesting depth of the document (`APIG.3602`).
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_document_bytes: 10 * 1024 * 1024,
+            max_operations: 300,
+            max_apis_per_group: 1000,
+            max_groups_per_instance: 1500,
+            max_params_per_api: 50,
+            max_backend_policies: 5,
+            max_throttles_per_instance: 300,
+            max_acls_per_instance: 100,
+            max_depth: 128,
+        }
+    }
+}
+
+/// A setting from the environment that is present but not usable.
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {name}={value:?} is not valid: {reason}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+fn env_number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(name) {
+        Ok(value) => value.trim().parse().map_err(|e: T::Err| ConfigError {
+            name,
+            value: value.clone(),
+            reason: e.to_string(),
+        }),
+        Err(_) => Ok(default),
+    }
+}
+
+impl Limits {
+    /// The defaults, overridden by any `APIG_MAX_*` variable that is set.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let d = Limits::default();
+        Ok(Limits {
+            max_document_bytes: env_number("APIG_MAX_DOCUMENT_BYTES", d.max_document_bytes)?,
+            max_operations: env_number("APIG_MAX_OPERATIONS", d.max_operations)?,
+            max_apis_per_group: env_number("APIG_MAX_APIS_PER_GROUP", d.max_apis_per_group)?,
+            max_groups_per_instance: env_number(
+                "APIG_MAX_GROUPS_PER_INSTANCE",
+                d.max_groups_per_instance,
+            )?,
+            max_params_per_api: env_number("APIG_MAX_PARAMS_PER_API", d.max_params_per_api)?,
+            max_backend_policies: env_number("APIG_MAX_BACKEND_POLICIES", d.max_backend_policies)?,
+            max_throttles_per_instance: env_number(
+                "APIG_MAX_THROTTLES_PER_INSTANCE",
+                d.max_throttles_per_instance,
+            )?,
+            max_acls_per_instance: env_number(
+                "APIG_MAX_ACLS_PER_INSTANCE",
+                d.max_acls_per_instance,
+            )?,
+            max_depth: d.max_depth,
+        })
+    }
+
+    /// The largest multipart body accepted: the document plus room for the other fields
+    /// and part headers.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_document_bytes + 64 * 1024
+    }
+}
+
+/// Default lifetime of tokens made by `apig token`.
+pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(12 * 3600);

@@ -1,0 +1,294 @@
+//! APIG error codes and the one place that maps them to HTTP statuses and base messages.
+//!
+//! Every error the product reports — a whole-request error or a per-API `failure` item —
+//! carries one of these codes. Modules raise errors as their own enums with context and
+//! convert them to [`ApigError`] (request level) or [`ApiFailure`] (per API).
+
+use std::fmt;
+
+/// The documented APIG error codes (`spec/error-codes.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// Parameter error: not multipart, broken multipart, malformed requests, 404/405 routing.
+    Apig2000,
+    /// A required request parameter is missing.
+    Apig2001,
+    /// A parameter value is too long.
+    Apig2006,
+    /// An invalid value (name, path, method, extension field, `$ref`).
+    Apig2011,
+    /// Invalid parameter value in the form or the path.
+    Apig2012,
+    /// Invalid IP address in an access-control policy.
+    Apig2015,
+    /// A `{var}` of the request path has no PATH parameter.
+    Apig2026,
+    /// A backend path variable is not a backend parameter.
+    Apig2027,
+    /// A backend parameter maps a request parameter that does not exist.
+    Apig2028,
+    /// Invalid title of info.
+    Apig2044,
+    /// 3.x `servers` URL unusable.
+    Apig2045,
+    /// Authorizer timeout out of range.
+    Apig2046,
+    /// Authorizer retry attempts out of range.
+    Apig2047,
+    /// Token missing.
+    Apig1000,
+    /// Incorrect token or token resolution failed.
+    Apig1002,
+    /// No permissions to request this method.
+    Apig1005,
+    /// API group not found.
+    Apig3001,
+    /// Referenced throttling policy does not exist.
+    Apig3005,
+    /// Referenced access-control policy does not exist.
+    Apig3006,
+    /// Referenced VPC channel does not exist.
+    Apig3023,
+    /// The instance does not exist.
+    Apig3030,
+    /// Referenced plugin does not exist.
+    Apig3068,
+    /// Referenced orchestration rule does not exist.
+    Apig3095,
+    /// The number of API groups has reached the upper limit.
+    Apig3101,
+    /// Throttling policies per instance over quota.
+    Apig3107,
+    /// More than 50 parameters.
+    Apig3111,
+    /// Access-control policies per instance over quota.
+    Apig3112,
+    /// More than 5 backend policies.
+    Apig3113,
+    /// The group is full.
+    Apig3125,
+    /// Too many APIs in one import.
+    Apig3127,
+    /// The API group name already exists.
+    Apig3201,
+    /// The API name already exists.
+    Apig3202,
+    /// The API (method + path + match mode) already exists.
+    Apig3301,
+    /// JSON or YAML syntax error.
+    Apig3600,
+    /// Not a Swagger 2.0 / OpenAPI 3.x document, bombs, too deep.
+    Apig3602,
+    /// The document is over the size limit.
+    Apig3603,
+    /// The input file is empty.
+    Apig3609,
+    /// Invalid function URN.
+    Apig9002,
+    /// System error.
+    Apig9999,
+}
+
+impl Code {
+    /// The code as it appears on the wire, e.g. `APIG.3301`.
+    pub fn as_str(self) -> &'static str {
+        use Code::*;
+        match self {
+            Apig2000 => "APIG.2000",
+            Apig2001 => "APIG.2001",
+            Apig2006 => "APIG.2006",
+            Apig2011 => "APIG.2011",
+            Apig2012 => "APIG.2012",
+            Apig2015 => "APIG.2015",
+            Apig2026 => "APIG.2026",
+            Apig2027 => "APIG.2027",
+            Apig2028 => "APIG.2028",
+            Apig2044 => "APIG.2044",
+            Apig2045 => "APIG.2045",
+            Apig2046 => "APIG.2046",
+            Apig2047 => "APIG.2047",
+            Apig1000 => "APIG.1000",
+            Apig1002 => "APIG.1002",
+            Apig1005 => "APIG.1005",
+            Apig3001 => "APIG.3001",
+            Apig3005 => "APIG.3005",
+            Apig3006 => "APIG.3006",
+            Apig3023 => "APIG.3023",
+            Apig3030 => "APIG.3030",
+            Apig3068 => "APIG.3068",
+            Apig3095 => "APIG.3095",
+            Apig3101 => "APIG.3101",
+            Apig3107 => "APIG.3107",
+            Apig3111 => "APIG.3111",
+            Apig3112 => "APIG.3112",
+            Apig3113 => "APIG.3113",
+            Apig3125 => "APIG.3125",
+            Apig3127 => "APIG.3127",
+            Apig3201 => "APIG.3201",
+            Apig3202 => "APIG.3202",
+            Apig3301 => "APIG.3301",
+            Apig3600 => "APIG.3600",
+            Apig3602 => "APIG.3602",
+            Apig3603 => "APIG.3603",
+            Apig3609 => "APIG.3609",
+            Apig9002 => "APIG.9002",
+            Apig9999 => "APIG.9999",
+        }
+    }
+
+    /// The HTTP status a whole-request error with this code is answered with.
+    pub fn status(self) -> u16 {
+        use Code::*;
+        match self {
+            Apig1000 | Apig1002 => 401,
+            Apig1005 | Apig3101 | Apig3107 | Apig3112 | Apig3127 => 403,
+            Apig3001 | Apig3030 => 404,
+            Apig9999 => 500,
+            _ => 400,
+        }
+    }
+
+    /// The documented base message of the code.
+    pub fn base_message(self) -> &'static str {
+        use Code::*;
+        match self {
+            Apig2000 => "Parameter error",
+            Apig2001 => "The request parameters must be specified",
+            Apig2006 => "The parameter value is too long",
+            Apig2011 => "Invalid parameter value",
+            Apig2012 => "Invalid parameter value",
+            Apig2015 => "Invalid IP address",
+            Apig2026 => "The path parameter is not defined",
+            Apig2027 => "The backend path variable is not a backend parameter",
+            Apig2028 => "The backend parameter maps a request parameter that does not exist",
+            Apig2044 => "Invalid title of info",
+            Apig2045 => "Parse Servers error. The Servers must meet the documents",
+            Apig2046 => "The authorizer timeout is out of range",
+            Apig2047 => "The authorizer retry attempts are out of range",
+            Apig1000 => "Token missing",
+            Apig1002 => "Incorrect token or token resolution failed",
+            Apig1005 => "No permissions to request this method",
+            Apig3001 => "API group not found",
+            Apig3005 => "The request throttling policy does not exist",
+            Apig3006 => "The access control policy does not exist",
+            Apig3023 => "The VPC channel does not exist",
+            Apig3030 => "The instance does not exist",
+            Apig3068 => "The plugin does not exist",
+            Apig3095 => "The orchestration rule does not exist",
+            Apig3101 => "The number of API groups has reached the upper limit",
+            Apig3107 => "The number of request throttling policies has reached the upper limit",
+            Apig3111 => "The number of request parameters has reached the upper limit",
+            Apig3112 => "The number of access control policies has reached the upper limit",
+            Apig3113 => "The number of backend policies has reached the upper limit",
+            Apig3125 => "The number of APIs in the group has reached the upper limit",
+            Apig3127 => "The number of APIs to be imported at a time exceeds the limit",
+            Apig3201 => "The API group name already exists",
+            Apig3202 => "The API name already exists",
+            Apig3301 => "The API already exists",
+            Apig3600 => "JSON or YAML format error",
+            Apig3602 => "Syntax error in the Swagger file",
+            Apig3603 => "The Swagger file content is too long",
+            Apig3609 => "The input file is empty",
+            Apig9002 => "Invalid function URN",
+            Apig9999 => "System error",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A whole-request error: an HTTP status (from the code, or overridden for routing errors),
+/// a code and a message for the caller.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApigError {
+    pub code: Code,
+    pub message: String,
+    /// Set only where the status is not the code's usual one (404/405 routing errors).
+    pub status_override: Option<u16>,
+}
+
+impl ApigError {
+    /// An error whose message is the code's base message followed by `detail`
+    /// (`"<base>. <detail>"`), or the base message alone when `detail` is empty.
+    pub fn new(code: Code, detail: impl AsRef<str>) -> Self {
+        let detail = detail.as_ref();
+        let message = if detail.is_empty() {
+            code.base_message().to_string()
+        } else {
+            format!("{}. {}", code.base_message(), detail)
+        };
+        Self {
+            code,
+            message,
+            status_override: None,
+        }
+    }
+
+    /// An error with exactly this message.
+    pub fn with_message(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            status_override: None,
+        }
+    }
+
+    /// The documented parameter-message pattern:
+    /// `<base message>,parameterName:<name>. Please refer to the support documentation`.
+    pub fn parameter(code: Code, name: &str) -> Self {
+        Self::with_message(code, parameter_message(code, name))
+    }
+
+    /// `APIG.9999 System error`; the detail belongs in the logs only.
+    pub fn internal() -> Self {
+        Self::new(Code::Apig9999, "")
+    }
+
+    pub fn status(&self) -> u16 {
+        self.status_override.unwrap_or_else(|| self.code.status())
+    }
+}
+
+/// `<base message>,parameterName:<name>. Please refer to the support documentation`.
+pub fn parameter_message(code: Code, name: &str) -> String {
+    format!(
+        "{},parameterName:{}. Please refer to the support documentation",
+        code.base_message(),
+        name
+    )
+}
+
+/// A per-API failure (an item of the response's `failure` array).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiFailure {
+    pub code: Code,
+    pub message: String,
+}
+
+impl ApiFailure {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A failure about one field, located by a JSON pointer into the document:
+    /// `Invalid parameter value,parameterName:<field>. <detail> (at <pointer>)`.
+    pub fn field(code: Code, field: &str, pointer: &str, detail: impl AsRef<str>) -> Self {
+        let detail = detail.as_ref();
+        let mut message = format!("{},parameterName:{}.", code.base_message(), field);
+        if !detail.is_empty() {
+            message.push(' ');
+            message.push_str(detail);
+        }
+        message.push_str(&format!(" (at {pointer})"));
+        Self { code, message }
+    }
+}

@@ -1,0 +1,25 @@
+//! apig-import: Huawei Cloud API Gateway's Import API, re-implemented as a serverless
+//! function on AWS, with an embedded store for local use.
+//!
+//! Data flows one way: [`http`] → [`auth`] → [`spec`] → [`import`] → [`store`].
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod import;
+pub mod model;
+pub mod spec;
+pub mod store;
+
+/// Now, as RFC 3339 UTC with second precision (timestamps of stored items).
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}

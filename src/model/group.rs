@@ -1,0 +1,76 @@
+//! API groups, import records and the objects documents reference by name.
+
+use super::ids::Id;
+use super::names::GroupName;
+use serde::{Deserialize, Serialize};
+
+/// An API group of an instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub id: Id,
+    pub name: GroupName,
+    pub remark: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Objects that documents reference by name but never import (`extensions.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceKind {
+    VpcChannel,
+    Plugin,
+    Orchestration,
+}
+
+impl ReferenceKind {
+    pub const ALL: [ReferenceKind; 3] = [
+        ReferenceKind::VpcChannel,
+        ReferenceKind::Plugin,
+        ReferenceKind::Orchestration,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferenceKind::VpcChannel => "vpc_channel",
+            ReferenceKind::Plugin => "plugin",
+            ReferenceKind::Orchestration => "orchestration",
+        }
+    }
+}
+
+/// A registered VPC channel, plugin or orchestration rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reference {
+    pub id: Id,
+    pub kind: ReferenceKind,
+    pub name: String,
+    pub created_at: String,
+}
+
+/// The record of one import, so that the response's `swagger.id` refers to something real.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRecord {
+    pub id: Id,
+    pub group_id: Id,
+    /// Who imported: the token subject or access key.
+    pub caller: String,
+    pub options: ImportOptionsRecord,
+    /// Lower-case hex SHA-256 of the uploaded document.
+    pub document_sha256: String,
+    pub success: u32,
+    pub failure: u32,
+    pub ignore: u32,
+    pub result: String,
+    pub created_at: String,
+}
+
+/// The options an import ran with, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOptionsRecord {
+    pub is_create_group: bool,
+    pub api_mode: String,
+    pub extend_mode: String,
+    pub simple_mode: bool,
+    pub mock_mode: bool,
+}

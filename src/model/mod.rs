@@ -1,0 +1,20 @@
+//! The domain: API groups, APIs, backends, shared objects and the names that identify them.
+//!
+//! Types here are what the importer produces and the stores persist. They are built only
+//! through the parsers in `spec` (or read back from a store), so a value of these types is
+//! already valid: e.g. a [`names::Scope`] always holds well-formed ids, and an
+//! [`api::Backend`] always has the endpoint that matches its type.
+
+pub mod api;
+pub mod group;
+pub mod ids;
+pub mod names;
+pub mod route;
+pub mod shared;
+
+pub use api::*;
+pub use group::*;
+pub use ids::*;
+pub use names::*;
+pub use route::*;
+pub use shared::*;

@@ -1,0 +1,1 @@
+//! The embedded store: SQLite (bundled), one file under the data directory.
