@@ -58,3 +58,13 @@ pub enum OperationOutcome {
     /// Not representable in APIG (`trace`): reported in `ignore[]`.
     Ignored,
 }
+
+/// Decode and map a document. (Placeholder until the mapping lands.)
+pub fn parse_document(
+    bytes: &[u8],
+    options: MapOptions,
+    limits: &crate::config::Limits,
+) -> Result<ParsedDocument, crate::error::ApigError> {
+    let _ = (bytes, options, limits);
+    Err(crate::error::ApigError::internal())
+}
