@@ -1,16 +1,36 @@
 //! The importer: from a parsed document and the import options to stored groups, shared
 //! objects and APIs, and the response of `import-api.md` §3.4.
+//!
+//! Steps, in order: instance check; decode and map the document (pure, nothing written);
+//! plan the group (still nothing written); then create the group, save shared objects,
+//! check references, deduplicate inside the file, and write the APIs as conditional writes,
+//! re-planning only the writes that lost a race. Finally the import is recorded.
 
+mod group;
 pub mod options;
+mod plan;
+mod references;
 pub mod response;
+mod shared;
 
 pub use options::{GroupTarget, ImportOptions, Mode};
 pub use response::ImportResponse;
 
 use crate::config::Limits;
-use crate::error::ApigError;
-use crate::model::Scope;
-use crate::store::Store;
+use crate::error::{ApiFailure, ApigError, Code};
+use crate::model::{Group, Id, ImportOptionsRecord, ImportRecord, RouteKey, Scope};
+use crate::spec::{self, OperationOutcome, ParsedDocument};
+use crate::store::{ApiWriteOutcome, Store};
+use group::internal;
+use plan::{Candidate, Decision, Existing};
+use references::{ReferenceCheck, Registered};
+use response::{Action, FailureItem, IgnoreItem, Outcome, SuccessItem, SwaggerInfo};
+use sha2::{Digest, Sha256};
+use shared::SharedBindings;
+use std::collections::{HashMap, HashSet};
+
+/// How many times writes that lost a race (override) are planned again.
+const WRITE_ROUNDS: usize = 3;
 
 /// One import request, authenticated and decoded from the form.
 #[derive(Debug, Clone)]
@@ -22,13 +42,280 @@ pub struct ImportRequest {
     pub document: bytes::Bytes,
 }
 
-/// Run one import. Whole-request errors are returned as `Err`; per-API failures are items
-/// of the response.
+/// The result of one operation, in document order.
+enum Slot {
+    Pending,
+    Success { action: Action, id: Id },
+    Failure(ApiFailure),
+    Ignore,
+}
+
+/// `APIG.3030` for an instance that is unknown or belongs to another project.
+pub fn instance_not_found(scope: &Scope) -> ApigError {
+    ApigError::with_message(
+        Code::Apig3030,
+        format!("{};id:{}", Code::Apig3030.base_message(), scope.instance_id),
+    )
+}
+
+/// Run one import. Whole-request errors are returned as `Err` (and nothing is written);
+/// per-API failures are items of the response.
 pub async fn run(
     store: &dyn Store,
     limits: &Limits,
     request: ImportRequest,
 ) -> Result<ImportResponse, ApigError> {
-    let _ = (store, limits, request);
-    Err(ApigError::internal())
+    let ImportRequest {
+        scope,
+        caller,
+        options,
+        document,
+    } = request;
+    if !store.instance_exists(&scope).await.map_err(internal)? {
+        return Err(instance_not_found(&scope));
+    }
+    let parsed = spec::parse_document(&document, options.map_options(), limits)?;
+    let group_plan =
+        group::plan(store, &scope, &options.group, &parsed, options.simple_mode).await?;
+
+    // From here on the request is accepted: writes begin.
+    let group = group::commit(store, &scope, group_plan, limits).await?;
+    let shared = SharedBindings::save(
+        store,
+        &scope,
+        &group.id,
+        &parsed.shared,
+        options.extend_mode,
+        limits,
+    )
+    .await?;
+    let mut check = ReferenceCheck {
+        store,
+        scope: &scope,
+        group_id: &group.id,
+        registered: Registered::default(),
+        shared,
+    };
+
+    let (mut slots, candidates) = candidates(&parsed, &mut check).await?;
+    write(
+        store,
+        &scope,
+        &group,
+        candidates,
+        options.api_mode,
+        limits,
+        &mut slots,
+    )
+    .await?;
+
+    let record_id = Id::generate();
+    let response = respond(&parsed, &group, slots, &record_id);
+    let record = ImportRecord {
+        id: record_id,
+        group_id: group.id.clone(),
+        caller,
+        options: ImportOptionsRecord {
+            is_create_group: options.group == GroupTarget::New,
+            api_mode: options.api_mode.as_str().to_string(),
+            extend_mode: options.extend_mode.as_str().to_string(),
+            simple_mode: options.simple_mode,
+            mock_mode: options.mock_mode,
+        },
+        document_sha256: hex::encode(Sha256::digest(&document)),
+        success: count(response.success.len()),
+        failure: count(response.failure.len()),
+        ignore: count(response.ignore.len()),
+        result: response.result.as_str().to_string(),
+        created_at: crate::now_rfc3339(),
+    };
+    store
+        .put_import_record(&scope, &record)
+        .await
+        .map_err(internal)?;
+    Ok(response)
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The APIs to write: operations that mapped, whose references exist, and that are the
+/// first in the file with their route and name (later ones fail with 3301 / 3202).
+async fn candidates(
+    parsed: &ParsedDocument,
+    check: &mut ReferenceCheck<'_>,
+) -> Result<(Vec<Slot>, Vec<Candidate>), ApigError> {
+    let mut slots = Vec::with_capacity(parsed.operations.len());
+    let mut candidates = Vec::new();
+    let mut routes: HashMap<RouteKey, String> = HashMap::new();
+    let mut names: HashSet<String> = HashSet::new();
+    for (index, operation) in parsed.operations.iter().enumerate() {
+        let definition = match &operation.outcome {
+            OperationOutcome::Ignored => {
+                slots.push(Slot::Ignore);
+                continue;
+            }
+            OperationOutcome::Failed(failure) => {
+                slots.push(Slot::Failure(failure.clone()));
+                continue;
+            }
+            OperationOutcome::Api(definition) => definition,
+        };
+        if let Some(failure) = check.check(definition).await? {
+            slots.push(Slot::Failure(failure));
+            continue;
+        }
+        let route = RouteKey::new(definition.method, &definition.path, definition.match_mode);
+        if let Some(first) = routes.get(&route) {
+            slots.push(Slot::Failure(plan::route_taken(first)));
+            continue;
+        }
+        if names.contains(&definition.name) {
+            slots.push(Slot::Failure(plan::name_taken(&definition.name)));
+            continue;
+        }
+        routes.insert(route.clone(), definition.name.clone());
+        names.insert(definition.name.clone());
+        slots.push(Slot::Pending);
+        candidates.push(Candidate {
+            slot: index,
+            route,
+            definition: (**definition).clone(),
+        });
+    }
+    Ok((slots, candidates))
+}
+
+/// Write the candidates; writes that lost an optimistic-lock race under override are
+/// planned again against a fresh read of the group.
+async fn write(
+    store: &dyn Store,
+    scope: &Scope,
+    group: &Group,
+    mut pending: Vec<Candidate>,
+    mode: Mode,
+    limits: &Limits,
+    slots: &mut [Slot],
+) -> Result<(), ApigError> {
+    for _ in 0..WRITE_ROUNDS {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let existing_apis = store.list_apis(scope, &group.id).await.map_err(internal)?;
+        let existing = Existing::new(&existing_apis);
+        let now = crate::now_rfc3339();
+        let mut writes = Vec::new();
+        let mut written = Vec::new();
+        for candidate in pending.drain(..) {
+            match existing.decide(&candidate, &group.id, mode, &now) {
+                Decision::Fail(failure) => slots[candidate.slot] = Slot::Failure(failure),
+                Decision::Write(write) => {
+                    writes.push(*write);
+                    written.push(candidate);
+                }
+            }
+        }
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Id> = writes.iter().map(|w| w.api().id.clone()).collect();
+        let outcomes = store
+            .write_apis(scope, &group.id, writes, limits.max_apis_per_group)
+            .await
+            .map_err(internal)?;
+        for ((candidate, id), outcome) in written.into_iter().zip(ids).zip(outcomes) {
+            let slot = candidate.slot;
+            slots[slot] = match outcome {
+                ApiWriteOutcome::Created => Slot::Success {
+                    action: Action::Create,
+                    id,
+                },
+                ApiWriteOutcome::Replaced => Slot::Success {
+                    action: Action::Update,
+                    id,
+                },
+                ApiWriteOutcome::RouteTaken { existing_name } if mode == Mode::Merge => {
+                    Slot::Failure(plan::route_taken(&existing_name))
+                }
+                ApiWriteOutcome::NameTaken => {
+                    Slot::Failure(plan::name_taken(&candidate.definition.name))
+                }
+                ApiWriteOutcome::QuotaReached => Slot::Failure(ApiFailure::new(
+                    Code::Apig3125,
+                    format!(
+                        "{}. limit:{}",
+                        Code::Apig3125.base_message(),
+                        limits.max_apis_per_group
+                    ),
+                )),
+                // Override lost a race: plan it again against what is stored now.
+                ApiWriteOutcome::RouteTaken { .. } | ApiWriteOutcome::VersionConflict => {
+                    pending.push(candidate);
+                    Slot::Pending
+                }
+            };
+        }
+    }
+    for candidate in pending {
+        tracing::warn!(path = %candidate.definition.path, "API kept changing during override");
+        slots[candidate.slot] = Slot::Failure(ApiFailure::new(
+            Code::Apig9999,
+            "System error. The API was changed by concurrent imports; import again",
+        ));
+    }
+    Ok(())
+}
+
+/// The response body, items in document order.
+fn respond(
+    parsed: &ParsedDocument,
+    group: &Group,
+    slots: Vec<Slot>,
+    record_id: &Id,
+) -> ImportResponse {
+    let mut success = Vec::new();
+    let mut failure = Vec::new();
+    let mut ignore = Vec::new();
+    for (operation, slot) in parsed.operations.iter().zip(slots) {
+        let path = operation.path.clone();
+        let method = operation.method.clone();
+        match slot {
+            Slot::Success { action, id } => success.push(SuccessItem {
+                path,
+                method,
+                action,
+                id: id.to_string(),
+            }),
+            Slot::Failure(f) => failure.push(FailureItem {
+                path,
+                method,
+                error_code: f.code.as_str().to_string(),
+                error_msg: f.message,
+            }),
+            Slot::Ignore => ignore.push(IgnoreItem { path, method }),
+            // Unreachable by construction (every pending slot is settled by `write`); an
+            // honest answer if it ever happens.
+            Slot::Pending => failure.push(FailureItem {
+                path,
+                method,
+                error_code: Code::Apig9999.as_str().to_string(),
+                error_msg: Code::Apig9999.base_message().to_string(),
+            }),
+        }
+    }
+    let result = Outcome::of(success.len(), failure.len());
+    let swagger_id = record_id.to_string();
+    ImportResponse {
+        group_id: group.id.to_string(),
+        success,
+        failure,
+        ignore,
+        swagger: SwaggerInfo {
+            id: swagger_id.clone(),
+            result,
+        },
+        swagger_id,
+        result,
+    }
 }

@@ -34,9 +34,10 @@ impl Mode {
 }
 
 /// Where the imported APIs go.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum GroupTarget {
     /// `is_create_group=true`: a new group named after `info.title`.
+    #[default]
     New,
     /// `is_create_group=false` with this `group_id`. Kept as sent: an id that is not
     /// well-formed simply names no group (`APIG.3001`).
@@ -51,12 +52,6 @@ pub struct ImportOptions {
     pub extend_mode: Mode,
     pub simple_mode: bool,
     pub mock_mode: bool,
-}
-
-impl Default for GroupTarget {
-    fn default() -> Self {
-        GroupTarget::New
-    }
 }
 
 impl ImportOptions {

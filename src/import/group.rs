@@ -1,0 +1,112 @@
+//! Which group the APIs go into: a new one named after `info.title`, or an existing one.
+
+use super::options::GroupTarget;
+use crate::config::Limits;
+use crate::error::{ApigError, Code};
+use crate::model::{Group, GroupName, GroupNameError, Id, Scope};
+use crate::spec::ParsedDocument;
+use crate::store::{GroupCreate, Store};
+
+const MAX_GROUP_DESCRIPTION: usize = 1000;
+
+/// A group whose checks passed but which is not stored yet: building it writes nothing,
+/// so every document-level error can still be answered with nothing written.
+pub enum GroupPlan {
+    Create(Group),
+    Existing(Group),
+}
+
+/// Check the group part of the request (`import-api.md` §3.1 steps 5 and 6) without writing.
+pub async fn plan(
+    store: &dyn Store,
+    scope: &Scope,
+    target: &GroupTarget,
+    document: &ParsedDocument,
+    simple_mode: bool,
+) -> Result<GroupPlan, ApigError> {
+    match target {
+        GroupTarget::Existing(raw) => {
+            let not_found = || ApigError::new(Code::Apig3001, format!("id:{raw}"));
+            let id = Id::parse(raw).ok_or_else(not_found)?;
+            let group = store.get_group(scope, &id).await.map_err(internal)?;
+            group.map(GroupPlan::Existing).ok_or_else(not_found)
+        }
+        GroupTarget::New => {
+            let name = group_name(document.title.as_deref(), simple_mode)?;
+            let remark = document.description.clone();
+            if let Some(text) = &remark {
+                let length = text.chars().count();
+                if length > MAX_GROUP_DESCRIPTION {
+                    return Err(ApigError::with_message(
+                        Code::Apig2006,
+                        format!(
+                            "{},parameterName:info.description. It has {length} characters, at most {MAX_GROUP_DESCRIPTION} are allowed",
+                            Code::Apig2006.base_message()
+                        ),
+                    ));
+                }
+            }
+            let now = crate::now_rfc3339();
+            Ok(GroupPlan::Create(Group {
+                id: Id::generate(),
+                name,
+                remark,
+                created_at: now.clone(),
+                updated_at: now,
+            }))
+        }
+    }
+}
+
+/// Store the planned group if it is new; the group the APIs go into.
+pub async fn commit(
+    store: &dyn Store,
+    scope: &Scope,
+    plan: GroupPlan,
+    limits: &Limits,
+) -> Result<Group, ApigError> {
+    match plan {
+        GroupPlan::Existing(group) => Ok(group),
+        GroupPlan::Create(group) => {
+            match store
+                .create_group(scope, &group, limits.max_groups_per_instance)
+                .await
+                .map_err(internal)?
+            {
+                GroupCreate::Created => Ok(group),
+                GroupCreate::NameTaken => Err(ApigError::new(
+                    Code::Apig3201,
+                    format!("name:{}", group.name),
+                )),
+                GroupCreate::QuotaReached => Err(ApigError::new(
+                    Code::Apig3101,
+                    format!("limit:{}", limits.max_groups_per_instance),
+                )),
+            }
+        }
+    }
+}
+
+/// The group name from `info.title`: as written in strict mode, repaired in simple mode.
+fn group_name(title: Option<&str>, simple_mode: bool) -> Result<GroupName, ApigError> {
+    let refuse = |why: String| {
+        ApigError::with_message(
+            Code::Apig2044,
+            format!(
+                "{},parameterName:info.title. {why}",
+                Code::Apig2044.base_message()
+            ),
+        )
+    };
+    match title {
+        None => Err(refuse(GroupNameError::Missing.to_string())),
+        Some(title) if simple_mode && !title.is_empty() => Ok(GroupName::repair(title)),
+        Some(title) => GroupName::parse(title).map_err(|e| refuse(format!("Title {title:?}: {e}"))),
+    }
+}
+
+/// A store failure: logged with its detail, answered as `APIG.9999`.
+pub fn internal(error: crate::store::StoreError) -> ApigError {
+    tracing::error!(error = %error, "store failure");
+    ApigError::internal()
+}

@@ -1,0 +1,149 @@
+//! Shared named objects of the document (throttling and access-control policies, custom
+//! authorizers, gateway responses): saved according to `extend_mode`, then looked up by the
+//! APIs that reference them.
+
+use super::group::internal;
+use super::options::Mode;
+use crate::config::Limits;
+use crate::error::{ApiFailure, ApigError, Code};
+use crate::model::{Id, Scope, SharedKey, SharedKind, SharedObject};
+use crate::spec::SharedItem;
+use crate::store::{SharedWrite, SharedWriteOutcome, Store};
+use std::collections::HashMap;
+
+/// How often an override retries after losing an optimistic-lock race.
+const OVERRIDE_ATTEMPTS: usize = 3;
+
+/// What each shared name resolves to for this import: usable, or the failure of every
+/// API that references it. Names absent from the map are looked up in the store.
+#[derive(Default)]
+pub struct SharedBindings {
+    resolved: HashMap<(SharedKind, String), Result<(), ApiFailure>>,
+}
+
+impl SharedBindings {
+    /// Save every shared object the document defines.
+    pub async fn save(
+        store: &dyn Store,
+        scope: &Scope,
+        group_id: &Id,
+        items: &[SharedItem],
+        mode: Mode,
+        limits: &Limits,
+    ) -> Result<Self, ApigError> {
+        let mut bindings = SharedBindings::default();
+        for item in items {
+            let binding = match &item.definition {
+                Err(failure) => Err(failure.clone()),
+                Ok(definition) => {
+                    let key = SharedKey {
+                        kind: item.kind,
+                        group_id: item.kind.per_group().then(|| group_id.clone()),
+                        name: item.name.clone(),
+                    };
+                    save_one(store, scope, key, definition, mode, limits).await?
+                }
+            };
+            bindings
+                .resolved
+                .insert((item.kind, item.name.clone()), binding);
+        }
+        Ok(bindings)
+    }
+
+    /// Is `name` of `kind` usable by an API? `missing` is the failure when it exists neither
+    /// in the document nor in the store.
+    pub async fn resolve(
+        &mut self,
+        store: &dyn Store,
+        scope: &Scope,
+        group_id: &Id,
+        kind: SharedKind,
+        name: &str,
+        missing: impl FnOnce() -> ApiFailure,
+    ) -> Result<Result<(), ApiFailure>, ApigError> {
+        if let Some(binding) = self.resolved.get(&(kind, name.to_string())) {
+            return Ok(binding.clone());
+        }
+        let key = SharedKey {
+            kind,
+            group_id: kind.per_group().then(|| group_id.clone()),
+            name: name.to_string(),
+        };
+        let found = store.get_shared(scope, &key).await.map_err(internal)?;
+        let binding = match found {
+            Some(_) => Ok(()),
+            None => Err(missing()),
+        };
+        self.resolved
+            .insert((kind, name.to_string()), binding.clone());
+        Ok(binding)
+    }
+}
+
+fn quota(kind: SharedKind, limits: &Limits) -> Option<(u32, Code)> {
+    match kind {
+        SharedKind::Throttle => Some((limits.max_throttles_per_instance, Code::Apig3107)),
+        SharedKind::AccessControl => Some((limits.max_acls_per_instance, Code::Apig3112)),
+        SharedKind::Authorizer | SharedKind::GatewayResponse => None,
+    }
+}
+
+/// Create the object, or — when the name is taken — keep (merge) or replace (override) it.
+async fn save_one(
+    store: &dyn Store,
+    scope: &Scope,
+    key: SharedKey,
+    definition: &crate::model::SharedDefinition,
+    mode: Mode,
+    limits: &Limits,
+) -> Result<Result<(), ApiFailure>, ApigError> {
+    let quota = quota(key.kind, limits);
+    for _ in 0..OVERRIDE_ATTEMPTS {
+        let existing = store.get_shared(scope, &key).await.map_err(internal)?;
+        let now = crate::now_rfc3339();
+        let write = match (existing, mode) {
+            (Some(_), Mode::Merge) => return Ok(Ok(())),
+            (Some(stored), Mode::Override) => SharedWrite::Replace {
+                expected_version: stored.version,
+                object: SharedObject {
+                    version: stored.version + 1,
+                    definition: definition.clone(),
+                    updated_at: now,
+                    ..stored
+                },
+            },
+            (None, _) => SharedWrite::Create(SharedObject {
+                id: Id::generate(),
+                key: key.clone(),
+                version: 1,
+                definition: definition.clone(),
+                created_at: now.clone(),
+                updated_at: now,
+            }),
+        };
+        let outcome = store
+            .write_shared(scope, write, quota.map(|(limit, _)| limit))
+            .await
+            .map_err(internal)?;
+        match outcome {
+            SharedWriteOutcome::Created | SharedWriteOutcome::Replaced => return Ok(Ok(())),
+            SharedWriteOutcome::QuotaReached => {
+                let (limit, code) = quota.unwrap_or((0, Code::Apig3107));
+                return Ok(Err(ApiFailure::new(
+                    code,
+                    format!(
+                        "{}. {} {:?} cannot be saved, limit:{limit}",
+                        code.base_message(),
+                        key.kind.as_str(),
+                        key.name
+                    ),
+                )));
+            }
+            // Lost a race with another import: look again.
+            SharedWriteOutcome::NameTaken | SharedWriteOutcome::VersionConflict => continue,
+        }
+    }
+    tracing::warn!(kind = key.kind.as_str(), name = %key.name, "shared object kept changing under override");
+    Err(ApigError::internal())
+}
