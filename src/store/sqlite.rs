@@ -14,6 +14,9 @@
 //! * SQLite is blocking: each operation runs in `tokio::task::spawn_blocking` on the one
 //!   connection of the store, behind a mutex.
 //!
+//! A replacement (API or shared object) keeps the stored `id` and `created_at`; everything
+//! else is taken from the replacing value. Listings come in insertion order.
+//!
 //! Referential integrity: an API's group must exist in the same instance, and groups,
 //! references, shared objects and import records need a registered instance
 //! ([`Store::create_instance`]); a write breaking this is a [`StoreError`].

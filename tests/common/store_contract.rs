@@ -848,6 +848,32 @@ pub async fn case_shared_replace(store: &dyn Store) {
         store.get_shared(&scope, &stored.key).await.unwrap(),
         Some(new.clone())
     );
+    // The replacement keeps the stored object's identity (id, created_at) whatever it says.
+    let mut renamed = shared_replacement(&new, new.definition.clone());
+    renamed.id = Id::generate();
+    renamed.created_at = T1.to_string();
+    assert_eq!(
+        shared_write(
+            store,
+            &scope,
+            SharedWrite::Replace {
+                object: renamed.clone(),
+                expected_version: new.version,
+            },
+            None
+        )
+        .await,
+        SharedWriteOutcome::Replaced
+    );
+    let kept = SharedObject {
+        id: stored.id.clone(),
+        created_at: stored.created_at.clone(),
+        ..renamed
+    };
+    assert_eq!(
+        store.get_shared(&scope, &stored.key).await.unwrap(),
+        Some(kept)
+    );
     // Stale now.
     assert_eq!(
         shared_write(
