@@ -1,1 +1,1016 @@
 //! The embedded store: SQLite (bundled), one file under the data directory.
+//!
+//! * Every table is keyed by `project_id, instance_id` first; every query names both, so
+//!   nothing of another project or instance is ever visible or able to collide.
+//! * Entities are stored as JSON in a `body` column next to the key columns that the
+//!   UNIQUE indexes need, and read back exactly as written.
+//! * Uniqueness rests on UNIQUE indexes (group name per instance; API name and API route key
+//!   per group; shared object name per instance + kind + group scope; reference name per
+//!   instance + kind). Conditional writes run inside `BEGIN IMMEDIATE` transactions, so the
+//!   check and the write see the same database even with many connections on one file; the
+//!   indexes are the backstop.
+//! * [`Store::write_apis`] carries a whole batch in one transaction, each write inside its
+//!   own SAVEPOINT, and reports each write's outcome on its own.
+//! * SQLite is blocking: each operation runs in `tokio::task::spawn_blocking` on the one
+//!   connection of the store, behind a mutex.
+//!
+//! A replacement (API or shared object) keeps the stored `id` and `created_at`; everything
+//! else is taken from the replacing value. Listings come in insertion order.
+//!
+//! Referential integrity: an API's group must exist in the same instance, and groups,
+//! references, shared objects and import records need a registered instance
+//! ([`Store::create_instance`]); a write breaking this is a [`StoreError`].
+
+use super::{
+    ApiWrite, ApiWriteOutcome, GroupCreate, SharedWrite, SharedWriteOutcome, Store, StoreError,
+    StoreResult,
+};
+use crate::model::{
+    Api, Group, Id, ImportRecord, Reference, ReferenceKind, RouteKey, Scope, SharedKey, SharedKind,
+    SharedObject,
+};
+use async_trait::async_trait;
+use rusqlite::{
+    params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The schema version this code writes (`PRAGMA user_version`).
+const SCHEMA_VERSION: i64 = 1;
+
+/// How long a statement waits for another connection's lock before `SQLITE_BUSY`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many times `BEGIN IMMEDIATE` (and the opening pragmas) are retried on `SQLITE_BUSY`
+/// after the busy timeout gave up.
+const BUSY_RETRIES: u32 = 8;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS instances (
+    project_id  TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (project_id, instance_id)
+);
+
+CREATE TABLE IF NOT EXISTS refs (
+    project_id  TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    PRIMARY KEY (project_id, instance_id, kind, name),
+    FOREIGN KEY (project_id, instance_id) REFERENCES instances (project_id, instance_id)
+);
+
+CREATE TABLE IF NOT EXISTS api_groups (
+    project_id  TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    PRIMARY KEY (project_id, instance_id, id),
+    UNIQUE (project_id, instance_id, name),
+    FOREIGN KEY (project_id, instance_id) REFERENCES instances (project_id, instance_id)
+);
+
+CREATE TABLE IF NOT EXISTS apis (
+    project_id  TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    group_id    TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    route_key   TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    PRIMARY KEY (project_id, instance_id, id),
+    UNIQUE (project_id, instance_id, group_id, name),
+    UNIQUE (project_id, instance_id, group_id, route_key),
+    FOREIGN KEY (project_id, instance_id, group_id)
+        REFERENCES api_groups (project_id, instance_id, id)
+);
+
+CREATE TABLE IF NOT EXISTS shared_objects (
+    project_id  TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    group_scope TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    PRIMARY KEY (project_id, instance_id, kind, group_scope, name),
+    FOREIGN KEY (project_id, instance_id) REFERENCES instances (project_id, instance_id)
+);
+
+CREATE TABLE IF NOT EXISTS import_records (
+    project_id  TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    group_id    TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    PRIMARY KEY (project_id, instance_id, id),
+    FOREIGN KEY (project_id, instance_id) REFERENCES instances (project_id, instance_id)
+);
+"#;
+
+/// The embedded [`Store`]: one SQLite connection, shared by clones of the value.
+///
+/// Several `SqliteStore` values may open the same file (e.g. several processes): every
+/// conditional write is an immediate transaction and the UNIQUE indexes hold the rules.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+/// Map a rusqlite error to a [`StoreError`], saying what was being done.
+trait Context<T> {
+    fn ctx(self, what: &str) -> StoreResult<T>;
+}
+
+impl<T> Context<T> for Result<T, rusqlite::Error> {
+    fn ctx(self, what: &str) -> StoreResult<T> {
+        self.map_err(|e| StoreError::new(format_args!("sqlite: {what}: {e}")))
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
+fn is_constraint(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
+}
+
+/// Run `f`, retrying a bounded number of times while the database is busy.
+fn retry_busy<T>(what: &str, mut f: impl FnMut() -> Result<T, rusqlite::Error>) -> StoreResult<T> {
+    let mut attempt = 0;
+    loop {
+        match f() {
+            Err(e) if is_busy(&e) && attempt < BUSY_RETRIES => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(5 << attempt.min(6)));
+            }
+            other => return other.ctx(what),
+        }
+    }
+}
+
+/// `BEGIN IMMEDIATE`: take the write lock now, so the checks of a conditional write and the
+/// write itself see the same database.
+fn immediate(conn: &Connection) -> StoreResult<Transaction<'_>> {
+    retry_busy("begin immediate", || {
+        Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+    })
+}
+
+fn to_json<T: Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::new(format_args!("encode: {e}")))
+}
+
+fn from_json<T: DeserializeOwned>(body: &str) -> StoreResult<T> {
+    serde_json::from_str(body).map_err(|e| StoreError::new(format_args!("decode: {e}")))
+}
+
+fn decode_all<T: DeserializeOwned>(bodies: Vec<String>) -> StoreResult<Vec<T>> {
+    bodies.iter().map(|b| from_json(b)).collect()
+}
+
+/// The key columns of a scope.
+struct Tenant {
+    project: String,
+    instance: String,
+}
+
+impl Tenant {
+    fn of(scope: &Scope) -> Self {
+        Tenant {
+            project: scope.project_id.as_str().to_string(),
+            instance: scope.instance_id.as_str().to_string(),
+        }
+    }
+}
+
+/// The `group_scope` column of a shared key: the group id for group-scoped kinds, else `''`.
+fn group_scope(key: &SharedKey) -> &str {
+    key.group_id.as_ref().map(Id::as_str).unwrap_or("")
+}
+
+fn route_key(api: &Api) -> String {
+    let d = &api.definition;
+    RouteKey::new(d.method, &d.path, d.match_mode).storage_key()
+}
+
+impl SqliteStore {
+    /// Open (or create) the database file at `path`, creating its directory and the schema.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::new(format_args!("create directory {}: {e}", dir.display()))
+            })?;
+        }
+        let conn = Connection::open(path).ctx("open database")?;
+        Self::init(conn, true)
+    }
+
+    /// A private in-memory database (tests).
+    pub fn in_memory() -> StoreResult<Self> {
+        let conn = Connection::open_in_memory().ctx("open in-memory database")?;
+        Self::init(conn, false)
+    }
+
+    fn init(conn: Connection, file: bool) -> StoreResult<Self> {
+        conn.busy_timeout(BUSY_TIMEOUT).ctx("set busy timeout")?;
+        if file {
+            let mode: String = retry_busy("set journal mode", || {
+                conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            })?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(StoreError::new(format_args!(
+                    "sqlite: journal mode WAL refused (got {mode})"
+                )));
+            }
+        }
+        conn.execute_batch("PRAGMA foreign_keys = ON;")
+            .ctx("enable foreign keys")?;
+        {
+            let tx = immediate(&conn)?;
+            let version: i64 = tx
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .ctx("read schema version")?;
+            if version > SCHEMA_VERSION {
+                return Err(StoreError::new(format_args!(
+                    "sqlite: schema version {version} is newer than this program's {SCHEMA_VERSION}"
+                )));
+            }
+            tx.execute_batch(SCHEMA).ctx("create schema")?;
+            tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
+                .ctx("write schema version")?;
+            tx.commit().ctx("commit schema")?;
+        }
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Run `f` with the connection on a blocking thread (inline when not inside a Tokio
+    /// runtime, rather than panicking).
+    async fn run<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        let job = move || {
+            let guard = conn
+                .lock()
+                .map_err(|_| StoreError::new("sqlite: connection mutex poisoned"))?;
+            f(&guard)
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => handle
+                .spawn_blocking(job)
+                .await
+                .map_err(|e| StoreError::new(format_args!("sqlite: blocking task failed: {e}")))?,
+            Err(_) => job(),
+        }
+    }
+}
+
+fn query_bodies(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    what: &str,
+) -> StoreResult<Vec<String>> {
+    let mut stmt = conn.prepare_cached(sql).ctx(what)?;
+    let rows = stmt
+        .query_map(params, |r| r.get::<_, String>(0))
+        .ctx(what)?;
+    rows.collect::<Result<Vec<_>, _>>().ctx(what)
+}
+
+fn query_body(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    what: &str,
+) -> StoreResult<Option<String>> {
+    conn.prepare_cached(sql)
+        .ctx(what)?
+        .query_row(params, |r| r.get::<_, String>(0))
+        .optional()
+        .ctx(what)
+}
+
+fn count(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    what: &str,
+) -> StoreResult<u64> {
+    let n: i64 = conn
+        .prepare_cached(sql)
+        .ctx(what)?
+        .query_row(params, |r| r.get(0))
+        .ctx(what)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+fn version_to_sql(version: u64) -> StoreResult<i64> {
+    i64::try_from(version).map_err(|_| StoreError::new(format_args!("version {version} too large")))
+}
+
+fn version_from_sql(version: i64) -> u64 {
+    u64::try_from(version).unwrap_or(0)
+}
+
+// ---------------------------------------------------------------------------------------
+// APIs
+// ---------------------------------------------------------------------------------------
+
+/// The name of the API holding `route` in the group, other than `except_id`.
+fn route_holder(
+    conn: &Connection,
+    t: &Tenant,
+    group_id: &str,
+    route: &str,
+    except_id: &str,
+) -> StoreResult<Option<String>> {
+    conn.prepare_cached(
+        "SELECT name FROM apis WHERE project_id = ?1 AND instance_id = ?2 AND group_id = ?3 \
+         AND route_key = ?4 AND id <> ?5",
+    )
+    .ctx("look up route")?
+    .query_row(
+        params![t.project, t.instance, group_id, route, except_id],
+        |r| r.get(0),
+    )
+    .optional()
+    .ctx("look up route")
+}
+
+/// Is `name` held in the group by an API other than `except_id`?
+fn name_held(
+    conn: &Connection,
+    t: &Tenant,
+    group_id: &str,
+    name: &str,
+    except_id: &str,
+) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM apis WHERE project_id = ?1 AND instance_id = ?2 AND group_id = ?3 \
+             AND name = ?4 AND id <> ?5",
+        )
+        .ctx("look up api name")?
+        .query_row(
+            params![t.project, t.instance, group_id, name, except_id],
+            |_| Ok(()),
+        )
+        .optional()
+        .ctx("look up api name")?
+        .is_some())
+}
+
+/// After a UNIQUE violation (the backstop), say which rule was broken.
+fn conflict_outcome(
+    conn: &Connection,
+    t: &Tenant,
+    group_id: &str,
+    api: &Api,
+    route: &str,
+    error: rusqlite::Error,
+) -> StoreResult<ApiWriteOutcome> {
+    if let Some(existing_name) = route_holder(conn, t, group_id, route, api.id.as_str())? {
+        return Ok(ApiWriteOutcome::RouteTaken { existing_name });
+    }
+    if name_held(conn, t, group_id, &api.definition.name, api.id.as_str())? {
+        return Ok(ApiWriteOutcome::NameTaken);
+    }
+    Err(error).ctx("write api")
+}
+
+fn create_api(
+    conn: &Connection,
+    t: &Tenant,
+    group_id: &str,
+    api: &Api,
+    stored: &mut u64,
+    limit: u32,
+) -> StoreResult<ApiWriteOutcome> {
+    let route = route_key(api);
+    if let Some(existing_name) = route_holder(conn, t, group_id, &route, "")? {
+        return Ok(ApiWriteOutcome::RouteTaken { existing_name });
+    }
+    if name_held(conn, t, group_id, &api.definition.name, "")? {
+        return Ok(ApiWriteOutcome::NameTaken);
+    }
+    if *stored >= u64::from(limit) {
+        return Ok(ApiWriteOutcome::QuotaReached);
+    }
+    let body = to_json(api)?;
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO apis (project_id, instance_id, id, group_id, name, route_key, version, \
+             created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .ctx("insert api")?
+        .execute(params![
+            t.project,
+            t.instance,
+            api.id.as_str(),
+            group_id,
+            api.definition.name,
+            route,
+            version_to_sql(api.version)?,
+            api.created_at,
+            body
+        ]);
+    match inserted {
+        Ok(_) => {
+            *stored += 1;
+            Ok(ApiWriteOutcome::Created)
+        }
+        Err(e) if is_constraint(&e) => conflict_outcome(conn, t, group_id, api, &route, e),
+        Err(e) => Err(e).ctx("insert api"),
+    }
+}
+
+fn replace_api(
+    conn: &Connection,
+    t: &Tenant,
+    group_id: &str,
+    api: &Api,
+    expected_version: u64,
+) -> StoreResult<ApiWriteOutcome> {
+    let current: Option<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT version, created_at FROM apis WHERE project_id = ?1 AND instance_id = ?2 \
+             AND id = ?3 AND group_id = ?4",
+        )
+        .ctx("read api version")?
+        .query_row(
+            params![t.project, t.instance, api.id.as_str(), group_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .ctx("read api version")?;
+    let Some((version, created_at)) = current else {
+        return Ok(ApiWriteOutcome::VersionConflict);
+    };
+    if version_from_sql(version) != expected_version || version < 0 {
+        return Ok(ApiWriteOutcome::VersionConflict);
+    }
+    let route = route_key(api);
+    if let Some(existing_name) = route_holder(conn, t, group_id, &route, api.id.as_str())? {
+        return Ok(ApiWriteOutcome::RouteTaken { existing_name });
+    }
+    if name_held(conn, t, group_id, &api.definition.name, api.id.as_str())? {
+        return Ok(ApiWriteOutcome::NameTaken);
+    }
+    let mut replacement = api.clone();
+    replacement.created_at = created_at;
+    let body = to_json(&replacement)?;
+    let updated = conn
+        .prepare_cached(
+            "UPDATE apis SET name = ?4, route_key = ?5, version = ?6, body = ?7 \
+             WHERE project_id = ?1 AND instance_id = ?2 AND id = ?3 AND version = ?8",
+        )
+        .ctx("replace api")?
+        .execute(params![
+            t.project,
+            t.instance,
+            api.id.as_str(),
+            api.definition.name,
+            route,
+            version_to_sql(api.version)?,
+            body,
+            version
+        ]);
+    match updated {
+        Ok(1) => Ok(ApiWriteOutcome::Replaced),
+        Ok(_) => Ok(ApiWriteOutcome::VersionConflict),
+        Err(e) if is_constraint(&e) => conflict_outcome(conn, t, group_id, api, &route, e),
+        Err(e) => Err(e).ctx("replace api"),
+    }
+}
+
+fn write_apis_tx(
+    conn: &Connection,
+    t: &Tenant,
+    group_id: &str,
+    writes: &[ApiWrite],
+    limit: u32,
+) -> StoreResult<Vec<ApiWriteOutcome>> {
+    let mut tx = immediate(conn)?;
+    let mut stored = count(
+        &tx,
+        "SELECT COUNT(*) FROM apis WHERE project_id = ?1 AND instance_id = ?2 AND group_id = ?3",
+        params![t.project, t.instance, group_id],
+        "count apis",
+    )?;
+    let mut outcomes = Vec::with_capacity(writes.len());
+    for write in writes {
+        let sp = tx.savepoint().ctx("savepoint")?;
+        let outcome = match write {
+            ApiWrite::Create(api) => create_api(&sp, t, group_id, api, &mut stored, limit)?,
+            ApiWrite::Replace {
+                api,
+                expected_version,
+            } => replace_api(&sp, t, group_id, api, *expected_version)?,
+        };
+        sp.commit().ctx("release savepoint")?;
+        outcomes.push(outcome);
+    }
+    tx.commit().ctx("commit api writes")?;
+    Ok(outcomes)
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared objects
+// ---------------------------------------------------------------------------------------
+
+/// A shared object's key must agree with its definition and its kind's scope.
+fn check_shared(object: &SharedObject) -> StoreResult<()> {
+    let kind = object.key.kind;
+    if object.definition.kind() != kind {
+        return Err(StoreError::new(format_args!(
+            "shared object {:?}: key kind {} but definition kind {}",
+            object.key.name,
+            kind.as_str(),
+            object.definition.kind().as_str()
+        )));
+    }
+    if kind.per_group() != object.key.group_id.is_some() {
+        return Err(StoreError::new(format_args!(
+            "shared object {:?}: kind {} {} a group id",
+            object.key.name,
+            kind.as_str(),
+            if kind.per_group() {
+                "needs"
+            } else {
+                "takes no"
+            }
+        )));
+    }
+    Ok(())
+}
+
+fn write_shared_tx(
+    conn: &Connection,
+    t: &Tenant,
+    write: &SharedWrite,
+    limit: Option<u32>,
+) -> StoreResult<SharedWriteOutcome> {
+    let tx = immediate(conn)?;
+    let outcome = match write {
+        SharedWrite::Create(object) => {
+            let key = &object.key;
+            let taken = tx
+                .prepare_cached(
+                    "SELECT 1 FROM shared_objects WHERE project_id = ?1 AND instance_id = ?2 \
+                     AND kind = ?3 AND group_scope = ?4 AND name = ?5",
+                )
+                .ctx("look up shared object")?
+                .query_row(
+                    params![
+                        t.project,
+                        t.instance,
+                        key.kind.as_str(),
+                        group_scope(key),
+                        key.name
+                    ],
+                    |_| Ok(()),
+                )
+                .optional()
+                .ctx("look up shared object")?
+                .is_some();
+            if taken {
+                return Ok(SharedWriteOutcome::NameTaken);
+            }
+            if let Some(limit) = limit {
+                let n = count(
+                    &tx,
+                    "SELECT COUNT(*) FROM shared_objects WHERE project_id = ?1 \
+                     AND instance_id = ?2 AND kind = ?3",
+                    params![t.project, t.instance, key.kind.as_str()],
+                    "count shared objects",
+                )?;
+                if n >= u64::from(limit) {
+                    return Ok(SharedWriteOutcome::QuotaReached);
+                }
+            }
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO shared_objects (project_id, instance_id, kind, group_scope, \
+                     name, id, version, created_at, body) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .ctx("insert shared object")?
+                .execute(params![
+                    t.project,
+                    t.instance,
+                    key.kind.as_str(),
+                    group_scope(key),
+                    key.name,
+                    object.id.as_str(),
+                    version_to_sql(object.version)?,
+                    object.created_at,
+                    to_json(object)?
+                ]);
+            inserted.ctx("insert shared object")?;
+            SharedWriteOutcome::Created
+        }
+        SharedWrite::Replace {
+            object,
+            expected_version,
+        } => {
+            let key = &object.key;
+            let current: Option<(String, i64, String)> = tx
+                .prepare_cached(
+                    "SELECT id, version, created_at FROM shared_objects WHERE project_id = ?1 \
+                     AND instance_id = ?2 AND kind = ?3 AND group_scope = ?4 AND name = ?5",
+                )
+                .ctx("read shared object")?
+                .query_row(
+                    params![
+                        t.project,
+                        t.instance,
+                        key.kind.as_str(),
+                        group_scope(key),
+                        key.name
+                    ],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()
+                .ctx("read shared object")?;
+            let Some((id, version, created_at)) = current else {
+                return Ok(SharedWriteOutcome::VersionConflict);
+            };
+            if version < 0 || version_from_sql(version) != *expected_version {
+                return Ok(SharedWriteOutcome::VersionConflict);
+            }
+            let mut replacement = object.clone();
+            if let Some(id) = Id::parse(&id) {
+                replacement.id = id;
+            }
+            replacement.created_at = created_at;
+            tx.prepare_cached(
+                "UPDATE shared_objects SET version = ?6, body = ?7 WHERE project_id = ?1 \
+                 AND instance_id = ?2 AND kind = ?3 AND group_scope = ?4 AND name = ?5",
+            )
+            .ctx("replace shared object")?
+            .execute(params![
+                t.project,
+                t.instance,
+                key.kind.as_str(),
+                group_scope(key),
+                key.name,
+                version_to_sql(object.version)?,
+                to_json(&replacement)?
+            ])
+            .ctx("replace shared object")?;
+            SharedWriteOutcome::Replaced
+        }
+    };
+    tx.commit().ctx("commit shared object")?;
+    Ok(outcome)
+}
+
+// ---------------------------------------------------------------------------------------
+// The trait
+// ---------------------------------------------------------------------------------------
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_instance(&self, scope: &Scope) -> StoreResult<bool> {
+        let t = Tenant::of(scope);
+        let now = crate::now_rfc3339();
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            let n = tx
+                .prepare_cached(
+                    "INSERT INTO instances (project_id, instance_id, created_at) \
+                     VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                )
+                .ctx("insert instance")?
+                .execute(params![t.project, t.instance, now])
+                .ctx("insert instance")?;
+            tx.commit().ctx("commit instance")?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn instance_exists(&self, scope: &Scope) -> StoreResult<bool> {
+        let t = Tenant::of(scope);
+        self.run(move |conn| {
+            Ok(count(
+                conn,
+                "SELECT COUNT(*) FROM instances WHERE project_id = ?1 AND instance_id = ?2",
+                params![t.project, t.instance],
+                "read instance",
+            )? > 0)
+        })
+        .await
+    }
+
+    async fn create_reference(&self, scope: &Scope, reference: &Reference) -> StoreResult<bool> {
+        let t = Tenant::of(scope);
+        let body = to_json(reference)?;
+        let kind = reference.kind.as_str();
+        let name = reference.name.clone();
+        let id = reference.id.as_str().to_string();
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            let n = tx
+                .prepare_cached(
+                    "INSERT INTO refs (project_id, instance_id, kind, name, id, body) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+                )
+                .ctx("insert reference")?
+                .execute(params![t.project, t.instance, kind, name, id, body])
+                .ctx("insert reference")?;
+            tx.commit().ctx("commit reference")?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn list_references(
+        &self,
+        scope: &Scope,
+        kind: ReferenceKind,
+    ) -> StoreResult<Vec<Reference>> {
+        let t = Tenant::of(scope);
+        let bodies = self
+            .run(move |conn| {
+                query_bodies(
+                    conn,
+                    "SELECT body FROM refs WHERE project_id = ?1 AND instance_id = ?2 \
+                     AND kind = ?3 ORDER BY rowid",
+                    params![t.project, t.instance, kind.as_str()],
+                    "list references",
+                )
+            })
+            .await?;
+        decode_all(bodies)
+    }
+
+    async fn create_group(
+        &self,
+        scope: &Scope,
+        group: &Group,
+        limit: u32,
+    ) -> StoreResult<GroupCreate> {
+        let t = Tenant::of(scope);
+        let body = to_json(group)?;
+        let id = group.id.as_str().to_string();
+        let name = group.name.as_str().to_string();
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            let taken = count(
+                &tx,
+                "SELECT COUNT(*) FROM api_groups WHERE project_id = ?1 AND instance_id = ?2 \
+                 AND name = ?3",
+                params![t.project, t.instance, name],
+                "look up group name",
+            )? > 0;
+            if taken {
+                return Ok(GroupCreate::NameTaken);
+            }
+            let groups = count(
+                &tx,
+                "SELECT COUNT(*) FROM api_groups WHERE project_id = ?1 AND instance_id = ?2",
+                params![t.project, t.instance],
+                "count groups",
+            )?;
+            if groups >= u64::from(limit) {
+                return Ok(GroupCreate::QuotaReached);
+            }
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO api_groups (project_id, instance_id, id, name, body) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .ctx("insert group")?
+                .execute(params![t.project, t.instance, id, name, body]);
+            inserted.ctx("insert group")?;
+            tx.commit().ctx("commit group")?;
+            Ok(GroupCreate::Created)
+        })
+        .await
+    }
+
+    async fn get_group(&self, scope: &Scope, group_id: &Id) -> StoreResult<Option<Group>> {
+        let t = Tenant::of(scope);
+        let id = group_id.as_str().to_string();
+        let body = self
+            .run(move |conn| {
+                query_body(
+                    conn,
+                    "SELECT body FROM api_groups WHERE project_id = ?1 AND instance_id = ?2 \
+                     AND id = ?3",
+                    params![t.project, t.instance, id],
+                    "read group",
+                )
+            })
+            .await?;
+        body.as_deref().map(from_json).transpose()
+    }
+
+    async fn list_groups(&self, scope: &Scope) -> StoreResult<Vec<Group>> {
+        let t = Tenant::of(scope);
+        let bodies = self
+            .run(move |conn| {
+                query_bodies(
+                    conn,
+                    "SELECT body FROM api_groups WHERE project_id = ?1 AND instance_id = ?2 \
+                     ORDER BY rowid",
+                    params![t.project, t.instance],
+                    "list groups",
+                )
+            })
+            .await?;
+        decode_all(bodies)
+    }
+
+    async fn list_apis(&self, scope: &Scope, group_id: &Id) -> StoreResult<Vec<Api>> {
+        let t = Tenant::of(scope);
+        let id = group_id.as_str().to_string();
+        let bodies = self
+            .run(move |conn| {
+                query_bodies(
+                    conn,
+                    "SELECT body FROM apis WHERE project_id = ?1 AND instance_id = ?2 \
+                     AND group_id = ?3 ORDER BY rowid",
+                    params![t.project, t.instance, id],
+                    "list apis",
+                )
+            })
+            .await?;
+        decode_all(bodies)
+    }
+
+    async fn get_api(&self, scope: &Scope, api_id: &Id) -> StoreResult<Option<Api>> {
+        let t = Tenant::of(scope);
+        let id = api_id.as_str().to_string();
+        let body = self
+            .run(move |conn| {
+                query_body(
+                    conn,
+                    "SELECT body FROM apis WHERE project_id = ?1 AND instance_id = ?2 AND id = ?3",
+                    params![t.project, t.instance, id],
+                    "read api",
+                )
+            })
+            .await?;
+        body.as_deref().map(from_json).transpose()
+    }
+
+    async fn write_apis(
+        &self,
+        scope: &Scope,
+        group_id: &Id,
+        writes: Vec<ApiWrite>,
+        limit: u32,
+    ) -> StoreResult<Vec<ApiWriteOutcome>> {
+        if let Some(stray) = writes.iter().find(|w| &w.api().group_id != group_id) {
+            return Err(StoreError::new(format_args!(
+                "api {} belongs to group {}, not {group_id}",
+                stray.api().id,
+                stray.api().group_id
+            )));
+        }
+        if writes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let t = Tenant::of(scope);
+        let group = group_id.as_str().to_string();
+        self.run(move |conn| write_apis_tx(conn, &t, &group, &writes, limit))
+            .await
+    }
+
+    async fn get_shared(
+        &self,
+        scope: &Scope,
+        key: &SharedKey,
+    ) -> StoreResult<Option<SharedObject>> {
+        let t = Tenant::of(scope);
+        let kind = key.kind.as_str();
+        let gs = group_scope(key).to_string();
+        let name = key.name.clone();
+        let body = self
+            .run(move |conn| {
+                query_body(
+                    conn,
+                    "SELECT body FROM shared_objects WHERE project_id = ?1 AND instance_id = ?2 \
+                     AND kind = ?3 AND group_scope = ?4 AND name = ?5",
+                    params![t.project, t.instance, kind, gs, name],
+                    "read shared object",
+                )
+            })
+            .await?;
+        body.as_deref().map(from_json).transpose()
+    }
+
+    async fn list_shared(
+        &self,
+        scope: &Scope,
+        kind: SharedKind,
+        group_id: Option<&Id>,
+    ) -> StoreResult<Vec<SharedObject>> {
+        let t = Tenant::of(scope);
+        // Instance-scoped kinds ignore `group_id`; a group-scoped kind without one has none.
+        let gs = if kind.per_group() {
+            match group_id {
+                Some(id) => id.as_str().to_string(),
+                None => return Ok(Vec::new()),
+            }
+        } else {
+            String::new()
+        };
+        let bodies = self
+            .run(move |conn| {
+                query_bodies(
+                    conn,
+                    "SELECT body FROM shared_objects WHERE project_id = ?1 AND instance_id = ?2 \
+                     AND kind = ?3 AND group_scope = ?4 ORDER BY rowid",
+                    params![t.project, t.instance, kind.as_str(), gs],
+                    "list shared objects",
+                )
+            })
+            .await?;
+        decode_all(bodies)
+    }
+
+    async fn write_shared(
+        &self,
+        scope: &Scope,
+        write: SharedWrite,
+        limit: Option<u32>,
+    ) -> StoreResult<SharedWriteOutcome> {
+        match &write {
+            SharedWrite::Create(object) | SharedWrite::Replace { object, .. } => {
+                check_shared(object)?
+            }
+        }
+        let t = Tenant::of(scope);
+        self.run(move |conn| write_shared_tx(conn, &t, &write, limit))
+            .await
+    }
+
+    async fn put_import_record(&self, scope: &Scope, record: &ImportRecord) -> StoreResult<()> {
+        let t = Tenant::of(scope);
+        let body = to_json(record)?;
+        let id = record.id.as_str().to_string();
+        let group = record.group_id.as_str().to_string();
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            tx.prepare_cached(
+                "INSERT INTO import_records (project_id, instance_id, id, group_id, body) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (project_id, instance_id, id) \
+                 DO UPDATE SET group_id = excluded.group_id, body = excluded.body",
+            )
+            .ctx("write import record")?
+            .execute(params![t.project, t.instance, id, group, body])
+            .ctx("write import record")?;
+            tx.commit().ctx("commit import record")
+        })
+        .await
+    }
+
+    async fn get_import_record(&self, scope: &Scope, id: &Id) -> StoreResult<Option<ImportRecord>> {
+        let t = Tenant::of(scope);
+        let id = id.as_str().to_string();
+        let body = self
+            .run(move |conn| {
+                query_body(
+                    conn,
+                    "SELECT body FROM import_records WHERE project_id = ?1 AND instance_id = ?2 \
+                     AND id = ?3",
+                    params![t.project, t.instance, id],
+                    "read import record",
+                )
+            })
+            .await?;
+        body.as_deref().map(from_json).transpose()
+    }
+}
