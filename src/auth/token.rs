@@ -127,7 +127,7 @@ impl TokenKeys {
             return Err(AuthError::Malformed);
         }
         let mut parts = token.split('.');
-        let (Some(header), Some(payload), Some(_signature), None) =
+        let (Some(header), Some(payload), Some(signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(AuthError::Malformed);
@@ -135,6 +135,9 @@ impl TokenKeys {
         let alg = header_alg(header)?;
         if alg.eq_ignore_ascii_case("none") {
             return Err(AuthError::Unsigned);
+        }
+        if payload.is_empty() || signature.is_empty() {
+            return Err(AuthError::Malformed);
         }
         let algorithm = match alg.as_str() {
             "HS256" => Algorithm::HS256,
