@@ -255,7 +255,7 @@ fn map_jwt_error(kind: &ErrorKind) -> AuthError {
         ErrorKind::MissingRequiredClaim(claim) => AuthError::MissingClaim(claim.clone()),
         ErrorKind::InvalidClaimFormat(claim) => AuthError::InvalidClaim(claim.clone()),
         ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
-            AuthError::AlgorithmNotAccepted("of the token".to_string())
+            AuthError::AlgorithmNotAccepted("(unknown)".to_string())
         }
         // Key/crypto problems for a well-formed token: the signature cannot be verified.
         ErrorKind::InvalidEcdsaKey
@@ -321,7 +321,7 @@ fn printable_alg(alg: &str) -> String {
     if !alg.is_empty() && alg.len() <= 16 && alg.bytes().all(|b| b.is_ascii_alphanumeric()) {
         alg.to_string()
     } else {
-        "of the token".to_string()
+        "(unknown)".to_string()
     }
 }
 

@@ -45,7 +45,7 @@ fn usable_id(id: &str) -> Option<RequestId> {
         && id.len() <= 128
         && id
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:=+/".contains(&b));
     ok.then(|| RequestId(id.to_string()))
 }
 
