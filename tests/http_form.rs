@@ -515,3 +515,50 @@ async fn every_response_has_a_distinct_request_id() {
     let c = call(app(), request).await;
     assert_ne!(c.request_id.as_deref(), Some("client-chosen"));
 }
+
+#[tokio::test]
+async fn odd_content_dispositions_are_clear_400s_or_accepted() {
+    // Upper-case `NAME=` is not understood by the parser: the file is then missing (2001).
+    let body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; NAME=\"file_name\"; filename=\"a.yaml\"\r\n\r\nswagger: '2.0'\r\n--{BOUNDARY}--\r\n"
+    );
+    let a = call(
+        app(),
+        post(
+            &import_path(),
+            Some(&form_content_type()),
+            body.into_bytes(),
+        ),
+    )
+    .await;
+    a.assert_error(400, "APIG.2001");
+    assert!(a.message().contains("parameterName:file_name."), "{a:?}");
+    // `filename*` before `filename`: the document is still read.
+    let body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file_name\"; filename*=UTF-8''a%20b.yaml; filename=\"a.yaml\"\r\n\r\nswagger: '2.0'\r\n--{BOUNDARY}--\r\n"
+    );
+    call(
+        app(),
+        post(
+            &import_path(),
+            Some(&form_content_type()),
+            body.into_bytes(),
+        ),
+    )
+    .await
+    .assert_accepted();
+    // A part without any Content-Disposition is ignored.
+    let body = format!(
+        "--{BOUNDARY}\r\nContent-Type: text/plain\r\n\r\nstray\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file_name\"\r\n\r\nswagger: '2.0'\r\n--{BOUNDARY}--\r\n"
+    );
+    call(
+        app(),
+        post(
+            &import_path(),
+            Some(&form_content_type()),
+            body.into_bytes(),
+        ),
+    )
+    .await
+    .assert_accepted();
+}
