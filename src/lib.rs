@@ -4,6 +4,7 @@
 //! Data flows one way: [`http`] → [`auth`] → [`spec`] → [`import`] → [`store`].
 
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod http;

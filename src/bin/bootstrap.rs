@@ -1,1 +1,29 @@
-fn main() {}
+//! The Lambda function: the same router as `apig serve`, driven by the Lambda runtime.
+//!
+//! Configuration comes from the environment (see the README's table): the store, the
+//! limits, and the token keys.
+
+use apig_import::auth::TokenKeys;
+use apig_import::config::Limits;
+use apig_import::http::{self, AppState};
+use apig_import::store::sqlite::SqliteStore;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("APIG_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .with_current_span(false)
+        .without_time()
+        .init();
+    let limits = Limits::from_env()?;
+    let keys = TokenKeys::from_env()?;
+    let data_dir = std::env::var("APIG_DATA_DIR").unwrap_or_else(|_| "/tmp/apig".to_string());
+    std::fs::create_dir_all(&data_dir)?;
+    let store = SqliteStore::open(&std::path::Path::new(&data_dir).join("apig.db"))?;
+    let state = AppState { store: Arc::new(store), limits, keys: Arc::new(keys) };
+    http::run_lambda(http::router(state)).await
+}

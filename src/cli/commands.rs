@@ -1,0 +1,231 @@
+//! What each `apig` command does.
+
+use super::{Cli, Command, DataDir, InstanceArgs, InstanceCommand, ReferenceCommand};
+use crate::auth::{token, LocalKey, TokenKeys};
+use crate::config::Limits;
+use crate::error::ApigError;
+use crate::import::{self, GroupTarget, ImportOptions, ImportRequest, Mode};
+use crate::model::{Id, PathId, Reference, ReferenceKind, Scope};
+use crate::store::sqlite::SqliteStore;
+use crate::store::Store;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Exit status of `apig import` when the import ran but some or all APIs failed.
+const EXIT_PARTIAL: u8 = 3;
+/// Exit status when the request was refused as a whole (the APIG error is printed).
+const EXIT_REFUSED: u8 = 2;
+
+/// A command failure that is not an APIG error: bad arguments, unusable data directory.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("data directory {path}: {detail}")]
+    DataDir { path: PathBuf, detail: String },
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("request refused: {0}")]
+    Refused(ApigError),
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("apig: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(code) => code,
+        Err(CliError::Refused(error)) => {
+            let body = serde_json::json!({"error_code": error.code.as_str(), "error_msg": error.message});
+            println!("{body}");
+            ExitCode::from(EXIT_REFUSED)
+        }
+        Err(error) => {
+            eprintln!("apig: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
+    match command {
+        Command::Serve { listen, data } => serve(listen, &data).await,
+        Command::Import { file, target, group_id, api_mode, extend_mode, simple_mode, mock_mode, data } => {
+            let options = ImportOptions {
+                group: group_id.map_or(GroupTarget::New, GroupTarget::Existing),
+                api_mode: mode("--api-mode", &api_mode)?,
+                extend_mode: mode("--extend-mode", &extend_mode)?,
+                simple_mode,
+                mock_mode,
+            };
+            import_file(&file, &target, options, &data).await
+        }
+        Command::Token { project, actions, ttl, subject, data } => {
+            let project = path_id("--project", &project)?;
+            let key = local_key(&data)?;
+            let token = token::issue(key.secret(), &subject, project.as_str(), &actions, ttl)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Instance { command: InstanceCommand::Create { project, instance, data } } => {
+            let project = path_id("--project", &project)?;
+            let instance = match instance {
+                Some(raw) => path_id("--instance", &raw)?,
+                None => path_id("--instance", Id::generate().as_str())?,
+            };
+            let store = open_store(&data)?;
+            store.create_instance(&Scope::new(project, instance.clone())).await?;
+            println!("{instance}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Channel { command } => reference(ReferenceKind::VpcChannel, command).await,
+        Command::Plugin { command } => reference(ReferenceKind::Plugin, command).await,
+        Command::Orchestration { command } => reference(ReferenceKind::Orchestration, command).await,
+    }
+}
+
+fn mode(flag: &str, value: &str) -> Result<Mode, CliError> {
+    Mode::parse(value).ok_or_else(|| CliError::Usage(format!("{flag} must be merge or override, not {value:?}")))
+}
+
+fn path_id(flag: &str, value: &str) -> Result<PathId, CliError> {
+    PathId::parse(value)
+        .ok_or_else(|| CliError::Usage(format!("{flag} must be 1-64 characters of [A-Za-z0-9_-], not {value:?}")))
+}
+
+fn scope(target: &InstanceArgs) -> Result<Scope, CliError> {
+    Ok(Scope::new(path_id("--project", &target.project)?, path_id("--instance", &target.instance)?))
+}
+
+fn data_dir(data: &DataDir) -> Result<&Path, CliError> {
+    std::fs::create_dir_all(&data.data_dir)
+        .map_err(|e| CliError::DataDir { path: data.data_dir.clone(), detail: e.to_string() })?;
+    Ok(&data.data_dir)
+}
+
+/// The embedded store's file inside the data directory.
+pub fn store_path(dir: &Path) -> PathBuf {
+    dir.join("apig.db")
+}
+
+fn open_store(data: &DataDir) -> Result<SqliteStore, CliError> {
+    let dir = data_dir(data)?;
+    Ok(SqliteStore::open(&store_path(dir))?)
+}
+
+fn local_key(data: &DataDir) -> Result<LocalKey, CliError> {
+    let dir = data_dir(data)?;
+    LocalKey::load_or_create(dir).map_err(|e| CliError::DataDir { path: dir.to_path_buf(), detail: e.to_string() })
+}
+
+async fn import_file(
+    file: &Path,
+    target: &InstanceArgs,
+    options: ImportOptions,
+    data: &DataDir,
+) -> Result<ExitCode, CliError> {
+    let scope = scope(target)?;
+    let limits = Limits::from_env()?;
+    let document = std::fs::read(file).map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?;
+    let store = open_store(data)?;
+    let request = ImportRequest { scope, caller: "cli".to_string(), options, document: document.into() };
+    let response = import::run(&store, &limits, request).await.map_err(CliError::Refused)?;
+    let body = serde_json::to_string_pretty(&response).map_err(|e| CliError::Usage(e.to_string()))?;
+    println!("{body}");
+    Ok(if response.failure.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PARTIAL) })
+}
+
+async fn reference(kind: ReferenceKind, command: ReferenceCommand) -> Result<ExitCode, CliError> {
+    match command {
+        ReferenceCommand::Create { target, name, data } => {
+            let scope = scope(&target)?;
+            if name.is_empty() || name.chars().count() > 64 {
+                return Err(CliError::Usage("--name must have 1 to 64 characters".to_string()));
+            }
+            let store = open_store(&data)?;
+            if !store.instance_exists(&scope).await? {
+                return Err(CliError::Refused(import::instance_not_found(&scope)));
+            }
+            let reference = Reference { id: Id::generate(), kind, name, created_at: crate::now_rfc3339() };
+            if !store.create_reference(&scope, &reference).await? {
+                return Err(CliError::Usage(format!("a {} named {:?} already exists", kind.as_str(), reference.name)));
+            }
+            println!("{}", reference.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        ReferenceCommand::List { target, data } => {
+            let scope = scope(&target)?;
+            let store = open_store(&data)?;
+            for reference in store.list_references(&scope, kind).await? {
+                println!("{}\t{}", reference.id, reference.name);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The demo project and instance registered on first start, kept in the data directory.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Demo {
+    project_id: String,
+    instance_id: String,
+}
+
+async fn serve(listen: std::net::SocketAddr, data: &DataDir) -> Result<ExitCode, CliError> {
+    let dir = data_dir(data)?.to_path_buf();
+    let limits = Limits::from_env()?;
+    let first_start = !store_path(&dir).exists();
+    let store = open_store(data)?;
+    let key = local_key(data)?;
+    let demo_file = dir.join("demo.json");
+    if first_start {
+        let demo = Demo { project_id: Id::generate().to_string(), instance_id: Id::generate().to_string() };
+        let scope = Scope::new(path_id("project", &demo.project_id)?, path_id("instance", &demo.instance_id)?);
+        store.create_instance(&scope).await?;
+        let json = serde_json::to_string_pretty(&demo).map_err(|e| CliError::Usage(e.to_string()))?;
+        std::fs::write(&demo_file, json)?;
+    }
+    let demo: Option<Demo> = std::fs::read(&demo_file).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let state = crate::http::AppState {
+        store: Arc::new(store),
+        limits,
+        keys: Arc::new(TokenKeys::hmac(key.secret())),
+    };
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let address = listener.local_addr()?;
+    println!("apig-import listening on http://{address} (data directory {})", dir.display());
+    if let Some(demo) = demo {
+        print_demo(&demo, &key, address)?;
+    }
+    crate::http::serve(crate::http::router(state), listener).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_demo(demo: &Demo, key: &LocalKey, address: std::net::SocketAddr) -> Result<(), CliError> {
+    let actions = vec!["apig:*".to_string()];
+    let token = token::issue(key.secret(), "demo-user", &demo.project_id, &actions, crate::config::DEFAULT_TOKEN_TTL)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/petstore.yaml");
+    let sample = if sample.exists() { sample } else { PathBuf::from("examples/petstore.yaml") };
+    println!("demo project:  {}", demo.project_id);
+    println!("demo instance: {}", demo.instance_id);
+    println!("token (12h):   {token}");
+    println!("import a sample document:");
+    println!(
+        "  curl -sS -H 'X-Auth-Token: {token}' -F file_name=@{} http://{address}/v2/{}/apigw/instances/{}/openapi/import",
+        sample.display(),
+        demo.project_id,
+        demo.instance_id
+    );
+    Ok(())
+}

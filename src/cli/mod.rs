@@ -1,0 +1,148 @@
+//! The `apig` command-line tool: the local endpoint, imports without HTTP, and the admin
+//! commands that scripts need (instances, tokens, referenced objects).
+
+mod commands;
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Huawei Cloud API Gateway's Import API, locally or as a Lambda function.
+#[derive(Debug, Parser)]
+#[command(name = "apig", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the embedded store and the local token key live.
+#[derive(Debug, Clone, Args)]
+pub struct DataDir {
+    /// Data directory of the embedded store and the local token key.
+    #[arg(long, env = "APIG_DATA_DIR", default_value = ".apig", global = true)]
+    pub data_dir: PathBuf,
+}
+
+/// The instance a command works on.
+#[derive(Debug, Clone, Args)]
+pub struct InstanceArgs {
+    /// Project id (1–64 of `[A-Za-z0-9_-]`).
+    #[arg(long)]
+    pub project: String,
+    /// Instance id (1–64 of `[A-Za-z0-9_-]`).
+    #[arg(long)]
+    pub instance: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the local endpoint on the embedded store.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "APIG_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Import a document without HTTP; prints the response JSON.
+    Import {
+        /// The Swagger 2.0 / OpenAPI 3.x document (JSON or YAML).
+        file: PathBuf,
+        #[command(flatten)]
+        target: InstanceArgs,
+        /// Import into this existing group instead of creating one from `info.title`.
+        #[arg(long)]
+        group_id: Option<String>,
+        /// `merge` (existing APIs are kept) or `override` (they are replaced).
+        #[arg(long, default_value = "merge")]
+        api_mode: String,
+        /// `merge` or `override` for shared objects (policies, authorizers, responses).
+        #[arg(long, default_value = "merge")]
+        extend_mode: String,
+        /// Basic definitions only, with safe repairs.
+        #[arg(long)]
+        simple_mode: bool,
+        /// Every API gets a MOCK backend.
+        #[arg(long)]
+        mock_mode: bool,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Print a token for `X-Auth-Token`, signed with the data directory's local key.
+    Token {
+        /// The project the token is scoped to.
+        #[arg(long)]
+        project: String,
+        /// Permitted actions, comma-separated.
+        #[arg(long, default_value = "apig:*", value_delimiter = ',')]
+        actions: Vec<String>,
+        /// Lifetime, e.g. `30m`, `12h`, `7d`.
+        #[arg(long, default_value = "12h", value_parser = humantime::parse_duration)]
+        ttl: std::time::Duration,
+        /// The caller the token names (`sub`).
+        #[arg(long, default_value = "local-user")]
+        subject: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Instances.
+    Instance {
+        #[command(subcommand)]
+        command: InstanceCommand,
+    },
+    /// VPC channels that documents reference by name.
+    Channel {
+        #[command(subcommand)]
+        command: ReferenceCommand,
+    },
+    /// Plugins that documents reference by name.
+    Plugin {
+        #[command(subcommand)]
+        command: ReferenceCommand,
+    },
+    /// Orchestration rules that documents reference by name.
+    Orchestration {
+        #[command(subcommand)]
+        command: ReferenceCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InstanceCommand {
+    /// Register an instance of a project; prints its id.
+    Create {
+        #[arg(long)]
+        project: String,
+        /// The id to use; a new one is generated when omitted.
+        #[arg(long)]
+        instance: Option<String>,
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReferenceCommand {
+    /// Register one by name; prints its id.
+    Create {
+        #[command(flatten)]
+        target: InstanceArgs,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// List the registered names.
+    List {
+        #[command(flatten)]
+        target: InstanceArgs,
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+/// Parse the command line, run the command, and exit with its status.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    commands::run(cli)
+}
