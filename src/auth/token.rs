@@ -87,6 +87,21 @@ impl TokenKeys {
         Ok(self)
     }
 
+    /// The keys of a deployed function: `APIG_TOKEN_SECRET` (HS256 secret) and/or
+    /// `APIG_TOKEN_PUBLIC_KEYS` (one or more concatenated PEM public keys).
+    pub fn from_env() -> Result<Self, KeyError> {
+        let mut keys = Self::none();
+        if let Ok(secret) = std::env::var("APIG_TOKEN_SECRET") {
+            keys = keys.with_hmac(secret.as_bytes())?;
+        }
+        if let Ok(pems) = std::env::var("APIG_TOKEN_PUBLIC_KEYS") {
+            for block in pem_blocks(&pems) {
+                keys = keys.with_public_pem(block.as_bytes())?;
+            }
+        }
+        Ok(keys)
+    }
+
     /// Is any key configured?
     pub fn is_empty(&self) -> bool {
         self.hmac.is_none() && self.rsa.is_empty() && self.ec.is_empty()
@@ -626,5 +641,36 @@ bQIDAQAB
             ec_only.verify(&token),
             Err(AuthError::AlgorithmNotAccepted("RS256".into()))
         );
+    }
+}
+
+/// The `-----BEGIN ...-----` ... `-----END ...-----` blocks of a PEM bundle.
+fn pem_blocks(bundle: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in bundle.lines().map(str::trim) {
+        if line.starts_with("-----BEGIN ") {
+            current = Some(String::new());
+        }
+        if let Some(block) = current.as_mut() {
+            block.push_str(line);
+            block.push('\n');
+        }
+        if line.starts_with("-----END ") {
+            blocks.extend(current.take());
+        }
+    }
+    blocks
+}
+
+#[cfg(test)]
+mod pem_bundle_tests {
+    #[test]
+    fn splits_a_bundle_into_blocks() {
+        let bundle = "-----BEGIN PUBLIC KEY-----\nAAA\n-----END PUBLIC KEY-----\n\n  -----BEGIN PUBLIC KEY-----\nBBB\n-----END PUBLIC KEY-----";
+        let blocks = super::pem_blocks(bundle);
+        assert_eq!(blocks.len(), 2);
+        assert!(blocks[1].contains("BBB"));
+        assert!(super::pem_blocks("no pem here").is_empty());
     }
 }

@@ -21,6 +21,9 @@ async fn main() -> Result<(), lambda_http::Error> {
         .init();
     let limits = Limits::from_env()?;
     let keys = TokenKeys::from_env()?;
+    if keys.is_empty() {
+        tracing::warn!("no token keys configured (APIG_TOKEN_SECRET, APIG_TOKEN_PUBLIC_KEYS): every token is refused");
+    }
     let data_dir = std::env::var("APIG_DATA_DIR").unwrap_or_else(|_| "/tmp/apig".to_string());
     std::fs::create_dir_all(&data_dir)?;
     let store = SqliteStore::open(&std::path::Path::new(&data_dir).join("apig.db"))?;

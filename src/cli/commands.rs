@@ -1,7 +1,7 @@
 //! What each `apig` command does.
 
 use super::{Cli, Command, DataDir, InstanceArgs, InstanceCommand, ReferenceCommand};
-use crate::auth::{token, LocalKey, TokenKeys};
+use crate::auth::{token, LocalKey};
 use crate::config::Limits;
 use crate::error::ApigError;
 use crate::import::{self, GroupTarget, ImportOptions, ImportRequest, Mode};
@@ -199,7 +199,7 @@ async fn serve(listen: std::net::SocketAddr, data: &DataDir) -> Result<ExitCode,
     let state = crate::http::AppState {
         store: Arc::new(store),
         limits,
-        keys: Arc::new(TokenKeys::hmac(key.secret())),
+        keys: Arc::new(key.token_keys().map_err(|e| CliError::Usage(e.to_string()))?),
     };
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let address = listener.local_addr()?;
@@ -207,7 +207,7 @@ async fn serve(listen: std::net::SocketAddr, data: &DataDir) -> Result<ExitCode,
     if let Some(demo) = demo {
         print_demo(&demo, &key, address)?;
     }
-    crate::http::serve(crate::http::router(state), listener).await?;
+    crate::http::serve_listener(crate::http::router(state), listener).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -71,7 +71,7 @@ impl App {
     pub async fn with_limits(limits: Limits) -> Self {
         let store = Arc::new(SqliteStore::in_memory().expect("store"));
         store.create_instance(&scope()).await.expect("instance");
-        let state = AppState { store: store.clone(), limits, keys: Arc::new(TokenKeys::hmac(SECRET)) };
+        let state = AppState { store: store.clone(), limits, keys: Arc::new(TokenKeys::hmac(SECRET).expect("keys")) };
         let token = token::issue(SECRET, "tester", PROJECT, &["apig:*".to_string()], Duration::from_secs(600))
             .expect("token");
         App { store, router: router(state), token }
