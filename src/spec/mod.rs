@@ -58,3 +58,6 @@ pub enum OperationOutcome {
     /// Not representable in APIG (`trace`): reported in `ignore[]`.
     Ignored,
 }
+
+mod bounded;
+mod decode;
