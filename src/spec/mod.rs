@@ -61,3 +61,5 @@ pub enum OperationOutcome {
 
 mod bounded;
 mod decode;
+mod document;
+mod node;
