@@ -62,4 +62,6 @@ pub enum OperationOutcome {
 mod bounded;
 mod decode;
 mod document;
+mod names;
 mod node;
+mod request_path;
