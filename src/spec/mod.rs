@@ -64,4 +64,5 @@ mod decode;
 mod document;
 mod names;
 mod node;
+mod params;
 mod request_path;
