@@ -59,6 +59,7 @@ pub enum OperationOutcome {
     Ignored,
 }
 
+mod backend;
 mod bounded;
 mod decode;
 mod document;
