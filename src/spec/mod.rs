@@ -66,4 +66,5 @@ mod document;
 mod names;
 mod node;
 mod params;
+mod policies;
 mod request_path;
