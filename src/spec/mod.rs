@@ -68,3 +68,4 @@ mod node;
 mod params;
 mod policies;
 mod request_path;
+mod security;
