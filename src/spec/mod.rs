@@ -69,3 +69,4 @@ mod params;
 mod policies;
 mod request_path;
 mod security;
+mod shared;
