@@ -68,5 +68,6 @@ mod node;
 mod params;
 mod policies;
 mod request_path;
+mod samples;
 mod security;
 mod shared;
