@@ -5,8 +5,51 @@
 //! Pure and synchronous: no I/O, no store. Whether a referenced object exists in the
 //! instance is for the importer to decide; this module only says which names are used.
 
-use crate::error::ApiFailure;
+use crate::config::Limits;
+use crate::error::{ApiFailure, ApigError, Code};
 use crate::model::{ApiDefinition, SharedDefinition, SharedKind};
+
+/// Decode and map an uploaded document.
+///
+/// Document-level problems (`import-api.md` §3.1: empty, too large, syntax, not a 2.0 /
+/// 3.x document, bombs, unusable servers, too many operations) are an `Err`; a problem in
+/// one operation or shared object is reported in its own item and fails nothing else.
+pub fn parse_document(
+    bytes: &[u8],
+    options: MapOptions,
+    limits: &Limits,
+) -> Result<ParsedDocument, ApigError> {
+    let value = decode::decode(bytes, limits)?;
+    let doc = document::Document::new(&value)?;
+    let slots = operations::collect(&doc);
+    // Counted before anything is mapped; `trace` operations are not APIs and do not count.
+    let count = slots.iter().filter(|s| s.counts()).count();
+    if count > limits.max_operations {
+        return Err(ApigError::new(
+            Code::Apig3127,
+            format!(
+                "the document has {count} operations, at most {} may be imported at a time",
+                limits.max_operations
+            ),
+        ));
+    }
+    let info = value.get("info");
+    let info_text = |key: &str| {
+        info.and_then(|i| i.get(key))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    };
+    Ok(ParsedDocument {
+        title: info_text("title"),
+        description: info_text("description"),
+        shared: if options.simple_mode {
+            Vec::new()
+        } else {
+            shared::shared_items(&doc)
+        },
+        operations: operations::map(&doc, slots, options, limits),
+    })
+}
 
 /// The import options that change how a document is mapped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -65,6 +108,7 @@ mod decode;
 mod document;
 mod names;
 mod node;
+mod operations;
 mod params;
 mod policies;
 mod request_path;

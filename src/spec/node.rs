@@ -5,7 +5,7 @@
 //! an `APIG.2011` failure for a present field of the wrong shape.
 
 use crate::error::{ApiFailure, Code};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Escape one reference token of a JSON pointer (RFC 6901).
 pub fn escape(token: &str) -> String {
@@ -41,10 +41,6 @@ impl<'a> Node<'a> {
             None | Some(Value::Null) => None,
             Some(value) => Some(Node::new(value, self.child_pointer(key))),
         }
-    }
-
-    pub fn as_object(&self) -> Option<&'a Map<String, Value>> {
-        self.value.as_object()
     }
 
     /// The entries of an object, in document order (empty if not an object).
