@@ -128,6 +128,12 @@ impl<'a> Node<'a> {
         Ok(value)
     }
 
+    /// A string field cut to `max` characters. For OpenAPI's own prose (`description`,
+    /// `summary`), which public documents write at any length and APIG only displays.
+    pub fn str_truncated(&self, key: &str, max: usize) -> Result<Option<String>, ApiFailure> {
+        Ok(self.str(key)?.map(|s| s.chars().take(max).collect()))
+    }
+
     /// A scalar rendered as text: strings as they are, numbers and booleans in their JSON
     /// form (YAML authors often leave `value: 1` unquoted).
     pub fn text(&self, key: &str) -> Result<Option<String>, ApiFailure> {

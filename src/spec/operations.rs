@@ -184,11 +184,12 @@ fn map_api(
         return Err(op.invalid(input.method.as_str(), "an operation must be an object"));
     }
     let name = api_name(op, input.method, input.path, simple)?;
-    let remark = match op.str_max("description", 255)? {
+    // Public documents carry long descriptions; APIG's remark holds 255 characters
+    // [decision: cut, not refused, so that design-first documents import cleanly].
+    let remark = match op.str_truncated("description", 255)? {
         Some(description) => Some(description),
-        None => op.str_max("summary", 255)?,
-    }
-    .map(str::to_string);
+        None => op.str_truncated("summary", 255)?,
+    };
 
     let path_vars = request_path::parse(input.path).map_err(|e| {
         ApiFailure::field(Code::Apig2011, "path", input.path_pointer, e)

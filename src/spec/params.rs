@@ -146,7 +146,8 @@ fn map_param<'a>(
         max_num: constraints.number("maximum")?,
         min_size: size("minLength")?,
         max_size: size("maxLength")?,
-        description: node.str_max("description", 255)?.map(str::to_string),
+        // Cut like the API's remark: prose from the document, only displayed.
+        description: node.str_truncated("description", 255)?,
         pass_through: node.choice(
             "x-apigateway-pass-through",
             &[("always", PassThrough::Always), ("never", PassThrough::Never)],
@@ -255,7 +256,7 @@ mod tests {
             (json!([{"name": "a", "in": "matrix"}]), "not a parameter location", "/parameters/0/in"),
             (json!([{"name": "a"}]), "in is required", "/parameters/0"),
             (json!([{"$ref": "#/parameters/missing"}]), "#/parameters/missing", "/parameters/0/$ref"),
-            (json!([{"name": "a", "in": "query", "description": "d".repeat(256)}]), "at most 255", "/parameters/0/description"),
+            (json!([{"name": "a", "in": "query", "description": 12}]), "must be a string", "/parameters/0/description"),
         ];
         for (list, words, at) in cases {
             let doc = json!({"swagger": "2.0", "paths": {"/p": {"get": {"parameters": list}}}});
