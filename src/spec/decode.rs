@@ -101,21 +101,23 @@ fn decode_json(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
 fn yaml_options(input_len: usize, limits: &Limits) -> serde_saphyr::Options {
     // Every raw event or node costs at least one byte of input (plus a little slack for
     // the stream's own start/end events), so these caps never refuse a real document; the
-    // document-size limit is what bounds them.
+    // document-size limit is what bounds them. Replayed aliases count too, so each cap also
+    // allows the expansion budget: the expanded text may be as large again as the size limit.
+    let replay_events = input_len.saturating_add(REPLAY_FLOOR_EVENTS);
     let budget = serde_saphyr::budget! {
-        max_events: input_len.saturating_mul(2).saturating_add(1024),
-        max_nodes: input_len.saturating_add(1024),
+        max_events: input_len.saturating_mul(2).saturating_add(replay_events).saturating_add(1024),
+        max_nodes: input_len.saturating_add(replay_events).saturating_add(1024),
         max_aliases: input_len / 2 + 1024,
         max_anchors: input_len / 2 + 1024,
         max_depth: limits.max_depth,
         max_documents: 1,
-        max_total_scalar_bytes: input_len.saturating_add(1024),
+        max_total_scalar_bytes: input_len.saturating_add(limits.max_document_bytes),
         // The ratio heuristic would refuse a document that reuses one anchored block many
         // times; the replay limits below are the real bound on expansion.
         enforce_alias_anchor_ratio: false,
     };
     let alias_limits = serde_saphyr::alias_limits! {
-        max_total_replayed_events: input_len.saturating_add(REPLAY_FLOOR_EVENTS),
+        max_total_replayed_events: replay_events,
         // An alias inside an anchored block inside ... : each level multiplies the depth
         // of the result, so keep the chain short.
         max_replay_stack_depth: 8,
