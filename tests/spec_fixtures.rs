@@ -93,21 +93,39 @@ fn shop_list_products_in_detail() {
     let doc = parse("apig/shop-2.0.yaml", STRICT);
     let a = api(&doc, "GET", "/shop/products");
     assert_eq!(a.name, "list_products");
-    assert_eq!(a.remark.as_deref(), Some("List products, optionally filtered"));
-    assert_eq!((a.protocol, a.auth_type, a.app_code_auth), (Protocol::Https, AuthType::App, false));
-    assert_eq!((a.match_mode, a.request_type, a.cors), (MatchMode::Normal, RequestType::Public, true));
+    assert_eq!(
+        a.remark.as_deref(),
+        Some("List products, optionally filtered")
+    );
+    assert_eq!(
+        (a.protocol, a.auth_type, a.app_code_auth),
+        (Protocol::Https, AuthType::App, false)
+    );
+    assert_eq!(
+        (a.match_mode, a.request_type, a.cors),
+        (MatchMode::Normal, RequestType::Public, true)
+    );
     assert_eq!(a.tags, ["catalog"]);
     assert_eq!(a.ratelimit.as_deref(), Some("browse_limit"));
     assert_eq!(a.response.as_deref(), Some("shop_errors"));
     assert_eq!(a.result_normal_sample.as_deref(), Some("{\"products\":[]}"));
-    assert_eq!(a.result_failure_sample.as_deref(), Some("{\"error\":\"unavailable\"}"));
+    assert_eq!(
+        a.result_failure_sample.as_deref(),
+        Some("{\"error\":\"unavailable\"}")
+    );
 
     let names: Vec<&str> = a.req_params.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["category", "limit", "X-Trace"]);
-    assert_eq!(a.req_params[0].enumerations.as_deref(), Some("books,music,garden"));
+    assert_eq!(
+        a.req_params[0].enumerations.as_deref(),
+        Some("books,music,garden")
+    );
     assert_eq!(a.req_params[0].default.as_deref(), Some("books"));
     assert_eq!(a.req_params[1].param_type, ParamType::Number);
-    assert_eq!((a.req_params[1].min_num, a.req_params[1].max_num), (Some(1.0), Some(100.0)));
+    assert_eq!(
+        (a.req_params[1].min_num, a.req_params[1].max_num),
+        (Some(1.0), Some(100.0))
+    );
     assert_eq!(a.req_params[1].sample.as_deref(), Some("20"));
     assert_eq!(a.req_params[2].location, ParamLocation::Header);
     assert_eq!(a.req_params[2].pass_through, Some(PassThrough::Always));
@@ -157,15 +175,24 @@ fn shop_other_backends() {
     let get = api(&doc, "GET", "/shop/products/{productId}");
     assert_eq!((get.auth_type, get.app_code_auth), (AuthType::App, true));
     assert_eq!(get.req_params[0].name, "productId");
-    assert_eq!((get.req_params[0].min_size, get.req_params[0].max_size), (Some(8), Some(32)));
+    assert_eq!(
+        (get.req_params[0].min_size, get.req_params[0].max_size),
+        (Some(8), Some(32))
+    );
     let BackendEndpoint::HttpVpc(vpc) = &get.backend.endpoint else {
         panic!("{:?}", get.backend)
     };
     assert_eq!(vpc.channel_name, "catalog_channel");
-    assert_eq!((vpc.scheme, vpc.path.as_str(), vpc.timeout_ms), (Scheme::Http, "/v1/items/{id}", 2000));
+    assert_eq!(
+        (vpc.scheme, vpc.path.as_str(), vpc.timeout_ms),
+        (Scheme::Http, "/v1/items/{id}", 2000)
+    );
 
     let delete = api(&doc, "DELETE", "/shop/products/{productId}");
-    assert_eq!((delete.auth_type, delete.request_type), (AuthType::Iam, RequestType::Private));
+    assert_eq!(
+        (delete.auth_type, delete.request_type),
+        (AuthType::Iam, RequestType::Private)
+    );
     assert_eq!(delete.access_control.as_deref(), Some("office_only"));
     assert_eq!(delete.plugins, ["audit_plugin"]);
     let BackendEndpoint::Function(f) = &delete.backend.endpoint else {
@@ -175,7 +202,10 @@ fn shop_other_backends() {
         f.function_urn,
         "urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:delete_product"
     );
-    assert_eq!((f.invocation_type, f.timeout_ms, f.version.as_deref()), (InvocationType::Sync, 10000, Some("latest")));
+    assert_eq!(
+        (f.invocation_type, f.timeout_ms, f.version.as_deref()),
+        (InvocationType::Sync, 10000, Some("latest"))
+    );
     assert!(delete.send_fg_body_base64, "defaults to true");
 
     let checkout = api(&doc, "POST", "/shop/checkout");
@@ -183,18 +213,35 @@ fn shop_other_backends() {
     assert_eq!(checkout.authorizer.as_deref(), Some("customer_auth"));
     assert_eq!(checkout.content_type.as_deref(), Some("application/json"));
     assert!(!checkout.send_fg_body_base64);
-    assert!(checkout.req_params.is_empty(), "a body parameter is not a request parameter");
+    assert!(
+        checkout.req_params.is_empty(),
+        "a body parameter is not a request parameter"
+    );
     let BackendEndpoint::Function(f) = &checkout.backend.endpoint else {
         panic!()
     };
-    assert_eq!((f.invocation_type, f.timeout_ms), (InvocationType::Async, 30000));
+    assert_eq!(
+        (f.invocation_type, f.timeout_ms),
+        (InvocationType::Async, 30000)
+    );
 
     let any = api(&doc, "ANY", "/shop/static");
-    assert_eq!((any.method, any.match_mode, any.auth_type), (Method::Any, MatchMode::Swa, AuthType::None));
+    assert_eq!(
+        (any.method, any.match_mode, any.auth_type),
+        (Method::Any, MatchMode::Swa, AuthType::None)
+    );
     let BackendEndpoint::Http(http) = &any.backend.endpoint else {
         panic!()
     };
-    assert_eq!((http.address.as_str(), http.method, http.timeout_ms, http.retry_count), ("#cdn_host#", Method::Any, 5000, -1));
+    assert_eq!(
+        (
+            http.address.as_str(),
+            http.method,
+            http.timeout_ms,
+            http.retry_count
+        ),
+        ("#cdn_host#", Method::Any, 5000, -1)
+    );
 
     let health = api(&doc, "GET", "/shop/health");
     assert_eq!(health.backend, Backend::mock("{\"status\":\"ok\"}"));
@@ -203,7 +250,11 @@ fn shop_other_backends() {
 #[test]
 fn shop_shared_objects() {
     let doc = parse("apig/shop-2.0.yaml", STRICT);
-    let names: Vec<(SharedKind, &str)> = doc.shared.iter().map(|i| (i.kind, i.name.as_str())).collect();
+    let names: Vec<(SharedKind, &str)> = doc
+        .shared
+        .iter()
+        .map(|i| (i.kind, i.name.as_str()))
+        .collect();
     assert_eq!(
         names,
         [
@@ -214,38 +265,68 @@ fn shop_shared_objects() {
             (SharedKind::Authorizer, "customer_auth"),
         ]
     );
-    let SharedDefinition::Throttle(browse) = shared(&doc, SharedKind::Throttle, "browse_limit") else {
+    let SharedDefinition::Throttle(browse) = shared(&doc, SharedKind::Throttle, "browse_limit")
+    else {
         panic!()
     };
-    assert_eq!((browse.api_limit, browse.user_limit, browse.app_limit, browse.ip_limit), (1000, Some(500), Some(100), Some(200)));
-    assert_eq!((browse.interval, browse.unit, browse.shared), (1, TimeUnit::Second, false));
+    assert_eq!(
+        (
+            browse.api_limit,
+            browse.user_limit,
+            browse.app_limit,
+            browse.ip_limit
+        ),
+        (1000, Some(500), Some(100), Some(200))
+    );
+    assert_eq!(
+        (browse.interval, browse.unit, browse.shared),
+        (1, TimeUnit::Second, false)
+    );
     assert_eq!(browse.special[0].special_type, SpecialType::App);
     assert_eq!(browse.special[0].limit, 300);
-    let SharedDefinition::Throttle(checkout) = shared(&doc, SharedKind::Throttle, "checkout_limit") else {
+    let SharedDefinition::Throttle(checkout) = shared(&doc, SharedKind::Throttle, "checkout_limit")
+    else {
         panic!()
     };
     assert_eq!((checkout.api_limit, checkout.unit), (50, TimeUnit::Minute));
 
-    let SharedDefinition::AccessControl(acl) = shared(&doc, SharedKind::AccessControl, "office_only") else {
+    let SharedDefinition::AccessControl(acl) =
+        shared(&doc, SharedKind::AccessControl, "office_only")
+    else {
         panic!()
     };
-    assert_eq!((acl.acl_type, acl.entity_type), (AclType::Permit, AclEntityType::Ip));
+    assert_eq!(
+        (acl.acl_type, acl.entity_type),
+        (AclType::Permit, AclEntityType::Ip)
+    );
     assert_eq!(acl.value, "10.0.0.0/8,192.168.1.10,172.16.0.1-172.16.0.20");
 
-    let SharedDefinition::GatewayResponse(responses) = shared(&doc, SharedKind::GatewayResponse, "shop_errors") else {
+    let SharedDefinition::GatewayResponse(responses) =
+        shared(&doc, SharedKind::GatewayResponse, "shop_errors")
+    else {
         panic!()
     };
     let throttled = &responses.responses["THROTTLED"];
     assert_eq!(throttled.status, 429);
-    assert_eq!(throttled.headers, [("Retry-After".to_string(), "1".to_string())]);
+    assert_eq!(
+        throttled.headers,
+        [("Retry-After".to_string(), "1".to_string())]
+    );
     assert!(throttled.body["application/json"].contains("slow down"));
     assert_eq!(responses.responses["NOT_FOUND"].status, 404);
 
-    let SharedDefinition::Authorizer(auth) = shared(&doc, SharedKind::Authorizer, "customer_auth") else {
+    let SharedDefinition::Authorizer(auth) = shared(&doc, SharedKind::Authorizer, "customer_auth")
+    else {
         panic!()
     };
-    assert_eq!((auth.authorizer_kind, auth.network_type), (AuthorizerType::Frontend, NetworkType::V1));
-    assert_eq!((auth.ttl, auth.timeout_ms, auth.retry_attempts), (Some(60), Some(3000), Some(2)));
+    assert_eq!(
+        (auth.authorizer_kind, auth.network_type),
+        (AuthorizerType::Frontend, NetworkType::V1)
+    );
+    assert_eq!(
+        (auth.ttl, auth.timeout_ms, auth.retry_attempts),
+        (Some(60), Some(3000), Some(2))
+    );
     assert_eq!(auth.identities[0].name, "X-Customer");
     assert!(auth.authorizer_uri.ends_with(":check_customer"));
 }
@@ -256,7 +337,11 @@ fn shop_in_simple_and_mock_mode() {
     assert!(doc.shared.is_empty());
     let a = api(&doc, "GET", "/shop/products");
     assert!(a.ratelimit.is_none() && a.response.is_none() && a.backend_policies.is_empty());
-    assert_eq!(a.backend.endpoint.type_name(), "HTTP", "the backend is basic");
+    assert_eq!(
+        a.backend.endpoint.type_name(),
+        "HTTP",
+        "the backend is basic"
+    );
     let d = api(&doc, "DELETE", "/shop/products/{productId}");
     assert!(d.access_control.is_none() && d.plugins.is_empty());
 
@@ -264,7 +349,10 @@ fn shop_in_simple_and_mock_mode() {
     let a = api(&doc, "GET", "/shop/products");
     assert_eq!(a.backend, Backend::mock("{\"products\":[]}"));
     assert!(a.backend_policies.is_empty());
-    assert_eq!(api(&doc, "DELETE", "/shop/products/{productId}").backend, Backend::mock(""));
+    assert_eq!(
+        api(&doc, "DELETE", "/shop/products/{productId}").backend,
+        Backend::mock("")
+    );
     assert_eq!(doc.shared.len(), 5, "mock mode keeps shared objects");
 }
 
@@ -283,16 +371,25 @@ fn library_operations() {
         ]
     );
     let list = api(&doc, "GET", "/api/v1/books");
-    assert_eq!((list.auth_type, list.protocol), (AuthType::App, Protocol::Https));
+    assert_eq!(
+        (list.auth_type, list.protocol),
+        (AuthType::App, Protocol::Https)
+    );
     assert_eq!(list.remark.as_deref(), Some("List books"));
     assert_eq!(list.ratelimit.as_deref(), Some("reader_limit"));
-    assert_eq!(list.result_normal_sample.as_deref(), Some("{\"books\":[],\"next\":null}"));
+    assert_eq!(
+        list.result_normal_sample.as_deref(),
+        Some("{\"books\":[],\"next\":null}")
+    );
     assert_eq!(list.req_params[0].name, "page_size");
     assert_eq!(list.req_params[0].default.as_deref(), Some("50"));
     let BackendEndpoint::Http(http) = &list.backend.endpoint else {
         panic!()
     };
-    assert_eq!((http.address.as_str(), http.scheme), ("books.internal:8080", Scheme::Http));
+    assert_eq!(
+        (http.address.as_str(), http.scheme),
+        ("books.internal:8080", Scheme::Http)
+    );
     assert_eq!(list.backend.parameters[0].location, ParamLocation::Query);
 
     let add = api(&doc, "POST", "/api/v1/books");
@@ -303,12 +400,19 @@ fn library_operations() {
     assert_eq!(get.backend, Backend::mock(""));
     assert_eq!(get.auth_type, AuthType::App);
     assert_eq!(get.req_params[0].name, "bookId");
-    assert_eq!(api(&doc, "PUT", "/api/v1/books/{bookId}").backend, Backend::mock(""));
-    assert_eq!(api(&doc, "ANY", "/api/v1/books/{bookId}").match_mode, MatchMode::Swa);
+    assert_eq!(
+        api(&doc, "PUT", "/api/v1/books/{bookId}").backend,
+        Backend::mock("")
+    );
+    assert_eq!(
+        api(&doc, "ANY", "/api/v1/books/{bookId}").match_mode,
+        MatchMode::Swa
+    );
     let loans = api(&doc, "GET", "/api/v1/loans/{loanId+}");
     assert_eq!(loans.req_params[0].location, ParamLocation::Path);
 
-    let SharedDefinition::Throttle(reader) = shared(&doc, SharedKind::Throttle, "reader_limit") else {
+    let SharedDefinition::Throttle(reader) = shared(&doc, SharedKind::Throttle, "reader_limit")
+    else {
         panic!()
     };
     assert_eq!((reader.api_limit, reader.interval), (200, 10));
@@ -318,7 +422,10 @@ fn library_operations() {
 fn library_in_mock_mode_uses_examples() {
     let doc = parse("apig/library-3.0.yaml", MOCK);
     let get = api(&doc, "GET", "/api/v1/books/{bookId}");
-    assert_eq!(get.backend, Backend::mock("{\"id\":\"0a1b2c3d\",\"title\":\"Dune\"}"));
+    assert_eq!(
+        get.backend,
+        Backend::mock("{\"id\":\"0a1b2c3d\",\"title\":\"Dune\"}")
+    );
     let list = api(&doc, "GET", "/api/v1/books");
     assert_eq!(list.backend, Backend::mock("{\"books\":[],\"next\":null}"));
 }
@@ -326,20 +433,49 @@ fn library_in_mock_mode_uses_examples() {
 #[test]
 fn public_examples_in_strict_mode() {
     let cases: [(&str, &[&str]); 9] = [
-        ("v2.0-petstore.yaml", &["GET /v1/pets ok", "POST /v1/pets ok", "GET /v1/pets/{petId} ok"]),
+        (
+            "v2.0-petstore.yaml",
+            &[
+                "GET /v1/pets ok",
+                "POST /v1/pets ok",
+                "GET /v1/pets/{petId} ok",
+            ],
+        ),
         ("v2.0-petstore-minimal.yaml", &["GET /api/pets ok"]),
         (
             "v2.0-petstore-expanded.json",
-            &["GET /api/pets ok", "POST /api/pets ok", "GET /api/pets/{id} APIG.2011", "DELETE /api/pets/{id} ok"],
+            &[
+                "GET /api/pets ok",
+                "POST /api/pets ok",
+                "GET /api/pets/{id} APIG.2011",
+                "DELETE /api/pets/{id} ok",
+            ],
         ),
         (
             "v2.0-petstore-with-external-docs.json",
-            &["GET /api/pets ok", "POST /api/pets ok", "GET /api/pets/{id} ok", "DELETE /api/pets/{id} ok"],
+            &[
+                "GET /api/pets ok",
+                "POST /api/pets ok",
+                "GET /api/pets/{id} ok",
+                "DELETE /api/pets/{id} ok",
+            ],
         ),
-        ("v3.0-petstore.json", &["GET /v1/pets ok", "POST /v1/pets ok", "GET /v1/pets/{petId} ok"]),
+        (
+            "v3.0-petstore.json",
+            &[
+                "GET /v1/pets ok",
+                "POST /v1/pets ok",
+                "GET /v1/pets/{petId} ok",
+            ],
+        ),
         (
             "v3.0-petstore-expanded.json",
-            &["GET /v2/pets ok", "POST /v2/pets ok", "GET /v2/pets/{id} APIG.2011", "DELETE /v2/pets/{id} ok"],
+            &[
+                "GET /v2/pets ok",
+                "POST /v2/pets ok",
+                "GET /v2/pets/{id} APIG.2011",
+                "DELETE /v2/pets/{id} ok",
+            ],
         ),
         ("v3.0-callback-example.json", &["POST /streams ok"]),
         (
@@ -360,7 +496,11 @@ fn public_examples_in_strict_mode() {
         assert_eq!(outcomes(&doc), expected, "{file}");
         for op in &doc.operations {
             if let OperationOutcome::Api(api) = &op.outcome {
-                assert_eq!(api.backend, Backend::mock(""), "{file}: design-first documents get an empty MOCK");
+                assert_eq!(
+                    api.backend,
+                    Backend::mock(""),
+                    "{file}: design-first documents get an empty MOCK"
+                );
             }
         }
     }
@@ -382,14 +522,32 @@ fn invalid_operation_id_fails_in_strict_mode_and_is_generated_in_simple_mode() {
             panic!("{op:?}")
         };
         assert_eq!(failure.code, Code::Apig2011);
-        assert!(failure.message.contains("operationId"), "{}", failure.message);
-        assert!(failure.message.contains("find pet by id"), "{}", failure.message);
-        assert!(failure.message.contains("/operationId)"), "{}", failure.message);
+        assert!(
+            failure.message.contains("operationId"),
+            "{}",
+            failure.message
+        );
+        assert!(
+            failure.message.contains("find pet by id"),
+            "{}",
+            failure.message
+        );
+        assert!(
+            failure.message.contains("/operationId)"),
+            "{}",
+            failure.message
+        );
 
         let simple = parse(file, SIMPLE);
-        assert!(outcomes(&simple).iter().all(|o| o.ends_with(" ok")), "{file}");
+        assert!(
+            outcomes(&simple).iter().all(|o| o.ends_with(" ok")),
+            "{file}"
+        );
         let a = api(&simple, "GET", path);
-        assert_eq!(a.name, format!("get{}", path.replace('{', "(").replace('}', ")")));
+        assert_eq!(
+            a.name,
+            format!("get{}", path.replace('{', "(").replace('}', ")"))
+        );
     }
 }
 
@@ -406,5 +564,8 @@ fn titles_are_passed_through() {
     let doc = parse("public/v2.0-petstore.yaml", STRICT);
     assert_eq!(doc.title.as_deref(), Some("Swagger Petstore"));
     let doc = parse("apig/library-3.0.yaml", STRICT);
-    assert_eq!(doc.description.as_deref(), Some("Books and loans, OpenAPI 3.0 form"));
+    assert_eq!(
+        doc.description.as_deref(),
+        Some("Books and loans, OpenAPI 3.0 form")
+    );
 }

@@ -5,9 +5,8 @@ use super::node::Node;
 use super::params::has_param;
 use crate::error::{ApiFailure, Code};
 use crate::model::{
-    Backend, BackendEndpoint, BackendParam, FunctionEndpoint, HttpEndpoint, InvocationType,
-    Method, MockEndpoint, NetworkType, ParamLocation, ParamOrigin, RequestParam, Scheme,
-    VpcEndpoint,
+    Backend, BackendEndpoint, BackendParam, FunctionEndpoint, HttpEndpoint, InvocationType, Method,
+    MockEndpoint, NetworkType, ParamLocation, ParamOrigin, RequestParam, Scheme, VpcEndpoint,
 };
 
 const DEFAULT_TIMEOUT_MS: i64 = 5000;
@@ -109,7 +108,10 @@ pub fn parse_backend(
         }),
     };
     if let BackendEndpoint::Mock(mock) = &endpoint {
-        check_mock_body(&endpoints.field_node("result-content"), &mock.result_content)?;
+        check_mock_body(
+            &endpoints.field_node("result-content"),
+            &mock.result_content,
+        )?;
     }
     Ok(Backend {
         endpoint,
@@ -179,7 +181,10 @@ fn backend_params(
             .iter()
             .any(|p| p.location == location && p.name.eq_ignore_ascii_case(name))
         {
-            return Err(item.invalid("name", format!("the backend parameter {name:?} is declared twice")));
+            return Err(item.invalid(
+                "name",
+                format!("the backend parameter {name:?} is declared twice"),
+            ));
         }
         out.push(BackendParam {
             name: name.to_string(),
@@ -205,7 +210,9 @@ fn address<'a>(endpoints: &Node<'a>, key: &str) -> Result<&'a str, ApiFailure> {
     let text = text
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| node.invalid(key, "must be a non-empty string (or a list of exactly one)"))?;
+        .ok_or_else(|| {
+            node.invalid(key, "must be a non-empty string (or a list of exactly one)")
+        })?;
     if text.chars().count() > 255 {
         return Err(node.invalid(key, "must have at most 255 characters"));
     }
@@ -240,13 +247,18 @@ struct Common {
 
 fn common(endpoints: &Node<'_>, simple_mode: bool) -> Result<Common, ApiFailure> {
     let scheme = endpoints
-        .choice("scheme", &[("http", Scheme::Http), ("https", Scheme::Https)])?
+        .choice(
+            "scheme",
+            &[("http", Scheme::Http), ("https", Scheme::Https)],
+        )?
         .ok_or_else(|| endpoints.invalid("scheme", "the field scheme is required"))?;
     let method_text = endpoints.required_str("method")?;
     let method = Method::parse(method_text.trim()).ok_or_else(|| {
         endpoints.field_node("method").invalid(
             "method",
-            format!("{method_text:?} is not one of GET, POST, PUT, DELETE, HEAD, OPTIONS, PATCH, ANY"),
+            format!(
+                "{method_text:?} is not one of GET, POST, PUT, DELETE, HEAD, OPTIONS, PATCH, ANY"
+            ),
         )
     })?;
     let path = endpoints.required_str("path")?;
@@ -338,7 +350,10 @@ fn function(endpoints: &Node<'_>, simple_mode: bool) -> Result<FunctionEndpoint,
             )?
             .unwrap_or(InvocationType::Sync),
         network_type: endpoints
-            .choice("network-type", &[("V1", NetworkType::V1), ("V2", NetworkType::V2)])?
+            .choice(
+                "network-type",
+                &[("V1", NetworkType::V1), ("V2", NetworkType::V2)],
+            )?
             .unwrap_or_default(),
         timeout_ms: timeout(endpoints, simple_mode)?,
         description: endpoints.str_max("description", 255)?.map(str::to_string),
@@ -351,7 +366,8 @@ pub fn is_function_urn(urn: &str) -> bool {
     let token = |s: &str, extra: &str| {
         !s.is_empty()
             && s.len() <= 128
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
     };
     match parts.as_slice() {
         ["urn", "fss", region, project, "function", package, name, version @ ..] => {
@@ -402,9 +418,14 @@ mod tests {
             "httpEndpoints": {"address": ["host.example.com:8443"], "scheme": "https",
                 "method": "get", "path": "/v1/items/{id}", "retryCount": "2"}});
         let b = parse(&v, false).unwrap();
-        let BackendEndpoint::Http(h) = &b.endpoint else { panic!("{b:?}") };
+        let BackendEndpoint::Http(h) = &b.endpoint else {
+            panic!("{b:?}")
+        };
         assert_eq!(h.address, "host.example.com:8443");
-        assert_eq!((h.method, h.timeout_ms, h.retry_count), (Method::Get, 5000, 2));
+        assert_eq!(
+            (h.method, h.timeout_ms, h.retry_count),
+            (Method::Get, 5000, 2)
+        );
         assert_eq!(b.parameters.len(), 3);
         assert_eq!(b.parameters[0].location, ParamLocation::Path);
         assert_eq!(b.parameters[2].value, "7");
@@ -414,9 +435,16 @@ mod tests {
     fn timeouts_are_checked_or_clamped() {
         let v = json!({"type": "HTTP", "httpEndpoints": {"address": "h", "scheme": "http",
             "method": "GET", "path": "/", "timeout": 70000}});
-        fails(v.clone(), Code::Apig2011, "between 1 and 60000", "/b/httpEndpoints/timeout");
+        fails(
+            v.clone(),
+            Code::Apig2011,
+            "between 1 and 60000",
+            "/b/httpEndpoints/timeout",
+        );
         let b = parse(&v, true).unwrap();
-        let BackendEndpoint::Http(h) = &b.endpoint else { panic!() };
+        let BackendEndpoint::Http(h) = &b.endpoint else {
+            panic!()
+        };
         assert_eq!(h.timeout_ms, 60000);
     }
 
@@ -424,56 +452,99 @@ mod tests {
     fn vpc_function_and_mock_backends() {
         let v = json!({"type": "HTTP-VPC", "httpVpcEndpoints": {"name": "chan",
             "scheme": "http", "method": "ANY", "path": "/x", "cascade_flag": true}});
-        let BackendEndpoint::HttpVpc(e) = parse(&v, false).unwrap().endpoint else { panic!() };
-        assert_eq!((e.channel_name.as_str(), e.cascade_flag), ("chan", Some(true)));
+        let BackendEndpoint::HttpVpc(e) = parse(&v, false).unwrap().endpoint else {
+            panic!()
+        };
+        assert_eq!(
+            (e.channel_name.as_str(), e.cascade_flag),
+            ("chan", Some(true))
+        );
         let v = json!({"type": "FUNCTION", "functionEndpoints": {
             "function-urn": "urn:fss:cn-north-4:0123abcd:function:default:fn:v2",
             "invocation-type": "asynchronous", "network-type": "V2", "timeout": 30000}});
-        let BackendEndpoint::Function(f) = parse(&v, false).unwrap().endpoint else { panic!() };
-        assert_eq!((f.invocation_type, f.network_type, f.timeout_ms), (InvocationType::Async, NetworkType::V2, 30000));
+        let BackendEndpoint::Function(f) = parse(&v, false).unwrap().endpoint else {
+            panic!()
+        };
+        assert_eq!(
+            (f.invocation_type, f.network_type, f.timeout_ms),
+            (InvocationType::Async, NetworkType::V2, 30000)
+        );
         let v = json!({"type": "MOCK", "mockEndpoints": {"result-content": "hi"}});
         assert_eq!(parse(&v, false).unwrap(), Backend::mock("hi"));
     }
 
     #[test]
     fn invalid_backends() {
-        fails(json!({"type": "HTTP", "mockEndpoints": {}}), Code::Apig2011, "needs httpEndpoints", "/b");
-        fails(json!({"type": "SOAP"}), Code::Apig2011, "\"SOAP\" is not one of", "/b/type");
-        fails(json!({"httpEndpoints": {}}), Code::Apig2011, "type is required", "/b");
+        fails(
+            json!({"type": "HTTP", "mockEndpoints": {}}),
+            Code::Apig2011,
+            "needs httpEndpoints",
+            "/b",
+        );
+        fails(
+            json!({"type": "SOAP"}),
+            Code::Apig2011,
+            "\"SOAP\" is not one of",
+            "/b/type",
+        );
+        fails(
+            json!({"httpEndpoints": {}}),
+            Code::Apig2011,
+            "type is required",
+            "/b",
+        );
         fails(
             json!({"type": "FUNCTION", "functionEndpoints": {"function-urn": "urn:fss:x"}}),
-            Code::Apig9002, "urn:fss:x", "/b/functionEndpoints/function-urn",
+            Code::Apig9002,
+            "urn:fss:x",
+            "/b/functionEndpoints/function-urn",
         );
         fails(
             json!({"type": "MOCK", "parameters": [{"name": "a", "value": "nope", "in": "query", "origin": "REQUEST"}]}),
-            Code::Apig2028, "\"nope\"", "/b/parameters/0/value",
+            Code::Apig2028,
+            "\"nope\"",
+            "/b/parameters/0/value",
         );
         fails(
             json!({"type": "HTTP", "httpEndpoints": {"address": "h", "scheme": "http", "method": "GET", "path": "/a/{x}"}}),
-            Code::Apig2027, "{x}", "/b/httpEndpoints/path",
+            Code::Apig2027,
+            "{x}",
+            "/b/httpEndpoints/path",
         );
         fails(
             json!({"type": "HTTP", "httpEndpoints": {"address": "http://h/", "scheme": "http", "method": "GET", "path": "/"}}),
-            Code::Apig2011, "not a host", "/b/httpEndpoints/address",
+            Code::Apig2011,
+            "not a host",
+            "/b/httpEndpoints/address",
         );
         fails(
             json!({"type": "HTTP", "httpEndpoints": {"address": "h", "scheme": "http", "method": "GET", "path": "/", "retryCount": 11}}),
-            Code::Apig2011, "between -1 and 10", "/b/httpEndpoints/retryCount",
+            Code::Apig2011,
+            "between -1 and 10",
+            "/b/httpEndpoints/retryCount",
         );
         fails(
             json!({"type": "HTTP-VPC", "httpVpcEndpoints": {"name": ["a", "b"], "scheme": "http", "method": "GET", "path": "/"}}),
-            Code::Apig2011, "exactly one", "/b/httpVpcEndpoints/name",
+            Code::Apig2011,
+            "exactly one",
+            "/b/httpVpcEndpoints/name",
         );
         fails(
             json!({"type": "MOCK", "mockEndpoints": {"result-content": "x".repeat(20481)}}),
-            Code::Apig2011, "at most 20480", "/b/mockEndpoints/result-content",
+            Code::Apig2011,
+            "at most 20480",
+            "/b/mockEndpoints/result-content",
         );
     }
 
     #[test]
     fn function_urns() {
-        assert!(is_function_urn("urn:fss:cn-north-4:0123456789abcdef:function:default:check_customer"));
-        assert!(is_function_urn("urn:fss:cn-north-4:0123456789abcdef:function:default:checkout:v2"));
+        assert!(is_function_urn(
+            "urn:fss:cn-north-4:0123456789abcdef:function:default:check_customer"
+        ));
+        assert!(is_function_urn(
+            "urn:fss:cn-north-4:0123456789abcdef:function:default:checkout:v2"
+        ));
         assert!(is_function_urn("urn:fss:r:p:function:pkg:name:!alias"));
         assert!(!is_function_urn("urn:fss:r:p:function:pkg"));
         assert!(!is_function_urn("urn:fss:r:p:func:pkg:name"));

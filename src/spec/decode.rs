@@ -5,9 +5,9 @@
 //! checked first, YAML runs under a budget scaled to the input (alias bombs fail fast),
 //! and the nesting depth of the result is checked without recursion.
 
+use super::bounded::{BoundedValue, TOO_DEEP};
 use crate::config::Limits;
 use crate::error::{ApigError, Code};
-use super::bounded::{BoundedValue, TOO_DEEP};
 use serde::de::DeserializeSeed;
 use serde_json::Value;
 use serde_saphyr::options::{DuplicateKeyPolicy, NonFiniteFloatPolicy};
@@ -259,7 +259,9 @@ mod tests {
         };
         let e = decode(b"{\"swagger\": \"2.0\"}", &small).unwrap_err();
         assert_eq!(e.code, Code::Apig3603);
-        assert!(e.message.starts_with("The Swagger file content is too long"));
+        assert!(e
+            .message
+            .starts_with("The Swagger file content is too long"));
     }
 
     #[test]
@@ -275,7 +277,11 @@ mod tests {
     fn json_syntax_error_has_line_and_column() {
         let e = err(b"{\n  \"a\": 1,\n  \"b\" 2\n}");
         assert_eq!(e.code, Code::Apig3600);
-        assert!(e.message.starts_with("JSON or YAML format error."), "{}", e.message);
+        assert!(
+            e.message.starts_with("JSON or YAML format error."),
+            "{}",
+            e.message
+        );
         assert!(e.message.contains("line 3 column"), "{}", e.message);
     }
 
@@ -337,7 +343,7 @@ mod tests {
         let mut doc = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
         for i in 1..10 {
             let prev = format!("*a{}", i - 1);
-            let items = vec![prev.as_str(); 10].join(", ");
+            let items = [prev.as_str(); 10].join(", ");
             doc.push_str(&format!("a{i}: &a{i} [{items}]\n"));
         }
         let started = std::time::Instant::now();

@@ -98,7 +98,9 @@ impl<'a> Document<'a> {
             let Some(fragment) = text.strip_prefix('#') else {
                 return Err(reference.invalid(
                     "$ref",
-                    format!("external reference {text:?} is not supported; only #/... references are"),
+                    format!(
+                        "external reference {text:?} is not supported; only #/... references are"
+                    ),
                 ));
             };
             let pointer = percent_encoding::percent_decode_str(fragment)
@@ -130,7 +132,9 @@ impl<'a> Document<'a> {
         let root = Node::root(self.root);
         match self.version {
             Version::Swagger2 => root.get("securityDefinitions"),
-            _ => root.get("components").and_then(|c| c.get("securitySchemes")),
+            _ => root
+                .get("components")
+                .and_then(|c| c.get("securitySchemes")),
         }
     }
 }
@@ -306,7 +310,11 @@ fn server_base_path(server: &Value) -> Result<String, ApigError> {
     };
     let path = percent_encoding::percent_decode_str(path)
         .decode_utf8()
-        .map_err(|_| unusable(format!("server URL {url:?} is not valid UTF-8 once decoded")))?;
+        .map_err(|_| {
+            unusable(format!(
+                "server URL {url:?} is not valid UTF-8 once decoded"
+            ))
+        })?;
     Ok(normalize_base(&path))
 }
 
@@ -322,10 +330,19 @@ mod tests {
     #[test]
     fn versions() {
         let ok = |v: Value| Document::new(&v).map(|d| d.version).unwrap();
-        assert_eq!(ok(json!({"swagger": "2.0", "paths": {}})), Version::Swagger2);
+        assert_eq!(
+            ok(json!({"swagger": "2.0", "paths": {}})),
+            Version::Swagger2
+        );
         assert_eq!(ok(json!({"swagger": 2.0, "paths": {}})), Version::Swagger2);
-        assert_eq!(ok(json!({"openapi": "3.0.3", "paths": {}})), Version::OpenApi30);
-        assert_eq!(ok(json!({"openapi": "3.1.0", "paths": {}})), Version::OpenApi31);
+        assert_eq!(
+            ok(json!({"openapi": "3.0.3", "paths": {}})),
+            Version::OpenApi30
+        );
+        assert_eq!(
+            ok(json!({"openapi": "3.1.0", "paths": {}})),
+            Version::OpenApi31
+        );
         for bad in [
             json!({"paths": {}}),
             json!({"swagger": "1.2", "paths": {}}),
@@ -336,9 +353,15 @@ mod tests {
         ] {
             let e = doc_err(bad);
             assert_eq!(e.code, Code::Apig3602);
-            assert!(e.message.starts_with("Syntax error in the Swagger file. "), "{}", e.message);
+            assert!(
+                e.message.starts_with("Syntax error in the Swagger file. "),
+                "{}",
+                e.message
+            );
         }
-        assert!(doc_err(json!({"openapi": "3.0.0"})).message.contains("no paths"));
+        assert!(doc_err(json!({"openapi": "3.0.0"}))
+            .message
+            .contains("no paths"));
         // 3.1 may have webhooks only.
         let v = json!({"openapi": "3.1.0", "webhooks": {}});
         assert!(Document::new(&v).unwrap().paths.is_none());
@@ -347,14 +370,23 @@ mod tests {
     #[test]
     fn base_paths() {
         let base = |v: Value| Document::new(&v).map(|d| d.base_path).unwrap();
-        assert_eq!(base(json!({"swagger": "2.0", "paths": {}, "basePath": "/v1/"})), "/v1");
-        assert_eq!(base(json!({"swagger": "2.0", "paths": {}, "basePath": "/"})), "");
+        assert_eq!(
+            base(json!({"swagger": "2.0", "paths": {}, "basePath": "/v1/"})),
+            "/v1"
+        );
+        assert_eq!(
+            base(json!({"swagger": "2.0", "paths": {}, "basePath": "/"})),
+            ""
+        );
         assert_eq!(base(json!({"swagger": "2.0", "paths": {}})), "");
         let server = |url: Value| {
             json!({"openapi": "3.0.0", "paths": {}, "servers": [{"url": url,
                 "variables": {"env": {"default": "prod"}, "version": {"default": "v1"}}}]})
         };
-        assert_eq!(base(server(json!("https://{env}.example.com/api/{version}"))), "/api/v1");
+        assert_eq!(
+            base(server(json!("https://{env}.example.com/api/{version}"))),
+            "/api/v1"
+        );
         assert_eq!(base(server(json!("http://petstore.swagger.io/v1"))), "/v1");
         assert_eq!(base(server(json!("https://example.com"))), "");
         assert_eq!(base(server(json!("/relative/"))), "/relative");
@@ -371,7 +403,10 @@ mod tests {
     #[test]
     fn protocols() {
         let proto = |v: Value| Document::new(&v).map(|d| d.protocol).unwrap();
-        assert_eq!(proto(json!({"swagger": "2.0", "paths": {}})), Protocol::Https);
+        assert_eq!(
+            proto(json!({"swagger": "2.0", "paths": {}})),
+            Protocol::Https
+        );
         assert_eq!(
             proto(json!({"swagger": "2.0", "paths": {}, "schemes": ["http"]})),
             Protocol::Http

@@ -119,7 +119,7 @@ mod shared;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{BackendEndpoint, Backend, ParamLocation, ParamType};
+    use crate::model::{Backend, BackendEndpoint, ParamLocation, ParamType};
     use serde_json::{json, Value};
 
     fn run(doc: &Value, options: MapOptions, limits: &Limits) -> Result<ParsedDocument, ApigError> {
@@ -152,7 +152,10 @@ mod tests {
     fn failure(op: &Operation) -> &ApiFailure {
         match &op.outcome {
             OperationOutcome::Failed(f) => f,
-            other => panic!("{} {}: expected a failure, got {other:?}", op.method, op.path),
+            other => panic!(
+                "{} {}: expected a failure, got {other:?}",
+                op.method, op.path
+            ),
         }
     }
 
@@ -164,9 +167,22 @@ mod tests {
         let seen: Vec<(&str, bool)> = doc
             .operations
             .iter()
-            .map(|o| (o.method.as_str(), matches!(o.outcome, OperationOutcome::Ignored)))
+            .map(|o| {
+                (
+                    o.method.as_str(),
+                    matches!(o.outcome, OperationOutcome::Ignored),
+                )
+            })
             .collect();
-        assert_eq!(seen, [("POST", false), ("TRACE", true), ("ANY", false), ("GET", false)]);
+        assert_eq!(
+            seen,
+            [
+                ("POST", false),
+                ("TRACE", true),
+                ("ANY", false),
+                ("GET", false)
+            ]
+        );
         assert_eq!(doc.operations[0].pointer, "/paths/~1a/post");
     }
 
@@ -193,19 +209,36 @@ mod tests {
         let f = failure(&doc.operations[0]);
         assert_eq!(f.code, Code::Apig2026);
         assert!(f.message.contains("{rest}"), "{}", f.message);
-        assert!(f.message.contains("(at /paths/~1u~1{id}~1f~1{rest+}/get)"), "{}", f.message);
+        assert!(
+            f.message.contains("(at /paths/~1u~1{id}~1f~1{rest+}/get)"),
+            "{}",
+            f.message
+        );
         let doc = simple(&swagger(paths));
         let a = api(&doc.operations[0]);
         assert_eq!(a.req_params.len(), 2);
-        assert_eq!(a.req_params[0].param_type, ParamType::Number, "declared one kept");
+        assert_eq!(
+            a.req_params[0].param_type,
+            ParamType::Number,
+            "declared one kept"
+        );
         let added = &a.req_params[1];
-        assert_eq!((added.name.as_str(), added.location, added.param_type, added.required),
-            ("rest", ParamLocation::Path, ParamType::String, true));
+        assert_eq!(
+            (
+                added.name.as_str(),
+                added.location,
+                added.param_type,
+                added.required
+            ),
+            ("rest", ParamLocation::Path, ParamType::String, true)
+        );
     }
 
     #[test]
     fn too_many_parameters() {
-        let params: Vec<Value> = (0..51).map(|i| json!({"name": format!("q{i}"), "in": "query", "type": "string"})).collect();
+        let params: Vec<Value> = (0..51)
+            .map(|i| json!({"name": format!("q{i}"), "in": "query", "type": "string"}))
+            .collect();
         let doc = strict(&swagger(json!({"/a": {"get": {"parameters": params}}})));
         assert_eq!(failure(&doc.operations[0]).code, Code::Apig3111);
     }
@@ -216,7 +249,10 @@ mod tests {
         let f = failure(&doc.operations[0]);
         assert_eq!(f.code, Code::Apig2011);
         assert!(f.message.contains("(at /paths/~1a b)"), "{}", f.message);
-        assert!(matches!(doc.operations[1].outcome, OperationOutcome::Api(_)));
+        assert!(matches!(
+            doc.operations[1].outcome,
+            OperationOutcome::Api(_)
+        ));
     }
 
     #[test]
@@ -224,8 +260,12 @@ mod tests {
         let paths = json!({"/a": {"get": {"operationId": "find pet by id"}, "put": {"operationId": 42},
             "post": {"operationId": "create_a"}}});
         let doc = strict(&swagger(paths.clone()));
-        assert!(failure(&doc.operations[0]).message.contains("parameterName:operationId"));
-        assert!(failure(&doc.operations[1]).message.contains("must be a string"));
+        assert!(failure(&doc.operations[0])
+            .message
+            .contains("parameterName:operationId"));
+        assert!(failure(&doc.operations[1])
+            .message
+            .contains("must be a string"));
         assert_eq!(api(&doc.operations[2]).name, "create_a");
         let doc = simple(&swagger(paths));
         assert_eq!(api(&doc.operations[0]).name, "get/a");
@@ -242,46 +282,96 @@ mod tests {
             "/c": {"$ref": "#/x-items/c"}},
             "x-items": {"c": {"delete": {"operationId": "del_c"}}}}));
         let f = failure(&doc.operations[0]);
-        assert!(f.message.contains("#/components/parameters/missing"), "{}", f.message);
-        assert!(f.message.contains("(at /paths/~1a/get/parameters/0/$ref)"), "{}", f.message);
-        assert!(failure(&doc.operations[1]).message.contains("external reference \"common.yaml#/p\""));
-        assert!(matches!(doc.operations[2].outcome, OperationOutcome::Api(_)));
-        assert_eq!((doc.operations[3].method.as_str(), doc.operations[3].path.as_str()), ("ANY", "/b"));
-        assert!(failure(&doc.operations[3]).message.contains("#/components/pathItems/nope"));
+        assert!(
+            f.message.contains("#/components/parameters/missing"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.contains("(at /paths/~1a/get/parameters/0/$ref)"),
+            "{}",
+            f.message
+        );
+        assert!(failure(&doc.operations[1])
+            .message
+            .contains("external reference \"common.yaml#/p\""));
+        assert!(matches!(
+            doc.operations[2].outcome,
+            OperationOutcome::Api(_)
+        ));
+        assert_eq!(
+            (
+                doc.operations[3].method.as_str(),
+                doc.operations[3].path.as_str()
+            ),
+            ("ANY", "/b")
+        );
+        assert!(failure(&doc.operations[3])
+            .message
+            .contains("#/components/pathItems/nope"));
         let c = api(&doc.operations[4]);
-        assert_eq!((c.name.as_str(), doc.operations[4].path.as_str()), ("del_c", "/c"));
+        assert_eq!(
+            (c.name.as_str(), doc.operations[4].path.as_str()),
+            ("del_c", "/c")
+        );
     }
 
     #[test]
     fn circular_schemas_are_harmless() {
-        let doc = strict(&json!({"openapi": "3.1.0", "paths": {"/n": {"get": {"parameters": [
+        let doc = strict(
+            &json!({"openapi": "3.1.0", "paths": {"/n": {"get": {"parameters": [
                 {"name": "n", "in": "query", "schema": {"$ref": "#/components/schemas/Node"}}],
                 "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Node"}}}}}}}},
             "components": {"schemas": {"Node": {"type": "object", "properties": {
-                "next": {"$ref": "#/components/schemas/Node"}}}}}}));
-        assert_eq!(api(&doc.operations[0]).req_params[0].param_type, ParamType::String);
+                "next": {"$ref": "#/components/schemas/Node"}}}}}}),
+        );
+        assert_eq!(
+            api(&doc.operations[0]).req_params[0].param_type,
+            ParamType::String
+        );
     }
 
     #[test]
     fn protocols_from_operation_servers() {
-        let doc = strict(&json!({"openapi": "3.0.0", "servers": [{"url": "https://x/v1"}], "paths": {
-            "/a": {"get": {"servers": [{"url": "http://y/"}, {"url": "https://z/"}]}, "put": {}}}}));
-        assert_eq!(api(&doc.operations[0]).protocol, crate::model::Protocol::Both);
-        assert_eq!(api(&doc.operations[1]).protocol, crate::model::Protocol::Https);
+        let doc = strict(
+            &json!({"openapi": "3.0.0", "servers": [{"url": "https://x/v1"}], "paths": {
+            "/a": {"get": {"servers": [{"url": "http://y/"}, {"url": "https://z/"}]}, "put": {}}}}),
+        );
+        assert_eq!(
+            api(&doc.operations[0]).protocol,
+            crate::model::Protocol::Both
+        );
+        assert_eq!(
+            api(&doc.operations[1]).protocol,
+            crate::model::Protocol::Https
+        );
         assert_eq!(doc.operations[0].path, "/v1/a");
     }
 
     #[test]
     fn document_level_errors() {
         let cases = [
-            (json!({"openapi": "3.0.0", "paths": {}, "servers": [{"url": "https://{x}/"}]}), Code::Apig2045),
+            (
+                json!({"openapi": "3.0.0", "paths": {}, "servers": [{"url": "https://{x}/"}]}),
+                Code::Apig2045,
+            ),
             (json!({"openapi": "2.0", "paths": {}}), Code::Apig3602),
             (json!({"info": {}}), Code::Apig3602),
         ];
         for (doc, code) in cases {
-            assert_eq!(run(&doc, MapOptions::default(), &Limits::default()).unwrap_err().code, code);
+            assert_eq!(
+                run(&doc, MapOptions::default(), &Limits::default())
+                    .unwrap_err()
+                    .code,
+                code
+            );
         }
-        assert_eq!(parse_document(b" ", MapOptions::default(), &Limits::default()).unwrap_err().code, Code::Apig3609);
+        assert_eq!(
+            parse_document(b" ", MapOptions::default(), &Limits::default())
+                .unwrap_err()
+                .code,
+            Code::Apig3609
+        );
     }
 
     #[test]
@@ -306,8 +396,12 @@ mod tests {
                 "method": "GET", "path": "/", "timeout": 0}}}}})));
         let a = api(&doc.operations[0]);
         assert!(a.ratelimit.is_none() && a.access_control.is_none() && a.response.is_none());
-        assert!(a.plugins.is_empty() && a.orchestrations.is_empty() && a.backend_policies.is_empty());
-        let BackendEndpoint::Http(h) = &a.backend.endpoint else { panic!() };
+        assert!(
+            a.plugins.is_empty() && a.orchestrations.is_empty() && a.backend_policies.is_empty()
+        );
+        let BackendEndpoint::Http(h) = &a.backend.endpoint else {
+            panic!()
+        };
         assert_eq!(h.timeout_ms, 1);
     }
 
@@ -318,7 +412,12 @@ mod tests {
             "put": {"x-apigateway-cors": "maybe"},
             "post": {"x-apigateway-content-type": "text/html"},
             "delete": {"tags": ["", "x"]}}})));
-        let words = ["\"PREFIX\" is not one of NORMAL, SWA", "must be a boolean", "\"text/html\"", "1 to 128"];
+        let words = [
+            "\"PREFIX\" is not one of NORMAL, SWA",
+            "must be a boolean",
+            "\"text/html\"",
+            "1 to 128",
+        ];
         for (op, words) in doc.operations.iter().zip(words) {
             let f = failure(op);
             assert_eq!(f.code, Code::Apig2011);
@@ -346,10 +445,14 @@ mod tests {
         assert_eq!(doc.operations.len(), 6000);
         let apis: Vec<&ApiDefinition> = doc.operations.iter().map(api).collect();
         assert_eq!(apis[5999].req_params.len(), 3);
-        assert_eq!(apis[0].result_normal_sample.as_deref(), Some("{\"ok\":true}"));
+        assert_eq!(
+            apis[0].result_normal_sample.as_deref(),
+            Some("{\"ok\":true}")
+        );
         assert!(started.elapsed() < std::time::Duration::from_secs(60));
         // With the default limit, the same document is refused as a whole.
-        let e = parse_document(yaml.as_bytes(), MapOptions::default(), &Limits::default()).unwrap_err();
+        let e =
+            parse_document(yaml.as_bytes(), MapOptions::default(), &Limits::default()).unwrap_err();
         assert_eq!(e.code, Code::Apig3127);
     }
 }

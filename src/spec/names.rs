@@ -21,11 +21,7 @@ pub fn check_api_name(name: &str) -> Result<(), String> {
             "{name:?} is not a valid API name: it must start with a letter, a digit or a CJK character"
         ));
     }
-    if let Some((position, ch)) = name
-        .chars()
-        .enumerate()
-        .find(|(_, c)| !api_name_char(*c))
-    {
+    if let Some((position, ch)) = name.chars().enumerate().find(|(_, c)| !api_name_char(*c)) {
         return Err(format!(
             "{name:?} is not a valid API name: the character {ch:?} at position {} is not allowed",
             position + 1
@@ -128,7 +124,13 @@ mod tests {
         assert!(plus.starts_with("get/loans/(loanId_)_"), "{plus}");
         assert_ne!(plus, generated_api_name("GET", "/loans/{loanId*}"));
         let long = generated_api_name("ANY", &format!("/{}", "x".repeat(600)));
-        for name in [a, plus, long, generated_api_name("GET", "/"), generated_api_name("GET", "")] {
+        for name in [
+            a,
+            plus,
+            long,
+            generated_api_name("GET", "/"),
+            generated_api_name("GET", ""),
+        ] {
             assert!(check_api_name(&name).is_ok(), "{name}");
         }
     }

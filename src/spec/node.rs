@@ -221,7 +221,11 @@ impl<'a> Node<'a> {
     }
 
     /// One of `choices` (compared case-insensitively).
-    pub fn choice<T: Copy>(&self, key: &str, choices: &[(&str, T)]) -> Result<Option<T>, ApiFailure> {
+    pub fn choice<T: Copy>(
+        &self,
+        key: &str,
+        choices: &[(&str, T)],
+    ) -> Result<Option<T>, ApiFailure> {
         let Some(text) = self.str(key)? else {
             return Ok(None);
         };
@@ -231,10 +235,8 @@ impl<'a> Node<'a> {
             .map(|(_, value)| Some(*value))
             .ok_or_else(|| {
                 let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
-                self.field_node(key).invalid(
-                    key,
-                    format!("{text:?} is not one of {}", names.join(", ")),
-                )
+                self.field_node(key)
+                    .invalid(key, format!("{text:?} is not one of {}", names.join(", ")))
             })
     }
 
@@ -307,6 +309,10 @@ mod tests {
         let choices = [("SECOND", 1), ("MINUTE", 2)];
         assert_eq!(n.choice("unit", &choices).unwrap(), Some(2));
         let e = n.choice("bad", &choices).unwrap_err();
-        assert!(e.message.contains("\"week\" is not one of SECOND, MINUTE"), "{}", e.message);
+        assert!(
+            e.message.contains("\"week\" is not one of SECOND, MINUTE"),
+            "{}",
+            e.message
+        );
     }
 }

@@ -191,9 +191,8 @@ fn map_api(
         None => op.str_truncated("summary", 255)?,
     };
 
-    let path_vars = request_path::parse(input.path).map_err(|e| {
-        ApiFailure::field(Code::Apig2011, "path", input.path_pointer, e)
-    })?;
+    let path_vars = request_path::parse(input.path)
+        .map_err(|e| ApiFailure::field(Code::Apig2011, "path", input.path_pointer, e))?;
     let mut req_params = request_params(doc, input.path_item, op, simple)?;
     for var in &path_vars {
         let declared = req_params
@@ -288,7 +287,10 @@ fn map_api(
         request_type: op
             .choice(
                 "x-apigateway-request-type",
-                &[("public", RequestType::Public), ("private", RequestType::Private)],
+                &[
+                    ("public", RequestType::Public),
+                    ("private", RequestType::Private),
+                ],
             )?
             .unwrap_or_default(),
         cors: op.bool("x-apigateway-cors")?.unwrap_or(false),
@@ -306,7 +308,9 @@ fn map_api(
                 ],
             )?
             .map(str::to_string),
-        send_fg_body_base64: op.bool("x-apigateway-is-send-fg-body-base64")?.unwrap_or(true),
+        send_fg_body_base64: op
+            .bool("x-apigateway-is-send-fg-body-base64")?
+            .unwrap_or(true),
         tags,
         req_params,
         backend,
@@ -345,8 +349,14 @@ fn tags(op: &Node<'_>) -> Result<Vec<String>, ApiFailure> {
     if tags.len() > 10 {
         return Err(node.invalid("tags", format!("at most 10 tags, it has {}", tags.len())));
     }
-    if let Some(bad) = tags.iter().find(|t| !(1..=128).contains(&t.chars().count())) {
-        return Err(node.invalid("tags", format!("the tag {bad:?} must have 1 to 128 characters")));
+    if let Some(bad) = tags
+        .iter()
+        .find(|t| !(1..=128).contains(&t.chars().count()))
+    {
+        return Err(node.invalid(
+            "tags",
+            format!("the tag {bad:?} must have 1 to 128 characters"),
+        ));
     }
     Ok(tags)
 }

@@ -150,7 +150,10 @@ fn map_param<'a>(
         description: node.str_truncated("description", 255)?,
         pass_through: node.choice(
             "x-apigateway-pass-through",
-            &[("always", PassThrough::Always), ("never", PassThrough::Never)],
+            &[
+                ("always", PassThrough::Always),
+                ("never", PassThrough::Never),
+            ],
         )?,
         sample: node.text("x-apigateway-sample")?,
         orchestrations: if simple_mode {
@@ -192,19 +195,22 @@ mod tests {
     #[test]
     fn swagger_parameters_are_mapped() {
         let doc = json!({"swagger": "2.0", "paths": {"/p/{id}": {
-            "parameters": [{"name": "id", "in": "path", "type": "string", "minLength": 8}],
-            "get": {"parameters": [
-                {"name": "limit", "in": "query", "type": "integer", "minimum": 1, "maximum": 100,
-                 "default": 20, "required": true, "x-apigateway-sample": 20},
-                {"name": "cat", "in": "query", "type": "string", "enum": ["a", "b", 3],
-                 "x-apigateway-pass-through": "always", "x-apigateway-orchestrations": ["o1"]},
-                {"name": "X-Trace", "in": "header", "type": "string", "maxLength": 64},
-                {"name": "body", "in": "body", "schema": {"type": "object"}},
-                {"name": "f", "in": "formData", "type": "string"}
-            ]}}}});
+        "parameters": [{"name": "id", "in": "path", "type": "string", "minLength": 8}],
+        "get": {"parameters": [
+            {"name": "limit", "in": "query", "type": "integer", "minimum": 1, "maximum": 100,
+             "default": 20, "required": true, "x-apigateway-sample": 20},
+            {"name": "cat", "in": "query", "type": "string", "enum": ["a", "b", 3],
+             "x-apigateway-pass-through": "always", "x-apigateway-orchestrations": ["o1"]},
+            {"name": "X-Trace", "in": "header", "type": "string", "maxLength": 64},
+            {"name": "body", "in": "body", "schema": {"type": "object"}},
+            {"name": "f", "in": "formData", "type": "string"}
+        ]}}}});
         let p = params(&doc, "/p/{id}", "get").unwrap();
         assert_eq!(p.len(), 4);
-        assert_eq!((p[0].name.as_str(), p[0].location, p[0].required), ("id", ParamLocation::Path, true));
+        assert_eq!(
+            (p[0].name.as_str(), p[0].location, p[0].required),
+            ("id", ParamLocation::Path, true)
+        );
         assert_eq!(p[0].min_size, Some(8));
         assert_eq!(p[1].param_type, ParamType::Number);
         assert_eq!((p[1].min_num, p[1].max_num), (Some(1.0), Some(100.0)));
@@ -215,7 +221,10 @@ mod tests {
         assert_eq!(p[2].pass_through, Some(PassThrough::Always));
         assert_eq!(p[2].orchestrations, vec!["o1".to_string()]);
         assert!(!p[2].required);
-        assert_eq!((p[3].location, p[3].max_size), (ParamLocation::Header, Some(64)));
+        assert_eq!(
+            (p[3].location, p[3].max_size),
+            (ParamLocation::Header, Some(64))
+        );
     }
 
     #[test]
@@ -243,27 +252,60 @@ mod tests {
                                    {"name": "q", "in": "header", "type": "string"}]}}}});
         let p = params(&doc, "/p", "get").unwrap();
         assert_eq!(p.len(), 3);
-        assert_eq!((p[0].name.as_str(), p[0].param_type), ("x-a", ParamType::Number));
-        assert_eq!((p[1].name.as_str(), p[1].location), ("q", ParamLocation::Query));
-        assert_eq!((p[2].name.as_str(), p[2].location), ("q", ParamLocation::Header));
+        assert_eq!(
+            (p[0].name.as_str(), p[0].param_type),
+            ("x-a", ParamType::Number)
+        );
+        assert_eq!(
+            (p[1].name.as_str(), p[1].location),
+            ("q", ParamLocation::Query)
+        );
+        assert_eq!(
+            (p[2].name.as_str(), p[2].location),
+            ("q", ParamLocation::Header)
+        );
     }
 
     #[test]
     fn bad_parameters_fail_with_their_pointer() {
         let cases = [
-            (json!([{"name": "a", "in": "query"}, {"name": "a", "in": "query"}]), "declared twice", "/parameters/1"),
-            (json!([{"name": "1a", "in": "query"}]), "not a valid parameter name", "/parameters/0/name"),
-            (json!([{"name": "a", "in": "matrix"}]), "not a parameter location", "/parameters/0/in"),
+            (
+                json!([{"name": "a", "in": "query"}, {"name": "a", "in": "query"}]),
+                "declared twice",
+                "/parameters/1",
+            ),
+            (
+                json!([{"name": "1a", "in": "query"}]),
+                "not a valid parameter name",
+                "/parameters/0/name",
+            ),
+            (
+                json!([{"name": "a", "in": "matrix"}]),
+                "not a parameter location",
+                "/parameters/0/in",
+            ),
             (json!([{"name": "a"}]), "in is required", "/parameters/0"),
-            (json!([{"$ref": "#/parameters/missing"}]), "#/parameters/missing", "/parameters/0/$ref"),
-            (json!([{"name": "a", "in": "query", "description": 12}]), "must be a string", "/parameters/0/description"),
+            (
+                json!([{"$ref": "#/parameters/missing"}]),
+                "#/parameters/missing",
+                "/parameters/0/$ref",
+            ),
+            (
+                json!([{"name": "a", "in": "query", "description": 12}]),
+                "must be a string",
+                "/parameters/0/description",
+            ),
         ];
         for (list, words, at) in cases {
             let doc = json!({"swagger": "2.0", "paths": {"/p": {"get": {"parameters": list}}}});
             let e = params(&doc, "/p", "get").unwrap_err();
             assert_eq!(e.code, Code::Apig2011);
             assert!(e.message.contains(words), "{}", e.message);
-            assert!(e.message.contains(&format!("(at /paths/~1p/get{at})")), "{}", e.message);
+            assert!(
+                e.message.contains(&format!("(at /paths/~1p/get{at})")),
+                "{}",
+                e.message
+            );
         }
     }
 }

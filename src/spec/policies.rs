@@ -25,7 +25,10 @@ pub fn parse_policies(
         return Err(list.fail(
             Code::Apig3113,
             "x-apigateway-backend-policies",
-            format!("an API may have at most {max_policies} backend policies, it has {}", items.len()),
+            format!(
+                "an API may have at most {max_policies} backend policies, it has {}",
+                items.len()
+            ),
         ));
     }
     let mut policies: Vec<BackendPolicy> = Vec::new();
@@ -33,7 +36,10 @@ pub fn parse_policies(
         let name = item.required_str("name")?;
         check_policy_name(name).map_err(|e| item.field_node("name").invalid("name", e))?;
         if policies.iter().any(|p| p.name == name) {
-            return Err(item.invalid("name", format!("the backend policy {name:?} is declared twice")));
+            return Err(item.invalid(
+                "name",
+                format!("the backend policy {name:?} is declared twice"),
+            ));
         }
         // Simple mode never reaches here, so no clamping of timeouts.
         let backend = parse_backend(&item, req_params, false)?;
@@ -49,7 +55,10 @@ pub fn parse_policies(
         }
         let conditions = item.array("conditions")?;
         if conditions.is_empty() {
-            return Err(item.invalid("conditions", "a backend policy needs at least one condition"));
+            return Err(item.invalid(
+                "conditions",
+                "a backend policy needs at least one condition",
+            ));
         }
         let conditions = conditions
             .iter()
@@ -69,7 +78,9 @@ fn compatible(default: &BackendEndpoint, policy: &BackendEndpoint) -> bool {
     use BackendEndpoint::*;
     matches!(
         (default, policy),
-        (Http(_) | HttpVpc(_), Http(_) | HttpVpc(_)) | (Function(_), Function(_)) | (Mock(_), Mock(_))
+        (Http(_) | HttpVpc(_), Http(_) | HttpVpc(_))
+            | (Function(_), Function(_))
+            | (Mock(_), Mock(_))
     )
 }
 
@@ -107,7 +118,10 @@ fn condition(node: &Node<'_>, req_params: &[RequestParam]) -> Result<PolicyCondi
         ConditionOrigin::Source => None,
         ConditionOrigin::Request => {
             let name = parameter.ok_or_else(|| {
-                node.invalid("parameter_name", "a request condition must name a request parameter")
+                node.invalid(
+                    "parameter_name",
+                    "a request condition must name a request parameter",
+                )
             })?;
             if !has_param(req_params, name) {
                 return Err(node.field_node(key).invalid(
@@ -155,12 +169,15 @@ mod tests {
         let default = parse_backend(&Node::new(&json!({"type": "HTTP-VPC", "httpVpcEndpoints": {"name": "c", "scheme": "http", "method": "GET", "path": "/"}}), ""), &[], false).unwrap();
         let p = parse(&v, &default).unwrap();
         assert_eq!(p[0].name, "garden_policy");
-        assert_eq!(p[0].conditions[0], PolicyCondition {
-            condition_type: ConditionType::Exact,
-            value: "garden".into(),
-            origin: ConditionOrigin::Request,
-            parameter: Some("category".into()),
-        });
+        assert_eq!(
+            p[0].conditions[0],
+            PolicyCondition {
+                condition_type: ConditionType::Exact,
+                value: "garden".into(),
+                origin: ConditionOrigin::Request,
+                parameter: Some("category".into()),
+            }
+        );
         assert_eq!(p[0].conditions[1].parameter, None);
         assert_eq!(p[0].conditions[2].condition_type, ConditionType::Enum);
     }
@@ -176,12 +193,42 @@ mod tests {
             p
         };
         let cases = [
-            (json!([one(json!({})), one(json!({"name": "pol_b"})), one(json!({"name": "pol_c"}))]), Code::Apig3113, "at most 2"),
-            (json!([one(json!({"type": "HTTP", "httpEndpoints": http()}))]), Code::Apig2011, "cannot stand with a MOCK"),
-            (json!([one(json!({"conditions": []}))]), Code::Apig2011, "at least one condition"),
-            (json!([one(json!({"name": "x"}))]), Code::Apig2011, "not a valid name"),
-            (json!([one(json!({"conditions": [{"type": "equal", "value": "x", "origin": "request", "parameter": "nope"}]}))]), Code::Apig2011, "\"nope\""),
-            (json!([one(json!({})), one(json!({}))]), Code::Apig2011, "declared twice"),
+            (
+                json!([
+                    one(json!({})),
+                    one(json!({"name": "pol_b"})),
+                    one(json!({"name": "pol_c"}))
+                ]),
+                Code::Apig3113,
+                "at most 2",
+            ),
+            (
+                json!([one(json!({"type": "HTTP", "httpEndpoints": http()}))]),
+                Code::Apig2011,
+                "cannot stand with a MOCK",
+            ),
+            (
+                json!([one(json!({"conditions": []}))]),
+                Code::Apig2011,
+                "at least one condition",
+            ),
+            (
+                json!([one(json!({"name": "x"}))]),
+                Code::Apig2011,
+                "not a valid name",
+            ),
+            (
+                json!([one(
+                    json!({"conditions": [{"type": "equal", "value": "x", "origin": "request", "parameter": "nope"}]})
+                )]),
+                Code::Apig2011,
+                "\"nope\"",
+            ),
+            (
+                json!([one(json!({})), one(json!({}))]),
+                Code::Apig2011,
+                "declared twice",
+            ),
         ];
         for (v, code, words) in cases {
             let e = parse(&v, &mock).unwrap_err();

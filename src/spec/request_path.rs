@@ -92,8 +92,20 @@ mod tests {
         assert_eq!(parse("/").unwrap(), vec![]);
         let vars = parse("/a-b/c_d.e/{id}/x*%/{rest+}").unwrap();
         assert_eq!(vars.len(), 2);
-        assert_eq!(vars[0], PathVar { name: "id".into(), greedy: false });
-        assert_eq!(vars[1], PathVar { name: "rest".into(), greedy: true });
+        assert_eq!(
+            vars[0],
+            PathVar {
+                name: "id".into(),
+                greedy: false
+            }
+        );
+        assert_eq!(
+            vars[1],
+            PathVar {
+                name: "rest".into(),
+                greedy: true
+            }
+        );
     }
 
     #[test]

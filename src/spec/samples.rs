@@ -49,10 +49,17 @@ pub fn first_example<'a>(doc: &Document<'a>, operation: &Node<'a>) -> Result<Str
     let response = doc.resolve(response)?;
     let example = if doc.version.is_v3() {
         let mut found = None;
-        for (_, media) in response.object("content")?.map(|c| c.entries()).unwrap_or_default() {
+        for (_, media) in response
+            .object("content")?
+            .map(|c| c.entries())
+            .unwrap_or_default()
+        {
             if let Some(example) = media.get("example") {
                 found = Some(example);
-            } else if let Some(first) = media.object("examples")?.and_then(|e| e.entries().into_iter().next()) {
+            } else if let Some(first) = media
+                .object("examples")?
+                .and_then(|e| e.entries().into_iter().next())
+            {
                 found = doc.resolve(first.1)?.get("value");
             }
             if found.is_some() {
@@ -86,7 +93,14 @@ mod tests {
 
     fn with_op(v: &Value, f: impl Fn(&Document<'_>, &Node<'_>)) {
         let d = Document::new(v).unwrap();
-        let op = d.paths.as_ref().unwrap().get("/p").unwrap().get("get").unwrap();
+        let op = d
+            .paths
+            .as_ref()
+            .unwrap()
+            .get("/p")
+            .unwrap()
+            .get("get")
+            .unwrap();
         f(&d, &op);
     }
 
@@ -114,10 +128,14 @@ mod tests {
             "default": {"content": {"text/plain": {"example": "fallback"}}},
             "200": {"content": {"application/json": {"examples": {"a": {"$ref": "#/components/examples/A"}}}}}}}}},
             "components": {"examples": {"A": {"value": {"id": 1}}}}});
-        with_op(&v, |d, op| assert_eq!(first_example(d, op).unwrap(), "{\"id\":1}"));
+        with_op(&v, |d, op| {
+            assert_eq!(first_example(d, op).unwrap(), "{\"id\":1}")
+        });
         let v = json!({"swagger": "2.0", "paths": {"/p": {"get": {"responses": {
             "default": {"examples": {"application/json": [1, 2]}}}}}}});
-        with_op(&v, |d, op| assert_eq!(first_example(d, op).unwrap(), "[1,2]"));
+        with_op(&v, |d, op| {
+            assert_eq!(first_example(d, op).unwrap(), "[1,2]")
+        });
         let v = json!({"swagger": "2.0", "paths": {"/p": {"get": {"responses": {"404": {"examples": {"a": "x"}}}}}}});
         with_op(&v, |d, op| assert_eq!(first_example(d, op).unwrap(), ""));
     }

@@ -64,7 +64,9 @@ pub fn auth_for<'a>(doc: &Document<'a>, operation: &Node<'a>) -> Result<Auth, Ap
         let api_key_in_header = scheme
             .str("type")?
             .is_some_and(|t| t.eq_ignore_ascii_case("apiKey"))
-            && scheme.str("in")?.is_some_and(|i| i.eq_ignore_ascii_case("header"))
+            && scheme
+                .str("in")?
+                .is_some_and(|i| i.eq_ignore_ascii_case("header"))
             && scheme.str("name")?.is_some_and(|n| !n.is_empty());
         if !api_key_in_header {
             return Err(scheme.invalid(
@@ -100,7 +102,14 @@ mod tests {
 
     fn auth(doc: &Value) -> Result<Auth, ApiFailure> {
         let d = Document::new(doc).unwrap();
-        let op = d.paths.as_ref().unwrap().get("/p").unwrap().get("get").unwrap();
+        let op = d
+            .paths
+            .as_ref()
+            .unwrap()
+            .get("/p")
+            .unwrap()
+            .get("get")
+            .unwrap();
         auth_for(&d, &op)
     }
 
@@ -130,19 +139,38 @@ mod tests {
         let a = auth(&doc(json!([{"app": []}]), Some(json!([])))).unwrap();
         assert_eq!(a, Auth::default());
         let a = auth(&doc(json!([{"custom": []}]), None)).unwrap();
-        assert_eq!((a.auth_type, a.authorizer.as_deref()), (AuthType::Authorizer, Some("custom")));
-        assert_eq!(auth(&doc(json!([{"oauth": ["r"]}]), None)).unwrap().auth_type, AuthType::None);
-        assert_eq!(auth(&doc(json!(null), None)).unwrap().auth_type, AuthType::None);
+        assert_eq!(
+            (a.auth_type, a.authorizer.as_deref()),
+            (AuthType::Authorizer, Some("custom"))
+        );
+        assert_eq!(
+            auth(&doc(json!([{"oauth": ["r"]}]), None))
+                .unwrap()
+                .auth_type,
+            AuthType::None
+        );
+        assert_eq!(
+            auth(&doc(json!(null), None)).unwrap().auth_type,
+            AuthType::None
+        );
     }
 
     #[test]
     fn bad_security() {
         let e = auth(&doc(json!([{"ghost": []}]), None)).unwrap_err();
         assert_eq!(e.code, Code::Apig2011);
-        assert!(e.message.contains("\"ghost\" is not defined"), "{}", e.message);
+        assert!(
+            e.message.contains("\"ghost\" is not defined"),
+            "{}",
+            e.message
+        );
         assert!(e.message.contains("(at /security)"), "{}", e.message);
         let e = auth(&doc(json!([{"bad_iam": []}]), None)).unwrap_err();
         assert!(e.message.contains("type: apiKey"), "{}", e.message);
-        assert!(e.message.contains("(at /securityDefinitions/bad_iam)"), "{}", e.message);
+        assert!(
+            e.message.contains("(at /securityDefinitions/bad_iam)"),
+            "{}",
+            e.message
+        );
     }
 }

@@ -55,8 +55,16 @@ pub fn shared_items(doc: &Document<'_>) -> Vec<SharedItem> {
     }
     let collections: [(&str, SharedKind, Parser); 3] = [
         ("x-apigateway-ratelimits", SharedKind::Throttle, throttle),
-        ("x-apigateway-access-controls", SharedKind::AccessControl, access_control),
-        ("x-apigateway-responses", SharedKind::GatewayResponse, responses),
+        (
+            "x-apigateway-access-controls",
+            SharedKind::AccessControl,
+            access_control,
+        ),
+        (
+            "x-apigateway-responses",
+            SharedKind::GatewayResponse,
+            responses,
+        ),
     ];
     let mut items = Vec::new();
     for source in &sources {
@@ -68,13 +76,23 @@ pub fn shared_items(doc: &Document<'_>) -> Vec<SharedItem> {
             }
         }
     }
-    for (name, scheme) in doc.security_schemes().map(|s| s.entries()).unwrap_or_default() {
+    for (name, scheme) in doc
+        .security_schemes()
+        .map(|s| s.entries())
+        .unwrap_or_default()
+    {
         let Ok(scheme) = doc.resolve(scheme) else {
             continue; // the operations using this scheme report the broken reference
         };
         if let Some(node) = scheme.get("x-apigateway-authorizer") {
             let definition = authorizer(&node);
-            push(&mut items, SharedKind::Authorizer, name, node.pointer, definition);
+            push(
+                &mut items,
+                SharedKind::Authorizer,
+                name,
+                node.pointer,
+                definition,
+            );
         }
     }
     items
@@ -93,7 +111,11 @@ fn push(
             Code::Apig2011,
             name,
             &pointer,
-            format!("the {} {name:?} is also defined at {}", kind.as_str(), first.pointer),
+            format!(
+                "the {} {name:?} is also defined at {}",
+                kind.as_str(),
+                first.pointer
+            ),
         );
         first.definition = Err(failure.clone());
         items.push(SharedItem {
@@ -129,13 +151,14 @@ fn throttle(name: &str, node: &Node<'_>) -> Result<SharedDefinition, ApiFailure>
     let user_limit = limit("user-limit")?;
     let app_limit = limit("app-limit")?;
     let ip_limit = limit("ip-limit")?;
-    let not_above = |key: &str, value: Option<i64>, bound_key: &str, bound: Option<i64>| match (value, bound) {
-        (Some(v), Some(b)) if v > b => Err(node.field_node(key).invalid(
-            key,
-            format!("{key} ({v}) must not exceed {bound_key} ({b})"),
-        )),
-        _ => Ok(()),
-    };
+    let not_above =
+        |key: &str, value: Option<i64>, bound_key: &str, bound: Option<i64>| match (value, bound) {
+            (Some(v), Some(b)) if v > b => Err(node.field_node(key).invalid(
+                key,
+                format!("{key} ({v}) must not exceed {bound_key} ({b})"),
+            )),
+            _ => Ok(()),
+        };
     not_above("user-limit", user_limit, "api-limit", Some(api_limit))?;
     not_above("app-limit", app_limit, "user-limit", user_limit)?;
     not_above("app-limit", app_limit, "api-limit", Some(api_limit))?;
@@ -157,7 +180,10 @@ fn throttle(name: &str, node: &Node<'_>) -> Result<SharedDefinition, ApiFailure>
     let mut special = Vec::new();
     for item in node.array("special")? {
         let special_type = item
-            .choice("type", &[("APP", SpecialType::App), ("USER", SpecialType::User)])?
+            .choice(
+                "type",
+                &[("APP", SpecialType::App), ("USER", SpecialType::User)],
+            )?
             .ok_or_else(|| item.invalid("type", "the field type is required"))?;
         let limit = item
             .int_in("limit", 1..=MAX_LIMIT, Code::Apig2011)?
@@ -168,7 +194,10 @@ fn throttle(name: &str, node: &Node<'_>) -> Result<SharedDefinition, ApiFailure>
             limit: limit.unsigned_abs(),
             instance: instance.to_string(),
         });
-        let same = special.iter().filter(|s| s.special_type == special_type).count();
+        let same = special
+            .iter()
+            .filter(|s| s.special_type == special_type)
+            .count();
         if same > MAX_SPECIALS_PER_TYPE {
             return Err(item.invalid(
                 "special",
@@ -192,7 +221,10 @@ fn access_control(name: &str, node: &Node<'_>) -> Result<SharedDefinition, ApiFa
     check_policy_name(name).map_err(|e| node.invalid(name, e))?;
     require_object(node, name)?;
     let acl_type = node
-        .choice("acl-type", &[("PERMIT", AclType::Permit), ("DENY", AclType::Deny)])?
+        .choice(
+            "acl-type",
+            &[("PERMIT", AclType::Permit), ("DENY", AclType::Deny)],
+        )?
         .ok_or_else(|| node.invalid("acl-type", "the field acl-type is required"))?;
     let entity_type = node
         .choice(
@@ -210,7 +242,10 @@ fn access_control(name: &str, node: &Node<'_>) -> Result<SharedDefinition, ApiFa
     if entries.len() > MAX_ACL_ENTRIES {
         return Err(value_node.invalid(
             "value",
-            format!("at most {MAX_ACL_ENTRIES} entries, it has {}", entries.len()),
+            format!(
+                "at most {MAX_ACL_ENTRIES} entries, it has {}",
+                entries.len()
+            ),
         ));
     }
     for entry in &entries {
@@ -238,7 +273,10 @@ fn is_ip_entry(entry: &str) -> bool {
         return addr.parse::<Ipv4Addr>().is_ok() && prefix.parse::<u8>().is_ok_and(|p| p <= 32);
     }
     if let Some((from, to)) = entry.split_once('-') {
-        return match (from.trim().parse::<Ipv4Addr>(), to.trim().parse::<Ipv4Addr>()) {
+        return match (
+            from.trim().parse::<Ipv4Addr>(),
+            to.trim().parse::<Ipv4Addr>(),
+        ) {
             (Ok(a), Ok(b)) => a <= b,
             _ => false,
         };
@@ -248,7 +286,9 @@ fn is_ip_entry(entry: &str) -> bool {
 
 fn responses(name: &str, node: &Node<'_>) -> Result<SharedDefinition, ApiFailure> {
     let name_ok = (1..=64).contains(&name.chars().count())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
     if !name_ok {
         return Err(node.invalid(
             name,
@@ -259,14 +299,19 @@ fn responses(name: &str, node: &Node<'_>) -> Result<SharedDefinition, ApiFailure
     let mut set = BTreeMap::new();
     for (error_type, response) in node.entries() {
         if !ERROR_TYPES.contains(&error_type) {
-            return Err(response.invalid(error_type, format!("{error_type:?} is not a gateway error type")));
+            return Err(response.invalid(
+                error_type,
+                format!("{error_type:?} is not a gateway error type"),
+            ));
         }
         require_object(&response, error_type)?;
         let status = response
             .int_in("status", 200..=599, Code::Apig2011)?
             .ok_or_else(|| response.invalid("status", "the field status is required"))?;
         if status == 444 {
-            return Err(response.field_node("status").invalid("status", "444 is reserved"));
+            return Err(response
+                .field_node("status")
+                .invalid("status", "444 is reserved"));
         }
         let mut body = BTreeMap::new();
         if let Some(bodies) = response.object("body")? {
@@ -281,12 +326,20 @@ fn responses(name: &str, node: &Node<'_>) -> Result<SharedDefinition, ApiFailure
         if headers.len() > MAX_RESPONSE_HEADERS {
             return Err(response.field_node("headers").invalid(
                 "headers",
-                format!("at most {MAX_RESPONSE_HEADERS} headers, it has {}", headers.len()),
+                format!(
+                    "at most {MAX_RESPONSE_HEADERS} headers, it has {}",
+                    headers.len()
+                ),
             ));
         }
         let headers = headers
             .iter()
-            .map(|h| Ok((h.required_str("key")?.to_string(), h.text("value")?.unwrap_or_default())))
+            .map(|h| {
+                Ok((
+                    h.required_str("key")?.to_string(),
+                    h.text("value")?.unwrap_or_default(),
+                ))
+            })
             .collect::<Result<Vec<_>, ApiFailure>>()?;
         set.insert(
             error_type.to_string(),
@@ -297,7 +350,9 @@ fn responses(name: &str, node: &Node<'_>) -> Result<SharedDefinition, ApiFailure
             },
         );
     }
-    Ok(SharedDefinition::GatewayResponse(GatewayResponseSet { responses: set }))
+    Ok(SharedDefinition::GatewayResponse(GatewayResponseSet {
+        responses: set,
+    }))
 }
 
 fn authorizer(node: &Node<'_>) -> Result<SharedDefinition, ApiFailure> {
@@ -335,16 +390,26 @@ fn authorizer(node: &Node<'_>) -> Result<SharedDefinition, ApiFailure> {
         authorizer_kind: node
             .choice(
                 "type",
-                &[("FRONTEND", AuthorizerType::Frontend), ("BACKEND", AuthorizerType::Backend)],
+                &[
+                    ("FRONTEND", AuthorizerType::Frontend),
+                    ("BACKEND", AuthorizerType::Backend),
+                ],
             )?
-            .ok_or_else(|| node.invalid("type", "the field type (FRONTEND or BACKEND) is required"))?,
+            .ok_or_else(|| {
+                node.invalid("type", "the field type (FRONTEND or BACKEND) is required")
+            })?,
         network_type: node
-            .choice("network_type", &[("V1", NetworkType::V1), ("V2", NetworkType::V2)])?
+            .choice(
+                "network_type",
+                &[("V1", NetworkType::V1), ("V2", NetworkType::V2)],
+            )?
             .unwrap_or_default(),
         need_body: node.bool("need_body")?.unwrap_or(false),
         auth_downgrade_enabled: node.bool("auth_downgrade_enabled")?.unwrap_or(false),
         identities,
-        ttl: node.int_in("ttl", 0..=i64::MAX, Code::Apig2011)?.map(i64::unsigned_abs),
+        ttl: node
+            .int_in("ttl", 0..=i64::MAX, Code::Apig2011)?
+            .map(i64::unsigned_abs),
         timeout_ms: timeout.map(|t| t as u32),
         retry_attempts: retry_attempts.map(|r| r as u8),
     }))
@@ -368,7 +433,11 @@ mod tests {
         let e = one(kind_key, def).unwrap_err();
         assert_eq!(e.code, code, "{}", e.message);
         assert!(e.message.contains(words), "{}", e.message);
-        assert!(e.message.contains(&format!("(at /{kind_key}/pol_one")), "{}", e.message);
+        assert!(
+            e.message.contains(&format!("(at /{kind_key}/pol_one")),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -376,17 +445,57 @@ mod tests {
         let t = one("x-apigateway-ratelimits", json!({"api-limit": 100, "user-limit": 50, "app-limit": "10",
             "interval": 1, "unit": "minute", "special": [{"type": "USER", "limit": 5, "instance": "u1"}]}))
             .unwrap();
-        let SharedDefinition::Throttle(t) = t else { panic!() };
-        assert_eq!((t.api_limit, t.app_limit, t.unit), (100, Some(10), TimeUnit::Minute));
+        let SharedDefinition::Throttle(t) = t else {
+            panic!()
+        };
+        assert_eq!(
+            (t.api_limit, t.app_limit, t.unit),
+            (100, Some(10), TimeUnit::Minute)
+        );
         assert_eq!(t.special[0].special_type, SpecialType::User);
         let k = "x-apigateway-ratelimits";
-        fails(k, json!({"interval": 1, "unit": "SECOND"}), Code::Apig2011, "api-limit is required");
-        fails(k, json!({"api-limit": 10, "user-limit": 20, "interval": 1, "unit": "SECOND"}), Code::Apig2011, "must not exceed api-limit");
-        fails(k, json!({"api-limit": 10, "user-limit": 5, "app-limit": 6, "interval": 1, "unit": "SECOND"}), Code::Apig2011, "must not exceed user-limit");
-        fails(k, json!({"api-limit": 10, "ip-limit": 11, "interval": 1, "unit": "SECOND"}), Code::Apig2011, "ip-limit");
-        fails(k, json!({"api-limit": 10, "interval": 0, "unit": "SECOND"}), Code::Apig2011, "interval");
-        fails(k, json!({"api-limit": 10, "interval": 1, "unit": "WEEK"}), Code::Apig2011, "\"WEEK\"");
-        fails(k, json!({"api-limit": 0, "interval": 1, "unit": "DAY"}), Code::Apig2011, "between 1 and 2147483647");
+        fails(
+            k,
+            json!({"interval": 1, "unit": "SECOND"}),
+            Code::Apig2011,
+            "api-limit is required",
+        );
+        fails(
+            k,
+            json!({"api-limit": 10, "user-limit": 20, "interval": 1, "unit": "SECOND"}),
+            Code::Apig2011,
+            "must not exceed api-limit",
+        );
+        fails(
+            k,
+            json!({"api-limit": 10, "user-limit": 5, "app-limit": 6, "interval": 1, "unit": "SECOND"}),
+            Code::Apig2011,
+            "must not exceed user-limit",
+        );
+        fails(
+            k,
+            json!({"api-limit": 10, "ip-limit": 11, "interval": 1, "unit": "SECOND"}),
+            Code::Apig2011,
+            "ip-limit",
+        );
+        fails(
+            k,
+            json!({"api-limit": 10, "interval": 0, "unit": "SECOND"}),
+            Code::Apig2011,
+            "interval",
+        );
+        fails(
+            k,
+            json!({"api-limit": 10, "interval": 1, "unit": "WEEK"}),
+            Code::Apig2011,
+            "\"WEEK\"",
+        );
+        fails(
+            k,
+            json!({"api-limit": 0, "interval": 1, "unit": "DAY"}),
+            Code::Apig2011,
+            "between 1 and 2147483647",
+        );
     }
 
     #[test]
@@ -394,14 +503,37 @@ mod tests {
         let SharedDefinition::AccessControl(a) = one("x-apigateway-access-controls",
             json!({"acl-type": "deny", "entity-type": "IP", "value": "10.0.0.0/8, 1.2.3.4,1.1.1.1-1.1.1.9"})).unwrap()
         else { panic!() };
-        assert_eq!((a.acl_type, a.value.as_str()), (AclType::Deny, "10.0.0.0/8,1.2.3.4,1.1.1.1-1.1.1.9"));
+        assert_eq!(
+            (a.acl_type, a.value.as_str()),
+            (AclType::Deny, "10.0.0.0/8,1.2.3.4,1.1.1.1-1.1.1.9")
+        );
         let k = "x-apigateway-access-controls";
-        for bad in ["10.0.0.256", "10.0.0.0/33", "1.1.1.9-1.1.1.1", "example.com", "1.2.3"] {
-            fails(k, json!({"acl-type": "PERMIT", "entity-type": "IP", "value": bad}), Code::Apig2015, bad);
+        for bad in [
+            "10.0.0.256",
+            "10.0.0.0/33",
+            "1.1.1.9-1.1.1.1",
+            "example.com",
+            "1.2.3",
+        ] {
+            fails(
+                k,
+                json!({"acl-type": "PERMIT", "entity-type": "IP", "value": bad}),
+                Code::Apig2015,
+                bad,
+            );
         }
         let many = vec!["1.1.1.1"; 101].join(",");
-        fails(k, json!({"acl-type": "PERMIT", "entity-type": "IP", "value": many}), Code::Apig2011, "at most 100");
-        assert!(one(k, json!({"acl-type": "PERMIT", "entity-type": "DOMAIN", "value": "a.example.com"})).is_ok());
+        fails(
+            k,
+            json!({"acl-type": "PERMIT", "entity-type": "IP", "value": many}),
+            Code::Apig2011,
+            "at most 100",
+        );
+        assert!(one(
+            k,
+            json!({"acl-type": "PERMIT", "entity-type": "DOMAIN", "value": "a.example.com"})
+        )
+        .is_ok());
     }
 
     #[test]
@@ -409,13 +541,38 @@ mod tests {
         let SharedDefinition::GatewayResponse(r) = one("x-apigateway-responses", json!({
             "THROTTLED": {"status": 429, "body": {"application/json": "{}"}, "headers": [{"key": "Retry-After", "value": 1}]}}))
             .unwrap() else { panic!() };
-        assert_eq!(r.responses["THROTTLED"].headers, vec![("Retry-After".to_string(), "1".to_string())]);
+        assert_eq!(
+            r.responses["THROTTLED"].headers,
+            vec![("Retry-After".to_string(), "1".to_string())]
+        );
         let k = "x-apigateway-responses";
-        fails(k, json!({"THROTTLED": {"status": 444}}), Code::Apig2011, "444");
-        fails(k, json!({"THROTTLED": {"status": 199}}), Code::Apig2011, "between 200 and 599");
-        fails(k, json!({"SLOW": {"status": 429}}), Code::Apig2011, "not a gateway error type");
-        let headers: Vec<Value> = (0..11).map(|i| json!({"key": format!("h{i}"), "value": "v"})).collect();
-        fails(k, json!({"THROTTLED": {"status": 429, "headers": headers}}), Code::Apig2011, "at most 10 headers");
+        fails(
+            k,
+            json!({"THROTTLED": {"status": 444}}),
+            Code::Apig2011,
+            "444",
+        );
+        fails(
+            k,
+            json!({"THROTTLED": {"status": 199}}),
+            Code::Apig2011,
+            "between 200 and 599",
+        );
+        fails(
+            k,
+            json!({"SLOW": {"status": 429}}),
+            Code::Apig2011,
+            "not a gateway error type",
+        );
+        let headers: Vec<Value> = (0..11)
+            .map(|i| json!({"key": format!("h{i}"), "value": "v"}))
+            .collect();
+        fails(
+            k,
+            json!({"THROTTLED": {"status": 429, "headers": headers}}),
+            Code::Apig2011,
+            "at most 10 headers",
+        );
     }
 
     #[test]
@@ -432,13 +589,23 @@ mod tests {
                     "nouri": {"type": "apiKey", "x-apigateway-authorizer": {"type": "FRONTEND"}}}}});
         let all = items(&v);
         let names: Vec<&str> = all.iter().map(|i| i.name.as_str()).collect();
-        assert_eq!(names, ["dup_limit", "dup_limit", "ok", "slow", "retry", "nouri"]);
+        assert_eq!(
+            names,
+            ["dup_limit", "dup_limit", "ok", "slow", "retry", "nouri"]
+        );
         assert!(all[0].definition.is_err() && all[1].definition.is_err());
         assert!(all[2].definition.is_ok());
-        assert_eq!(all[2].pointer, "/components/securitySchemes/ok/x-apigateway-authorizer");
+        assert_eq!(
+            all[2].pointer,
+            "/components/securitySchemes/ok/x-apigateway-authorizer"
+        );
         assert_eq!(all[3].definition.as_ref().unwrap_err().code, Code::Apig2046);
         assert_eq!(all[4].definition.as_ref().unwrap_err().code, Code::Apig2047);
         let e = all[5].definition.as_ref().unwrap_err();
-        assert!(e.message.contains("authorizer_uri is required"), "{}", e.message);
+        assert!(
+            e.message.contains("authorizer_uri is required"),
+            "{}",
+            e.message
+        );
     }
 }
