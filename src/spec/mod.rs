@@ -4,6 +4,26 @@
 //!
 //! Pure and synchronous: no I/O, no store. Whether a referenced object exists in the
 //! instance is for the importer to decide; this module only says which names are used.
+//!
+//! One job per module: `decode` (bytes → value, bounded), `bounded` (depth-limited value
+//! builder), `document` (version, base path, protocol, `$ref`), `node` (values with their
+//! JSON pointers and typed readers), `operations` (walk and map), `params`, `backend`,
+//! `policies`, `security`, `samples`, `shared`, `names`, `request_path`.
+//!
+//! Decisions beyond the written contract:
+//! * A 3.1 document without `paths` but with `webhooks` or `components` is valid, with no
+//!   operations; without `paths` otherwise → `APIG.3602`.
+//! * JSON duplicate keys are refused like YAML's (`APIG.3600`, with line and column).
+//! * A path item whose `$ref` is broken (or that is not an object) is one failed `ANY`
+//!   operation; it counts against the operation limit.
+//! * Remarks and parameter descriptions longer than 255 characters are cut, not refused
+//!   (the public petstore has a 1520-character description and must import).
+//! * A security scheme without APIG extensions (OAuth2, basic, ...) means auth `NONE`.
+//!   In simple mode an authorizer scheme still gives `AUTHORIZER` with its name (the API is
+//!   never silently opened); only the authorizer's definition is not imported.
+//! * Simple mode skips exactly the extensions §3.3 lists; samples, content type and
+//!   `is-send-fg-body-base64` are kept.
+//! * A shared object name defined both at the root and in `components` fails both.
 
 use crate::config::Limits;
 use crate::error::{ApiFailure, ApigError, Code};
@@ -454,5 +474,33 @@ mod tests {
         let e =
             parse_document(yaml.as_bytes(), MapOptions::default(), &Limits::default()).unwrap_err();
         assert_eq!(e.code, Code::Apig3127);
+    }
+
+    #[test]
+    fn odd_shapes_fail_the_operation_without_panicking() {
+        let odd = [
+            json!({"parameters": "x"}),
+            json!({"parameters": [1]}),
+            json!({"security": "x"}),
+            json!({"security": [1]}),
+            json!({"responses": []}),
+            json!({"responses": {"200": {"$ref": 7}}}),
+            json!({"tags": "t"}),
+            json!({"x-apigateway-backend": []}),
+            json!({"x-apigateway-backend": {"type": "HTTP", "httpEndpoints": []}}),
+            json!({"x-apigateway-backend-policies": {}}),
+            json!({"x-apigateway-plugins": [1]}),
+            json!({"description": ["d"]}),
+        ];
+        for op in odd {
+            let doc = strict(&swagger(json!({"/a": {"get": op.clone()}})));
+            let f = failure(&doc.operations[0]);
+            assert_eq!(f.code, Code::Apig2011, "{op}: {}", f.message);
+            assert!(
+                f.message.contains("(at /paths/~1a/get"),
+                "{op}: {}",
+                f.message
+            );
+        }
     }
 }
