@@ -4,9 +4,72 @@
 //!
 //! Pure and synchronous: no I/O, no store. Whether a referenced object exists in the
 //! instance is for the importer to decide; this module only says which names are used.
+//!
+//! One job per module: `decode` (bytes → value, bounded), `bounded` (depth-limited value
+//! builder), `document` (version, base path, protocol, `$ref`), `node` (values with their
+//! JSON pointers and typed readers), `operations` (walk and map), `params`, `backend`,
+//! `policies`, `security`, `samples`, `shared`, `names`, `request_path`.
+//!
+//! Decisions beyond the written contract:
+//! * A 3.1 document without `paths` but with `webhooks` or `components` is valid, with no
+//!   operations; without `paths` otherwise → `APIG.3602`.
+//! * JSON duplicate keys are refused like YAML's (`APIG.3600`, with line and column).
+//! * A path item whose `$ref` is broken (or that is not an object) is one failed `ANY`
+//!   operation; it counts against the operation limit.
+//! * Remarks and parameter descriptions longer than 255 characters are cut, not refused
+//!   (the public petstore has a 1520-character description and must import).
+//! * A security scheme without APIG extensions (OAuth2, basic, ...) means auth `NONE`.
+//!   In simple mode an authorizer scheme still gives `AUTHORIZER` with its name (the API is
+//!   never silently opened); only the authorizer's definition is not imported.
+//! * Simple mode skips exactly the extensions §3.3 lists; samples, content type and
+//!   `is-send-fg-body-base64` are kept.
+//! * A shared object name defined both at the root and in `components` fails both.
 
-use crate::error::ApiFailure;
+use crate::config::Limits;
+use crate::error::{ApiFailure, ApigError, Code};
 use crate::model::{ApiDefinition, SharedDefinition, SharedKind};
+
+/// Decode and map an uploaded document.
+///
+/// Document-level problems (`import-api.md` §3.1: empty, too large, syntax, not a 2.0 /
+/// 3.x document, bombs, unusable servers, too many operations) are an `Err`; a problem in
+/// one operation or shared object is reported in its own item and fails nothing else.
+pub fn parse_document(
+    bytes: &[u8],
+    options: MapOptions,
+    limits: &Limits,
+) -> Result<ParsedDocument, ApigError> {
+    let value = decode::decode(bytes, limits)?;
+    let doc = document::Document::new(&value)?;
+    let slots = operations::collect(&doc);
+    // Counted before anything is mapped; `trace` operations are not APIs and do not count.
+    let count = slots.iter().filter(|s| s.counts()).count();
+    if count > limits.max_operations {
+        return Err(ApigError::new(
+            Code::Apig3127,
+            format!(
+                "the document has {count} operations, at most {} may be imported at a time",
+                limits.max_operations
+            ),
+        ));
+    }
+    let info = value.get("info");
+    let info_text = |key: &str| {
+        info.and_then(|i| i.get(key))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    };
+    Ok(ParsedDocument {
+        title: info_text("title"),
+        description: info_text("description"),
+        shared: if options.simple_mode {
+            Vec::new()
+        } else {
+            shared::shared_items(&doc)
+        },
+        operations: operations::map(&doc, slots, options, limits),
+    })
+}
 
 /// The import options that change how a document is mapped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -59,12 +122,385 @@ pub enum OperationOutcome {
     Ignored,
 }
 
-/// Decode and map a document. (Placeholder until the mapping lands.)
-pub fn parse_document(
-    bytes: &[u8],
-    options: MapOptions,
-    limits: &crate::config::Limits,
-) -> Result<ParsedDocument, crate::error::ApigError> {
-    let _ = (bytes, options, limits);
-    Err(crate::error::ApigError::internal())
+mod backend;
+mod bounded;
+mod decode;
+mod document;
+mod names;
+mod node;
+mod operations;
+mod params;
+mod policies;
+mod request_path;
+mod samples;
+mod security;
+mod shared;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Backend, BackendEndpoint, ParamLocation, ParamType};
+    use serde_json::{json, Value};
+
+    fn run(doc: &Value, options: MapOptions, limits: &Limits) -> Result<ParsedDocument, ApigError> {
+        parse_document(doc.to_string().as_bytes(), options, limits)
+    }
+
+    fn strict(doc: &Value) -> ParsedDocument {
+        run(doc, MapOptions::default(), &Limits::default()).unwrap()
+    }
+
+    fn simple(doc: &Value) -> ParsedDocument {
+        let options = MapOptions {
+            simple_mode: true,
+            mock_mode: false,
+        };
+        run(doc, options, &Limits::default()).unwrap()
+    }
+
+    fn swagger(paths: Value) -> Value {
+        json!({"swagger": "2.0", "info": {"title": "t_t"}, "paths": paths})
+    }
+
+    fn api(op: &Operation) -> &ApiDefinition {
+        match &op.outcome {
+            OperationOutcome::Api(api) => api,
+            other => panic!("{} {}: {other:?}", op.method, op.path),
+        }
+    }
+
+    fn failure(op: &Operation) -> &ApiFailure {
+        match &op.outcome {
+            OperationOutcome::Failed(f) => f,
+            other => panic!(
+                "{} {}: expected a failure, got {other:?}",
+                op.method, op.path
+            ),
+        }
+    }
+
+    #[test]
+    fn verbs_keep_their_written_order_and_trace_is_ignored() {
+        let doc = strict(&swagger(json!({"/a": {
+            "post": {}, "trace": {}, "x-apigateway-any-method": {}, "get": {}, "parameters": [],
+            "x-other": {}}, "x-paths-extension": {"get": {}}})));
+        let seen: Vec<(&str, bool)> = doc
+            .operations
+            .iter()
+            .map(|o| {
+                (
+                    o.method.as_str(),
+                    matches!(o.outcome, OperationOutcome::Ignored),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("POST", false),
+                ("TRACE", true),
+                ("ANY", false),
+                ("GET", false)
+            ]
+        );
+        assert_eq!(doc.operations[0].pointer, "/paths/~1a/post");
+    }
+
+    #[test]
+    fn operations_are_counted_before_mapping_without_trace() {
+        let paths = json!({"/a": {"get": {}, "put": {}, "trace": {}}});
+        let limits = Limits {
+            max_operations: 2,
+            ..Limits::default()
+        };
+        assert!(run(&swagger(paths), MapOptions::default(), &limits).is_ok());
+        // Even broken operations count: the limit is about the document, not the results.
+        let paths = json!({"/a": {"get": {}, "put": {"operationId": "x y"}, "post": 1}});
+        let e = run(&swagger(paths), MapOptions::default(), &limits).unwrap_err();
+        assert_eq!(e.code, Code::Apig3127);
+        assert!(e.message.contains("3 operations"), "{}", e.message);
+    }
+
+    #[test]
+    fn undeclared_path_variables() {
+        let paths = json!({"/u/{id}/f/{rest+}": {"get": {"operationId": "get_u",
+            "parameters": [{"name": "id", "in": "path", "type": "integer"}]}}});
+        let doc = strict(&swagger(paths.clone()));
+        let f = failure(&doc.operations[0]);
+        assert_eq!(f.code, Code::Apig2026);
+        assert!(f.message.contains("{rest}"), "{}", f.message);
+        assert!(
+            f.message.contains("(at /paths/~1u~1{id}~1f~1{rest+}/get)"),
+            "{}",
+            f.message
+        );
+        let doc = simple(&swagger(paths));
+        let a = api(&doc.operations[0]);
+        assert_eq!(a.req_params.len(), 2);
+        assert_eq!(
+            a.req_params[0].param_type,
+            ParamType::Number,
+            "declared one kept"
+        );
+        let added = &a.req_params[1];
+        assert_eq!(
+            (
+                added.name.as_str(),
+                added.location,
+                added.param_type,
+                added.required
+            ),
+            ("rest", ParamLocation::Path, ParamType::String, true)
+        );
+    }
+
+    #[test]
+    fn too_many_parameters() {
+        let params: Vec<Value> = (0..51)
+            .map(|i| json!({"name": format!("q{i}"), "in": "query", "type": "string"}))
+            .collect();
+        let doc = strict(&swagger(json!({"/a": {"get": {"parameters": params}}})));
+        assert_eq!(failure(&doc.operations[0]).code, Code::Apig3111);
+    }
+
+    #[test]
+    fn invalid_paths_fail_per_operation() {
+        let doc = strict(&swagger(json!({"/a b": {"get": {}}, "/ok": {"get": {}}})));
+        let f = failure(&doc.operations[0]);
+        assert_eq!(f.code, Code::Apig2011);
+        assert!(f.message.contains("(at /paths/~1a b)"), "{}", f.message);
+        assert!(matches!(
+            doc.operations[1].outcome,
+            OperationOutcome::Api(_)
+        ));
+    }
+
+    #[test]
+    fn names_strict_and_simple() {
+        let paths = json!({"/a": {"get": {"operationId": "find pet by id"}, "put": {"operationId": 42},
+            "post": {"operationId": "create_a"}}});
+        let doc = strict(&swagger(paths.clone()));
+        assert!(failure(&doc.operations[0])
+            .message
+            .contains("parameterName:operationId"));
+        assert!(failure(&doc.operations[1])
+            .message
+            .contains("must be a string"));
+        assert_eq!(api(&doc.operations[2]).name, "create_a");
+        let doc = simple(&swagger(paths));
+        assert_eq!(api(&doc.operations[0]).name, "get/a");
+        assert_eq!(api(&doc.operations[1]).name, "put/a");
+    }
+
+    #[test]
+    fn broken_refs_fail_only_their_operations() {
+        let doc = strict(&json!({"openapi": "3.0.0", "paths": {
+            "/a": {"get": {"parameters": [{"$ref": "#/components/parameters/missing"}]},
+                   "put": {"parameters": [{"$ref": "common.yaml#/p"}]},
+                   "post": {}},
+            "/b": {"$ref": "#/components/pathItems/nope"},
+            "/c": {"$ref": "#/x-items/c"}},
+            "x-items": {"c": {"delete": {"operationId": "del_c"}}}}));
+        let f = failure(&doc.operations[0]);
+        assert!(
+            f.message.contains("#/components/parameters/missing"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.contains("(at /paths/~1a/get/parameters/0/$ref)"),
+            "{}",
+            f.message
+        );
+        assert!(failure(&doc.operations[1])
+            .message
+            .contains("external reference \"common.yaml#/p\""));
+        assert!(matches!(
+            doc.operations[2].outcome,
+            OperationOutcome::Api(_)
+        ));
+        assert_eq!(
+            (
+                doc.operations[3].method.as_str(),
+                doc.operations[3].path.as_str()
+            ),
+            ("ANY", "/b")
+        );
+        assert!(failure(&doc.operations[3])
+            .message
+            .contains("#/components/pathItems/nope"));
+        let c = api(&doc.operations[4]);
+        assert_eq!(
+            (c.name.as_str(), doc.operations[4].path.as_str()),
+            ("del_c", "/c")
+        );
+    }
+
+    #[test]
+    fn circular_schemas_are_harmless() {
+        let doc = strict(
+            &json!({"openapi": "3.1.0", "paths": {"/n": {"get": {"parameters": [
+                {"name": "n", "in": "query", "schema": {"$ref": "#/components/schemas/Node"}}],
+                "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Node"}}}}}}}},
+            "components": {"schemas": {"Node": {"type": "object", "properties": {
+                "next": {"$ref": "#/components/schemas/Node"}}}}}}),
+        );
+        assert_eq!(
+            api(&doc.operations[0]).req_params[0].param_type,
+            ParamType::String
+        );
+    }
+
+    #[test]
+    fn protocols_from_operation_servers() {
+        let doc = strict(
+            &json!({"openapi": "3.0.0", "servers": [{"url": "https://x/v1"}], "paths": {
+            "/a": {"get": {"servers": [{"url": "http://y/"}, {"url": "https://z/"}]}, "put": {}}}}),
+        );
+        assert_eq!(
+            api(&doc.operations[0]).protocol,
+            crate::model::Protocol::Both
+        );
+        assert_eq!(
+            api(&doc.operations[1]).protocol,
+            crate::model::Protocol::Https
+        );
+        assert_eq!(doc.operations[0].path, "/v1/a");
+    }
+
+    #[test]
+    fn document_level_errors() {
+        let cases = [
+            (
+                json!({"openapi": "3.0.0", "paths": {}, "servers": [{"url": "https://{x}/"}]}),
+                Code::Apig2045,
+            ),
+            (json!({"openapi": "2.0", "paths": {}}), Code::Apig3602),
+            (json!({"info": {}}), Code::Apig3602),
+        ];
+        for (doc, code) in cases {
+            assert_eq!(
+                run(&doc, MapOptions::default(), &Limits::default())
+                    .unwrap_err()
+                    .code,
+                code
+            );
+        }
+        assert_eq!(
+            parse_document(b" ", MapOptions::default(), &Limits::default())
+                .unwrap_err()
+                .code,
+            Code::Apig3609
+        );
+    }
+
+    #[test]
+    fn mock_mode_overrides_backends() {
+        let options = MapOptions {
+            simple_mode: false,
+            mock_mode: true,
+        };
+        let doc = run(&swagger(json!({"/a": {"get": {
+            "x-apigateway-backend": {"type": "HTTP", "httpEndpoints": {"address": "h", "scheme": "http", "method": "GET", "path": "/"}},
+            "x-apigateway-backend-policies": [{"name": "broken"}]}}})), options, &Limits::default()).unwrap();
+        assert_eq!(api(&doc.operations[0]).backend, Backend::mock(""));
+    }
+
+    #[test]
+    fn simple_mode_skips_extensions_and_clamps() {
+        let doc = simple(&swagger(json!({"/a": {"get": {
+            "x-apigateway-ratelimit": "r", "x-apigateway-access-control": "a", "x-apigateway-plugins": ["p"],
+            "x-apigateway-response": "g", "x-apigateway-orchestrations": ["o"],
+            "x-apigateway-backend-policies": "not even an array",
+            "x-apigateway-backend": {"type": "HTTP", "httpEndpoints": {"address": "h", "scheme": "http",
+                "method": "GET", "path": "/", "timeout": 0}}}}})));
+        let a = api(&doc.operations[0]);
+        assert!(a.ratelimit.is_none() && a.access_control.is_none() && a.response.is_none());
+        assert!(
+            a.plugins.is_empty() && a.orchestrations.is_empty() && a.backend_policies.is_empty()
+        );
+        let BackendEndpoint::Http(h) = &a.backend.endpoint else {
+            panic!()
+        };
+        assert_eq!(h.timeout_ms, 1);
+    }
+
+    #[test]
+    fn extension_values_are_checked() {
+        let doc = strict(&swagger(json!({"/a": {
+            "get": {"x-apigateway-match-mode": "PREFIX"},
+            "put": {"x-apigateway-cors": "maybe"},
+            "post": {"x-apigateway-content-type": "text/html"},
+            "delete": {"tags": ["", "x"]}}})));
+        let words = [
+            "\"PREFIX\" is not one of NORMAL, SWA",
+            "must be a boolean",
+            "\"text/html\"",
+            "1 to 128",
+        ];
+        for (op, words) in doc.operations.iter().zip(words) {
+            let f = failure(op);
+            assert_eq!(f.code, Code::Apig2011);
+            assert!(f.message.contains(words), "{}", f.message);
+        }
+    }
+
+    #[test]
+    fn a_large_yaml_document_with_aliases_passes() {
+        // ~3000 operations, several MB, each reusing anchored blocks: legitimate, not a bomb.
+        let mut yaml = String::from("swagger: '2.0'\ninfo: {title: big_doc}\nx-common: &resp\n  '200':\n    description: ok\n    x-apigateway-result-normal-sample: '{\"ok\":true}'\n  default: {description: error}\nx-params: &params\n  - {name: q, in: query, type: string, description: a query parameter}\n  - {name: X-Id, in: header, type: string}\npaths:\n");
+        for i in 0..3000 {
+            yaml.push_str(&format!(
+                "  /items/n{i}/{{id}}:\n    parameters:\n      - {{name: id, in: path, type: string, required: true}}\n    get:\n      operationId: get_item_{i}\n      description: {}\n      responses: *resp\n    x-apigateway-any-method:\n      parameters: *params\n      responses: *resp\n",
+                "lorem ipsum dolor sit amet ".repeat(20)
+            ));
+        }
+        assert!(yaml.len() > 2_000_000, "{}", yaml.len());
+        let limits = Limits {
+            max_operations: 10_000,
+            ..Limits::default()
+        };
+        let started = std::time::Instant::now();
+        let doc = parse_document(yaml.as_bytes(), MapOptions::default(), &limits).unwrap();
+        assert_eq!(doc.operations.len(), 6000);
+        let apis: Vec<&ApiDefinition> = doc.operations.iter().map(api).collect();
+        assert_eq!(apis[5999].req_params.len(), 3);
+        assert_eq!(
+            apis[0].result_normal_sample.as_deref(),
+            Some("{\"ok\":true}")
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+        // With the default limit, the same document is refused as a whole.
+        let e =
+            parse_document(yaml.as_bytes(), MapOptions::default(), &Limits::default()).unwrap_err();
+        assert_eq!(e.code, Code::Apig3127);
+    }
+
+    #[test]
+    fn odd_shapes_fail_the_operation_without_panicking() {
+        let odd = [
+            json!({"parameters": "x"}),
+            json!({"parameters": [1]}),
+            json!({"security": "x"}),
+            json!({"security": [1]}),
+            json!({"responses": []}),
+            json!({"responses": {"200": {"$ref": 7}}}),
+            json!({"tags": "t"}),
+            json!({"x-apigateway-backend": []}),
+            json!({"x-apigateway-backend": {"type": "HTTP", "httpEndpoints": []}}),
+            json!({"x-apigateway-backend-policies": {}}),
+            json!({"x-apigateway-plugins": [1]}),
+            json!({"description": ["d"]}),
+        ];
+        for op in odd {
+            let doc = strict(&swagger(json!({"/a": {"get": op.clone()}})));
+            let f = failure(&doc.operations[0]);
+            assert_eq!(f.code, Code::Apig2011, "{op}: {}", f.message);
+            assert!(
+                f.message.contains("(at /paths/~1a/get"),
+                "{op}: {}",
+                f.message
+            );
+        }
+    }
 }

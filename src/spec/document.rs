@@ -1,0 +1,452 @@
+//! Document level: which specification a decoded value follows, its base path and default
+//! protocol, and resolution of internal `$ref`s.
+
+use super::node::Node;
+use crate::error::{ApiFailure, ApigError, Code};
+use crate::model::Protocol;
+use serde_json::Value;
+
+/// How many `$ref` hops one resolution may take (a chain longer than this is a loop in
+/// all but name).
+const MAX_REF_HOPS: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    Swagger2,
+    OpenApi30,
+    OpenApi31,
+}
+
+impl Version {
+    pub fn is_v3(self) -> bool {
+        !matches!(self, Version::Swagger2)
+    }
+}
+
+/// A decoded document that is a Swagger 2.0 or OpenAPI 3.0/3.1 document.
+#[derive(Debug)]
+pub struct Document<'a> {
+    pub root: &'a Value,
+    pub version: Version,
+    /// `paths`, or `None` for a 3.1 document without paths (webhooks / components only).
+    pub paths: Option<Node<'a>>,
+    /// Prefix of every request path: `""` or `/segment...` without a trailing slash.
+    pub base_path: String,
+    /// From `schemes` (2.0) or the root `servers` (3.x); HTTPS when nothing says otherwise.
+    pub protocol: Protocol,
+}
+
+impl<'a> Document<'a> {
+    pub fn new(root: &'a Value) -> Result<Self, ApigError> {
+        let version = detect_version(root)?;
+        let node = Node::root(root);
+        let paths = match root.get("paths") {
+            Some(Value::Object(_)) => node.get("paths"),
+            // 3.1 made `paths` optional: a document of webhooks or components only is valid
+            // and simply has no operations [decision, see the public fixtures' README].
+            None if version == Version::OpenApi31
+                && (root.get("webhooks").is_some() || root.get("components").is_some()) =>
+            {
+                None
+            }
+            None => {
+                return Err(ApigError::new(
+                    Code::Apig3602,
+                    "the document has no paths object",
+                ))
+            }
+            Some(other) => {
+                return Err(ApigError::new(
+                    Code::Apig3602,
+                    format!(
+                        "paths must be an object, it is {}",
+                        super::decode::kind_of(other)
+                    ),
+                ))
+            }
+        };
+        let (base_path, protocol) = match version {
+            Version::Swagger2 => (swagger_base_path(root)?, swagger_protocol(root)),
+            _ => {
+                let servers = root.get("servers");
+                let base = match servers.and_then(|s| s.get(0)) {
+                    Some(server) => server_base_path(server)?,
+                    None => String::new(),
+                };
+                (base, servers_protocol(servers).unwrap_or_default())
+            }
+        };
+        Ok(Document {
+            root,
+            version,
+            paths,
+            base_path,
+            protocol,
+        })
+    }
+
+    /// Follow `$ref` from `node` until a value without one. External, dangling, malformed
+    /// and circular references fail the operation that reads through them (`APIG.2011`,
+    /// naming the reference).
+    pub fn resolve(&self, node: Node<'a>) -> Result<Node<'a>, ApiFailure> {
+        let mut current = node;
+        let mut seen: Vec<String> = Vec::new();
+        while let Some(reference) = current.get("$ref") {
+            let Some(text) = reference.value.as_str() else {
+                return Err(reference.invalid("$ref", "must be a string"));
+            };
+            let Some(fragment) = text.strip_prefix('#') else {
+                return Err(reference.invalid(
+                    "$ref",
+                    format!(
+                        "external reference {text:?} is not supported; only #/... references are"
+                    ),
+                ));
+            };
+            let pointer = percent_encoding::percent_decode_str(fragment)
+                .decode_utf8()
+                .map_err(|_| reference.invalid("$ref", format!("{text:?} is not valid UTF-8")))?
+                .into_owned();
+            if seen.contains(&pointer) || seen.len() >= MAX_REF_HOPS {
+                return Err(reference.invalid("$ref", format!("reference {text:?} is circular")));
+            }
+            let target = if pointer.is_empty() || pointer.starts_with('/') {
+                self.root.pointer(&pointer)
+            } else {
+                None
+            };
+            let Some(target) = target else {
+                return Err(reference.invalid(
+                    "$ref",
+                    format!("reference {text:?} does not resolve to anything in the document"),
+                ));
+            };
+            seen.push(pointer.clone());
+            current = Node::new(target, pointer);
+        }
+        Ok(current)
+    }
+
+    /// The security schemes: 2.0 `securityDefinitions`, 3.x `components.securitySchemes`.
+    pub fn security_schemes(&self) -> Option<Node<'a>> {
+        let root = Node::root(self.root);
+        match self.version {
+            Version::Swagger2 => root.get("securityDefinitions"),
+            _ => root
+                .get("components")
+                .and_then(|c| c.get("securitySchemes")),
+        }
+    }
+}
+
+fn detect_version(root: &Value) -> Result<Version, ApigError> {
+    // YAML authors write `swagger: 2.0` unquoted, which is a number.
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let swagger = root.get("swagger").map(|v| text(v).unwrap_or_default());
+    let openapi = root.get("openapi").map(|v| text(v).unwrap_or_default());
+    match (swagger, openapi) {
+        (Some(_), Some(_)) => Err(ApigError::new(
+            Code::Apig3602,
+            "the document declares both swagger and openapi",
+        )),
+        (Some(s), None) if s == "2.0" || s == "2" => Ok(Version::Swagger2),
+        (Some(s), None) => Err(ApigError::new(
+            Code::Apig3602,
+            format!("swagger version {s:?} is not supported, only \"2.0\" is"),
+        )),
+        (None, Some(o)) => {
+            if o == "3.0" || o.starts_with("3.0.") {
+                Ok(Version::OpenApi30)
+            } else if o == "3.1" || o.starts_with("3.1.") {
+                Ok(Version::OpenApi31)
+            } else {
+                Err(ApigError::new(
+                    Code::Apig3602,
+                    format!("openapi version {o:?} is not supported, only 3.0.x and 3.1.x are"),
+                ))
+            }
+        }
+        (None, None) => Err(ApigError::new(
+            Code::Apig3602,
+            "the document is neither Swagger 2.0 (swagger: \"2.0\") nor OpenAPI 3.x (openapi: 3.x.y)",
+        )),
+    }
+}
+
+/// `basePath` as a prefix: leading slash, no trailing slash, `""` for `/`.
+fn swagger_base_path(root: &Value) -> Result<String, ApigError> {
+    match root.get("basePath") {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(normalize_base(s)),
+        Some(_) => Err(ApigError::new(Code::Apig3602, "basePath must be a string")),
+    }
+}
+
+fn normalize_base(path: &str) -> String {
+    let trimmed = path.trim().trim_end_matches('/');
+    if trimmed.is_empty() {
+        String::new()
+    } else if trimmed.starts_with('/') {
+        trimmed.to_string()
+    } else {
+        format!("/{trimmed}")
+    }
+}
+
+fn swagger_protocol(root: &Value) -> Protocol {
+    let schemes: Vec<String> = root
+        .get("schemes")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_ascii_lowercase)
+                .collect()
+        })
+        .unwrap_or_default();
+    protocol_of(schemes.iter().map(String::as_str)).unwrap_or_default()
+}
+
+/// HTTP, HTTPS or BOTH from a list of URL schemes; `None` if neither appears.
+pub fn protocol_of<'s>(schemes: impl Iterator<Item = &'s str>) -> Option<Protocol> {
+    let (mut http, mut https) = (false, false);
+    for scheme in schemes {
+        match scheme {
+            "http" | "ws" => http = true,
+            "https" | "wss" => https = true,
+            _ => {}
+        }
+    }
+    match (http, https) {
+        (true, true) => Some(Protocol::Both),
+        (true, false) => Some(Protocol::Http),
+        (false, true) => Some(Protocol::Https),
+        (false, false) => None,
+    }
+}
+
+/// The protocol said by a 3.x `servers` list: the schemes of its URLs.
+pub fn servers_protocol(servers: Option<&Value>) -> Option<Protocol> {
+    let schemes: Vec<String> = servers
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|server| substitute_variables(server).ok())
+                .filter_map(|url| {
+                    url.split_once("://")
+                        .map(|(scheme, _)| scheme.to_ascii_lowercase())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    protocol_of(schemes.iter().map(String::as_str))
+}
+
+/// The URL of a 3.x server object with `{variables}` replaced by their defaults.
+fn substitute_variables(server: &Value) -> Result<String, String> {
+    let url = server
+        .get("url")
+        .and_then(Value::as_str)
+        .ok_or("servers[0].url must be a string")?;
+    let mut out = String::with_capacity(url.len());
+    let mut rest = url;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed {{ in server URL {url:?}"))?;
+        let name = &after[..close];
+        let default = server
+            .get("variables")
+            .and_then(|v| v.get(name))
+            .and_then(|v| v.get("default"));
+        match default {
+            Some(Value::String(s)) => out.push_str(s),
+            Some(Value::Number(n)) => out.push_str(&n.to_string()),
+            _ => {
+                return Err(format!(
+                    "server variable {name:?} of {url:?} has no default value"
+                ))
+            }
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The path of `servers[0].url` (variables replaced by their defaults) as a base path.
+/// `https://h/api/v1` → `/api/v1`; `/api` → `/api`; `https://h` → `""`.
+fn server_base_path(server: &Value) -> Result<String, ApigError> {
+    let unusable = |detail: String| ApigError::new(Code::Apig2045, detail);
+    let url = substitute_variables(server).map_err(unusable)?;
+    let url = url.trim();
+    if url.chars().any(char::is_whitespace) {
+        return Err(unusable(format!("server URL {url:?} contains white space")));
+    }
+    // Drop a query or fragment, which a base path cannot carry.
+    let url = url.split(['?', '#']).next().unwrap_or_default();
+    let path = if let Some((scheme, rest)) = url.split_once("://") {
+        let valid_scheme = !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+        if !valid_scheme || rest.is_empty() || rest.starts_with('/') {
+            return Err(unusable(format!("server URL {url:?} is not a valid URL")));
+        }
+        rest.find('/').map_or("", |slash| &rest[slash..])
+    } else if let Some(rest) = url.strip_prefix("//") {
+        rest.find('/').map_or("", |slash| &rest[slash..])
+    } else {
+        // A relative URL: the server is the document's own location; its path is the base.
+        url
+    };
+    let path = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .map_err(|_| {
+            unusable(format!(
+                "server URL {url:?} is not valid UTF-8 once decoded"
+            ))
+        })?;
+    Ok(normalize_base(&path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc_err(v: Value) -> ApigError {
+        Document::new(&v).unwrap_err()
+    }
+
+    #[test]
+    fn versions() {
+        let ok = |v: Value| Document::new(&v).map(|d| d.version).unwrap();
+        assert_eq!(
+            ok(json!({"swagger": "2.0", "paths": {}})),
+            Version::Swagger2
+        );
+        assert_eq!(ok(json!({"swagger": 2.0, "paths": {}})), Version::Swagger2);
+        assert_eq!(
+            ok(json!({"openapi": "3.0.3", "paths": {}})),
+            Version::OpenApi30
+        );
+        assert_eq!(
+            ok(json!({"openapi": "3.1.0", "paths": {}})),
+            Version::OpenApi31
+        );
+        for bad in [
+            json!({"paths": {}}),
+            json!({"swagger": "1.2", "paths": {}}),
+            json!({"openapi": "4.0.0", "paths": {}}),
+            json!({"openapi": "3.0.0"}),
+            json!({"swagger": "2.0", "paths": []}),
+            json!({"openapi": "3.0.0", "webhooks": {}}),
+        ] {
+            let e = doc_err(bad);
+            assert_eq!(e.code, Code::Apig3602);
+            assert!(
+                e.message.starts_with("Syntax error in the Swagger file. "),
+                "{}",
+                e.message
+            );
+        }
+        assert!(doc_err(json!({"openapi": "3.0.0"}))
+            .message
+            .contains("no paths"));
+        // 3.1 may have webhooks only.
+        let v = json!({"openapi": "3.1.0", "webhooks": {}});
+        assert!(Document::new(&v).unwrap().paths.is_none());
+    }
+
+    #[test]
+    fn base_paths() {
+        let base = |v: Value| Document::new(&v).map(|d| d.base_path).unwrap();
+        assert_eq!(
+            base(json!({"swagger": "2.0", "paths": {}, "basePath": "/v1/"})),
+            "/v1"
+        );
+        assert_eq!(
+            base(json!({"swagger": "2.0", "paths": {}, "basePath": "/"})),
+            ""
+        );
+        assert_eq!(base(json!({"swagger": "2.0", "paths": {}})), "");
+        let server = |url: Value| {
+            json!({"openapi": "3.0.0", "paths": {}, "servers": [{"url": url,
+                "variables": {"env": {"default": "prod"}, "version": {"default": "v1"}}}]})
+        };
+        assert_eq!(
+            base(server(json!("https://{env}.example.com/api/{version}"))),
+            "/api/v1"
+        );
+        assert_eq!(base(server(json!("http://petstore.swagger.io/v1"))), "/v1");
+        assert_eq!(base(server(json!("https://example.com"))), "");
+        assert_eq!(base(server(json!("/relative/"))), "/relative");
+        for bad in [
+            json!("https://{missing}.example.com/"),
+            json!(12),
+            json!("https:///nohost"),
+            json!("https://a b/c"),
+        ] {
+            assert_eq!(doc_err(server(bad)).code, Code::Apig2045);
+        }
+    }
+
+    #[test]
+    fn protocols() {
+        let proto = |v: Value| Document::new(&v).map(|d| d.protocol).unwrap();
+        assert_eq!(
+            proto(json!({"swagger": "2.0", "paths": {}})),
+            Protocol::Https
+        );
+        assert_eq!(
+            proto(json!({"swagger": "2.0", "paths": {}, "schemes": ["http"]})),
+            Protocol::Http
+        );
+        assert_eq!(
+            proto(json!({"swagger": "2.0", "paths": {}, "schemes": ["https", "http"]})),
+            Protocol::Both
+        );
+        assert_eq!(
+            proto(json!({"openapi": "3.0.0", "paths": {}, "servers": [{"url": "http://x/"}]})),
+            Protocol::Http
+        );
+    }
+
+    #[test]
+    fn refs_resolve_with_pointer_unescaping() {
+        let v = json!({"swagger": "2.0", "paths": {"/a/{b}": {"x": 1}},
+            "parameters": {"p": {"$ref": "#/parameters/q"}, "q": {"name": "q"}},
+            "loop": {"$ref": "#/loop2"}, "loop2": {"$ref": "#/loop"}});
+        let doc = Document::new(&v).unwrap();
+        let resolve = |r: &str| {
+            let holder = json!({ "$ref": r });
+            doc.resolve(Node::new(&holder, "/here"))
+                .map(|n| (n.value.clone(), n.pointer))
+        };
+        let (value, pointer) = resolve("#/parameters/p").unwrap();
+        assert_eq!(value["name"], "q");
+        assert_eq!(pointer, "/parameters/q");
+        let (value, _) = resolve("#/paths/~1a~1%7Bb%7D").unwrap();
+        assert_eq!(value["x"], 1);
+        for (r, words) in [
+            ("other.yaml#/a", "external reference"),
+            ("#/nothing/here", "does not resolve"),
+            ("#/loop", "circular"),
+        ] {
+            let e = resolve(r).unwrap_err();
+            assert_eq!(e.code, Code::Apig2011);
+            assert!(e.message.contains(words), "{}", e.message);
+            assert!(e.message.contains(r), "{}", e.message);
+            assert!(e.message.contains("/$ref)"), "{}", e.message);
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! A value of the document together with its JSON pointer, and typed readers for its fields.
+//!
+//! Every per-API failure must name the field and where it is; carrying the pointer with the
+//! value makes that automatic. Readers return `Ok(None)` for an absent (or null) field and
+//! an `APIG.2011` failure for a present field of the wrong shape.
+
+use crate::error::{ApiFailure, Code};
+use serde_json::Value;
+
+/// Escape one reference token of a JSON pointer (RFC 6901).
+pub fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+#[derive(Debug, Clone)]
+pub struct Node<'a> {
+    pub value: &'a Value,
+    pub pointer: String,
+}
+
+impl<'a> Node<'a> {
+    pub fn new(value: &'a Value, pointer: impl Into<String>) -> Self {
+        Node {
+            value,
+            pointer: pointer.into(),
+        }
+    }
+
+    pub fn root(value: &'a Value) -> Self {
+        Node::new(value, "")
+    }
+
+    /// The pointer of a child of this node.
+    pub fn child_pointer(&self, token: &str) -> String {
+        format!("{}/{}", self.pointer, escape(token))
+    }
+
+    /// The child `key` of an object; `None` when absent, null, or this is not an object.
+    pub fn get(&self, key: &str) -> Option<Node<'a>> {
+        match self.value.get(key) {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(Node::new(value, self.child_pointer(key))),
+        }
+    }
+
+    /// The entries of an object, in document order (empty if not an object).
+    pub fn entries(&self) -> Vec<(&'a str, Node<'a>)> {
+        self.value
+            .as_object()
+            .map(|map| {
+                map.iter()
+                    .map(|(k, v)| (k.as_str(), Node::new(v, self.child_pointer(k))))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The items of an array (empty if not an array).
+    pub fn items(&self) -> Vec<Node<'a>> {
+        self.value
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| Node::new(v, format!("{}/{i}", self.pointer)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A failure about this node, naming it as `field`.
+    pub fn fail(&self, code: Code, field: &str, detail: impl AsRef<str>) -> ApiFailure {
+        ApiFailure::field(code, field, &self.pointer, detail)
+    }
+
+    /// An `APIG.2011` failure about this node.
+    pub fn invalid(&self, field: &str, detail: impl AsRef<str>) -> ApiFailure {
+        self.fail(Code::Apig2011, field, detail)
+    }
+
+    /// The field `key`, which must be an object when present.
+    pub fn object(&self, key: &str) -> Result<Option<Node<'a>>, ApiFailure> {
+        match self.get(key) {
+            Some(node) if !node.value.is_object() => Err(node.invalid(key, "must be an object")),
+            other => Ok(other),
+        }
+    }
+
+    /// The field `key`, which must be an array when present.
+    pub fn array(&self, key: &str) -> Result<Vec<Node<'a>>, ApiFailure> {
+        match self.get(key) {
+            None => Ok(Vec::new()),
+            Some(node) if node.value.is_array() => Ok(node.items()),
+            Some(node) => Err(node.invalid(key, "must be an array")),
+        }
+    }
+
+    /// A string field.
+    pub fn str(&self, key: &str) -> Result<Option<&'a str>, ApiFailure> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(node) => match node.value.as_str() {
+                Some(s) => Ok(Some(s)),
+                None => Err(node.invalid(key, "must be a string")),
+            },
+        }
+    }
+
+    /// A required string field.
+    pub fn required_str(&self, key: &str) -> Result<&'a str, ApiFailure> {
+        self.str(key)?
+            .ok_or_else(|| self.invalid(key, format!("the field {key} is required")))
+    }
+
+    /// A string field of at most `max` characters.
+    pub fn str_max(&self, key: &str, max: usize) -> Result<Option<&'a str>, ApiFailure> {
+        let value = self.str(key)?;
+        if let Some(s) = value {
+            let count = s.chars().count();
+            if count > max {
+                return Err(self.field_node(key).invalid(
+                    key,
+                    format!("must have at most {max} characters, it has {count}"),
+                ));
+            }
+        }
+        Ok(value)
+    }
+
+    /// A string field cut to `max` characters. For OpenAPI's own prose (`description`,
+    /// `summary`), which public documents write at any length and APIG only displays.
+    pub fn str_truncated(&self, key: &str, max: usize) -> Result<Option<String>, ApiFailure> {
+        Ok(self.str(key)?.map(|s| s.chars().take(max).collect()))
+    }
+
+    /// A scalar rendered as text: strings as they are, numbers and booleans in their JSON
+    /// form (YAML authors often leave `value: 1` unquoted).
+    pub fn text(&self, key: &str) -> Result<Option<String>, ApiFailure> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(node) => match node.value {
+                Value::String(s) => Ok(Some(s.clone())),
+                Value::Number(n) => Ok(Some(n.to_string())),
+                Value::Bool(b) => Ok(Some(b.to_string())),
+                _ => Err(node.invalid(key, "must be a string")),
+            },
+        }
+    }
+
+    /// A boolean field; `"true"`/`"false"` strings are accepted in any case.
+    pub fn bool(&self, key: &str) -> Result<Option<bool>, ApiFailure> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(node) => match node.value {
+                Value::Bool(b) => Ok(Some(*b)),
+                Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+                Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+                _ => Err(node.invalid(key, "must be a boolean")),
+            },
+        }
+    }
+
+    /// An integer field: a whole number, or a string holding one.
+    pub fn int(&self, key: &str) -> Result<Option<i64>, ApiFailure> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(node) => integer(node.value)
+                .map(Some)
+                .ok_or_else(|| node.invalid(key, "must be an integer")),
+        }
+    }
+
+    /// An integer field within `range`.
+    pub fn int_in(
+        &self,
+        key: &str,
+        range: std::ops::RangeInclusive<i64>,
+        code: Code,
+    ) -> Result<Option<i64>, ApiFailure> {
+        let value = self.int(key)?;
+        match value {
+            Some(v) if !range.contains(&v) => Err(self.field_node(key).fail(
+                code,
+                key,
+                format!(
+                    "must be between {} and {}, it is {v}",
+                    range.start(),
+                    range.end()
+                ),
+            )),
+            _ => Ok(value),
+        }
+    }
+
+    /// A number field (integer or not), or a string holding one.
+    pub fn number(&self, key: &str) -> Result<Option<f64>, ApiFailure> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(node) => {
+                let n = match node.value {
+                    Value::Number(n) => n.as_f64(),
+                    Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+                    _ => None,
+                };
+                n.map(Some)
+                    .ok_or_else(|| node.invalid(key, "must be a number"))
+            }
+        }
+    }
+
+    /// An array of strings (absent → empty).
+    pub fn str_list(&self, key: &str) -> Result<Vec<String>, ApiFailure> {
+        self.array(key)?
+            .into_iter()
+            .map(|item| match item.value.as_str() {
+                Some(s) => Ok(s.to_string()),
+                None => Err(item.invalid(key, "every item must be a string")),
+            })
+            .collect()
+    }
+
+    /// One of `choices` (compared case-insensitively).
+    pub fn choice<T: Copy>(
+        &self,
+        key: &str,
+        choices: &[(&str, T)],
+    ) -> Result<Option<T>, ApiFailure> {
+        let Some(text) = self.str(key)? else {
+            return Ok(None);
+        };
+        choices
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(text.trim()))
+            .map(|(_, value)| Some(*value))
+            .ok_or_else(|| {
+                let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+                self.field_node(key)
+                    .invalid(key, format!("{text:?} is not one of {}", names.join(", ")))
+            })
+    }
+
+    /// The node of field `key` for error reporting (this node when absent).
+    pub fn field_node(&self, key: &str) -> Node<'a> {
+        self.get(key).unwrap_or_else(|| self.clone())
+    }
+}
+
+/// A whole number from a JSON number (`3000`, `3000.0`) or a numeric string (`"2"`).
+pub fn integer(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A scalar example or default rendered as text: strings as they are, everything else as JSON.
+pub fn render(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pointers_escape_slash_and_tilde() {
+        let doc = json!({"paths": {"/users/{id}": {"get": {"parameters": [{"in": "path"}]}}}});
+        let root = Node::root(&doc);
+        let op = root
+            .get("paths")
+            .and_then(|p| p.get("/users/{id}"))
+            .and_then(|p| p.get("get"))
+            .unwrap();
+        let params = op.array("parameters").unwrap();
+        assert_eq!(params[0].pointer, "/paths/~1users~1{id}/get/parameters/0");
+        assert_eq!(escape("a~b/c"), "a~0b~1c");
+    }
+
+    #[test]
+    fn typed_readers_report_the_field_and_pointer() {
+        let doc = json!({"x": {"timeout": "abc", "retry": "3", "flag": "TRUE", "n": 3000.0}});
+        let x = Node::root(&doc).get("x").unwrap();
+        let e = x.int("timeout").unwrap_err();
+        assert_eq!(e.code, Code::Apig2011);
+        assert!(e.message.contains("parameterName:timeout"), "{}", e.message);
+        assert!(e.message.contains("(at /x/timeout)"), "{}", e.message);
+        assert_eq!(x.int("retry").unwrap(), Some(3));
+        assert_eq!(x.int("n").unwrap(), Some(3000));
+        assert_eq!(x.bool("flag").unwrap(), Some(true));
+        assert_eq!(x.int("missing").unwrap(), None);
+        let e = x.int_in("retry", -1..=2, Code::Apig2011).unwrap_err();
+        assert!(e.message.contains("between -1 and 2"), "{}", e.message);
+    }
+
+    #[test]
+    fn choices_are_case_insensitive() {
+        let doc = json!({"unit": "minute", "bad": "week"});
+        let n = Node::root(&doc);
+        let choices = [("SECOND", 1), ("MINUTE", 2)];
+        assert_eq!(n.choice("unit", &choices).unwrap(), Some(2));
+        let e = n.choice("bad", &choices).unwrap_err();
+        assert!(
+            e.message.contains("\"week\" is not one of SECOND, MINUTE"),
+            "{}",
+            e.message
+        );
+    }
+}

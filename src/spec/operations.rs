@@ -1,0 +1,362 @@
+//! Operations: walk `paths` in document order and map each operation onto an API
+//! definition (`import-api.md` §3.2, §4; `extensions.md`).
+
+use super::backend::{check_mock_body, parse_backend};
+use super::document::{servers_protocol, Document};
+use super::names::{check_api_name, generated_api_name};
+use super::node::Node;
+use super::params::{implicit_path_param, request_params};
+use super::policies::parse_policies;
+use super::request_path;
+use super::samples::{first_example, samples};
+use super::security::auth_for;
+use super::{MapOptions, Operation, OperationOutcome};
+use crate::config::Limits;
+use crate::error::{ApiFailure, Code};
+use crate::model::{ApiDefinition, Backend, MatchMode, Method, ParamLocation, RequestType};
+
+/// The keys of a path item that hold operations, and their methods (`None`: ignored).
+fn method_of(key: &str) -> Option<Option<Method>> {
+    Some(match key {
+        "get" => Some(Method::Get),
+        "put" => Some(Method::Put),
+        "post" => Some(Method::Post),
+        "delete" => Some(Method::Delete),
+        "options" => Some(Method::Options),
+        "head" => Some(Method::Head),
+        "patch" => Some(Method::Patch),
+        "x-apigateway-any-method" => Some(Method::Any),
+        "trace" => None,
+        _ => return None,
+    })
+}
+
+/// One operation found in the document, before mapping.
+pub struct Slot<'a> {
+    method: String,
+    path: String,
+    pointer: String,
+    kind: SlotKind<'a>,
+}
+
+enum SlotKind<'a> {
+    Api {
+        path_key: &'a str,
+        path_pointer: String,
+        path_item: Node<'a>,
+        method: Method,
+        operation: Node<'a>,
+    },
+    Ignored,
+    /// A path item that cannot be read (broken `$ref`, not an object): its operations are
+    /// unknown, so it stands for one failed `ANY` operation.
+    Broken(ApiFailure),
+}
+
+impl Slot<'_> {
+    /// Does this slot count against the per-import operation limit?
+    pub fn counts(&self) -> bool {
+        !matches!(self.kind, SlotKind::Ignored)
+    }
+}
+
+/// Every operation of the document in document order: paths as written, verbs as written.
+pub fn collect<'a>(doc: &Document<'a>) -> Vec<Slot<'a>> {
+    let mut slots = Vec::new();
+    let Some(paths) = &doc.paths else {
+        return slots;
+    };
+    for (path_key, item) in paths.entries() {
+        // `x-...` keys of the Paths object are extensions, not paths.
+        if path_key.starts_with("x-") {
+            continue;
+        }
+        let path = request_path::join(&doc.base_path, path_key);
+        let path_pointer = item.pointer.clone();
+        let broken = |failure: ApiFailure| Slot {
+            method: Method::Any.as_str().to_string(),
+            path: path.clone(),
+            pointer: path_pointer.clone(),
+            kind: SlotKind::Broken(failure),
+        };
+        let path_item = match doc.resolve(item) {
+            Ok(resolved) => resolved,
+            Err(failure) => {
+                slots.push(broken(failure));
+                continue;
+            }
+        };
+        if !path_item.value.is_object() {
+            let failure = path_item.invalid(path_key, "a path item must be an object");
+            slots.push(broken(failure));
+            continue;
+        }
+        for (key, operation) in path_item.entries() {
+            let Some(method) = method_of(key) else {
+                continue;
+            };
+            let slot = |method: String, kind| Slot {
+                method,
+                path: path.clone(),
+                pointer: operation.pointer.clone(),
+                kind,
+            };
+            slots.push(match method {
+                None => slot(key.to_ascii_uppercase(), SlotKind::Ignored),
+                Some(method) => slot(
+                    method.as_str().to_string(),
+                    SlotKind::Api {
+                        path_key,
+                        path_pointer: path_pointer.clone(),
+                        path_item: path_item.clone(),
+                        method,
+                        operation: operation.clone(),
+                    },
+                ),
+            });
+        }
+    }
+    slots
+}
+
+/// Map the collected operations.
+pub fn map<'a>(
+    doc: &Document<'a>,
+    slots: Vec<Slot<'a>>,
+    options: MapOptions,
+    limits: &Limits,
+) -> Vec<Operation> {
+    slots
+        .into_iter()
+        .map(|slot| {
+            let outcome = match slot.kind {
+                SlotKind::Ignored => OperationOutcome::Ignored,
+                SlotKind::Broken(failure) => OperationOutcome::Failed(failure),
+                SlotKind::Api {
+                    path_key,
+                    path_pointer,
+                    path_item,
+                    method,
+                    operation,
+                } => {
+                    let input = OperationInput {
+                        path: &slot.path,
+                        path_key,
+                        path_pointer: &path_pointer,
+                        path_item: &path_item,
+                        method,
+                        operation: &operation,
+                    };
+                    match map_api(doc, &input, options, limits) {
+                        Ok(api) => OperationOutcome::Api(Box::new(api)),
+                        Err(failure) => OperationOutcome::Failed(failure),
+                    }
+                }
+            };
+            Operation {
+                method: slot.method,
+                path: slot.path,
+                pointer: slot.pointer,
+                outcome,
+            }
+        })
+        .collect()
+}
+
+struct OperationInput<'s, 'a> {
+    path: &'s str,
+    path_key: &'a str,
+    path_pointer: &'s str,
+    path_item: &'s Node<'a>,
+    method: Method,
+    operation: &'s Node<'a>,
+}
+
+fn map_api(
+    doc: &Document<'_>,
+    input: &OperationInput<'_, '_>,
+    options: MapOptions,
+    limits: &Limits,
+) -> Result<ApiDefinition, ApiFailure> {
+    let op = input.operation;
+    let simple = options.simple_mode;
+    if !op.value.is_object() {
+        return Err(op.invalid(input.method.as_str(), "an operation must be an object"));
+    }
+    let name = api_name(op, input.method, input.path, simple)?;
+    // Public documents carry long descriptions; APIG's remark holds 255 characters
+    // [decision: cut, not refused, so that design-first documents import cleanly].
+    let remark = match op.str_truncated("description", 255)? {
+        Some(description) => Some(description),
+        None => op.str_truncated("summary", 255)?,
+    };
+
+    let path_vars = request_path::parse(input.path)
+        .map_err(|e| ApiFailure::field(Code::Apig2011, "path", input.path_pointer, e))?;
+    let mut req_params = request_params(doc, input.path_item, op, simple)?;
+    for var in &path_vars {
+        let declared = req_params
+            .iter()
+            .any(|p| p.location == ParamLocation::Path && p.name == var.name);
+        if declared {
+            continue;
+        }
+        if simple {
+            req_params.push(implicit_path_param(&var.name));
+        } else {
+            return Err(op.fail(
+                Code::Apig2026,
+                "parameters",
+                format!(
+                    "the path variable {{{}}} of {} has no path parameter named {:?}",
+                    var.name, input.path_key, var.name
+                ),
+            ));
+        }
+    }
+    if req_params.len() > limits.max_params_per_api {
+        return Err(op.fail(
+            Code::Apig3111,
+            "parameters",
+            format!(
+                "an API may have at most {} request parameters, it has {}",
+                limits.max_params_per_api,
+                req_params.len()
+            ),
+        ));
+    }
+
+    // 3.x: the operation's (else the path item's) servers; 2.0 has only the root schemes.
+    let protocol = if doc.version.is_v3() {
+        servers_protocol(op.get("servers").map(|s| s.value))
+            .or_else(|| servers_protocol(input.path_item.get("servers").map(|s| s.value)))
+            .unwrap_or(doc.protocol)
+    } else {
+        doc.protocol
+    };
+    let auth = auth_for(doc, op)?;
+    let tags = tags(op)?;
+    let samples = samples(doc, op)?;
+
+    let backend = if options.mock_mode {
+        let body = match &samples.normal {
+            Some(sample) => sample.clone(),
+            None => first_example(doc, op)?,
+        };
+        check_mock_body(op, &body)?;
+        Backend::mock(body)
+    } else {
+        match op.get("x-apigateway-backend") {
+            Some(node) => parse_backend(&node, &req_params, simple)?,
+            None => Backend::mock(""),
+        }
+    };
+    // Dropped in mock mode (their backends would contradict the mock), skipped in simple mode.
+    let backend_policies = match op.get("x-apigateway-backend-policies") {
+        Some(list) if !simple && !options.mock_mode => {
+            parse_policies(&list, &backend, &req_params, limits.max_backend_policies)?
+        }
+        _ => Vec::new(),
+    };
+    let skipped = |key: &str| -> Result<Option<String>, ApiFailure> {
+        if simple {
+            Ok(None)
+        } else {
+            Ok(op.str(key)?.map(str::to_string))
+        }
+    };
+    let skipped_list = |key: &str| -> Result<Vec<String>, ApiFailure> {
+        if simple {
+            Ok(Vec::new())
+        } else {
+            op.str_list(key)
+        }
+    };
+    Ok(ApiDefinition {
+        name,
+        remark,
+        method: input.method,
+        path: input.path.to_string(),
+        match_mode: op
+            .choice(
+                "x-apigateway-match-mode",
+                &[("NORMAL", MatchMode::Normal), ("SWA", MatchMode::Swa)],
+            )?
+            .unwrap_or_default(),
+        protocol,
+        request_type: op
+            .choice(
+                "x-apigateway-request-type",
+                &[
+                    ("public", RequestType::Public),
+                    ("private", RequestType::Private),
+                ],
+            )?
+            .unwrap_or_default(),
+        cors: op.bool("x-apigateway-cors")?.unwrap_or(false),
+        auth_type: auth.auth_type,
+        app_code_auth: auth.app_code_auth,
+        authorizer: auth.authorizer,
+        content_type: op
+            .choice(
+                "x-apigateway-content-type",
+                &[
+                    ("application/json", "application/json"),
+                    ("application/xml", "application/xml"),
+                    ("multipart/form-data", "multipart/form-data"),
+                    ("text/plain", "text/plain"),
+                ],
+            )?
+            .map(str::to_string),
+        send_fg_body_base64: op
+            .bool("x-apigateway-is-send-fg-body-base64")?
+            .unwrap_or(true),
+        tags,
+        req_params,
+        backend,
+        backend_policies,
+        ratelimit: skipped("x-apigateway-ratelimit")?,
+        access_control: skipped("x-apigateway-access-control")?,
+        plugins: skipped_list("x-apigateway-plugins")?,
+        response: skipped("x-apigateway-response")?,
+        orchestrations: skipped_list("x-apigateway-orchestrations")?,
+        result_normal_sample: samples.normal,
+        result_failure_sample: samples.failure,
+    })
+}
+
+/// `operationId`, or a generated name when it is missing (or, in simple mode, invalid).
+fn api_name(op: &Node<'_>, method: Method, path: &str, simple: bool) -> Result<String, ApiFailure> {
+    let generated = || generated_api_name(method.as_str(), path);
+    let Some(id) = op.get("operationId") else {
+        return Ok(generated());
+    };
+    let checked = match id.value.as_str() {
+        Some(name) => check_api_name(name).map(|()| name.to_string()),
+        None => Err("operationId must be a string".to_string()),
+    };
+    match checked {
+        Ok(name) => Ok(name),
+        Err(_) if simple => Ok(generated()),
+        Err(detail) => Err(id.invalid("operationId", detail)),
+    }
+}
+
+/// `tags`: at most 10, each 1–128 characters.
+fn tags(op: &Node<'_>) -> Result<Vec<String>, ApiFailure> {
+    let tags = op.str_list("tags")?;
+    let node = op.field_node("tags");
+    if tags.len() > 10 {
+        return Err(node.invalid("tags", format!("at most 10 tags, it has {}", tags.len())));
+    }
+    if let Some(bad) = tags
+        .iter()
+        .find(|t| !(1..=128).contains(&t.chars().count()))
+    {
+        return Err(node.invalid(
+            "tags",
+            format!("the tag {bad:?} must have 1 to 128 characters"),
+        ));
+    }
+    Ok(tags)
+}
