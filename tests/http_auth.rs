@@ -51,7 +51,9 @@ async fn no_credentials_is_1000() {
 
 #[tokio::test]
 async fn valid_token_is_accepted() {
-    call(app(), with_token(&token())).await.assert_accepted();
+    call(live().await, with_token(&token()))
+        .await
+        .assert_accepted();
 }
 
 #[tokio::test]
@@ -167,7 +169,9 @@ async fn wildcard_actions_are_accepted() {
         vec!["x", IMPORT_ACTION],
     ] {
         let token = token_with(SECRET, &claims(PROJECT, &actions));
-        call(app(), with_token(&token)).await.assert_accepted();
+        call(live().await, with_token(&token))
+            .await
+            .assert_accepted();
     }
 }
 

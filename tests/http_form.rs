@@ -18,7 +18,7 @@ use http_support::*;
 
 #[tokio::test]
 async fn minimal_form_is_accepted() {
-    call(app(), import_request(&[file(DOC)]))
+    call(live().await, import_request(&[file(DOC)]))
         .await
         .assert_accepted();
 }
@@ -34,7 +34,9 @@ async fn parts_in_reverse_order_are_accepted() {
         text("group_id", "0123456789abcdef0123456789abcdef"),
         text("is_create_group", "false"),
     ];
-    call(app(), import_request(&parts)).await.assert_accepted();
+    call(live().await, import_request(&parts))
+        .await
+        .assert_accepted();
 }
 
 #[tokio::test]
@@ -45,7 +47,7 @@ async fn file_part_with_any_or_no_content_type_is_accepted() {
         Some("application/json"),
         Some("text/yaml"),
     ] {
-        call(app(), import_request(&[file_typed(DOC, ct)]))
+        call(live().await, import_request(&[file_typed(DOC, ct)]))
             .await
             .assert_accepted();
     }
@@ -63,7 +65,9 @@ async fn unknown_fields_are_ignored() {
             data: vec![b'x'; 20_000],
         },
     ];
-    call(app(), import_request(&parts)).await.assert_accepted();
+    call(live().await, import_request(&parts))
+        .await
+        .assert_accepted();
 }
 
 // ---------------------------------------------------------------- parse_import_form
@@ -446,7 +450,7 @@ async fn percent_encoded_valid_ids_are_decoded() {
     // is for PROJECT, so this proves decoding by getting past the project check.
     let path = format!("/v2/{PROJECT}/apigw/instances/abc%2Ddef/openapi/import");
     call(
-        app(),
+        live().await,
         post(&path, Some(&form_content_type()), multipart(&[file(DOC)])),
     )
     .await
@@ -458,15 +462,18 @@ async fn stage_and_base_path_prefixes_route() {
     for prefix in ["/Prod", "/base/path", "/v1"] {
         let path = format!("{prefix}{}", import_path());
         call(
-            app(),
+            live().await,
             post(&path, Some(&form_content_type()), multipart(&[file(DOC)])),
         )
         .await
         .assert_accepted();
         // And form errors behind a prefix are the same.
-        call(app(), post(&path, Some("application/json"), b"{}".to_vec()))
-            .await
-            .assert_error(400, "APIG.2000");
+        call(
+            live().await,
+            post(&path, Some("application/json"), b"{}".to_vec()),
+        )
+        .await
+        .assert_error(400, "APIG.2000");
     }
 }
 
@@ -538,7 +545,7 @@ async fn odd_content_dispositions_are_clear_400s_or_accepted() {
         "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file_name\"; filename*=UTF-8''a%20b.yaml; filename=\"a.yaml\"\r\n\r\nswagger: '2.0'\r\n--{BOUNDARY}--\r\n"
     );
     call(
-        app(),
+        live().await,
         post(
             &import_path(),
             Some(&form_content_type()),
@@ -552,7 +559,7 @@ async fn odd_content_dispositions_are_clear_400s_or_accepted() {
         "--{BOUNDARY}\r\nContent-Type: text/plain\r\n\r\nstray\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file_name\"\r\n\r\nswagger: '2.0'\r\n--{BOUNDARY}--\r\n"
     );
     call(
-        app(),
+        live().await,
         post(
             &import_path(),
             Some(&form_content_type()),

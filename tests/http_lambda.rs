@@ -71,7 +71,7 @@ fn rest_event(path: &str, method: &str, token: &str, body: &[u8]) -> String {
 }
 
 async fn send(request: lambda_http::Request) -> Answer {
-    let response = app().oneshot(request).await.expect("infallible");
+    let response = live().await.oneshot(request).await.expect("infallible");
     answer(response).await
 }
 

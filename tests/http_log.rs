@@ -61,7 +61,7 @@ async fn one_json_line_per_request_without_secrets() {
     let a = call(app(), request).await;
     a.assert_error(403, "APIG.1005");
     // Accepted form: the document is read, and must not be logged either.
-    call(app(), import_request(&[file(secret_doc)]))
+    call(live().await, import_request(&[file(secret_doc)]))
         .await
         .assert_accepted();
 

@@ -10,7 +10,10 @@ use std::collections::HashSet;
 use std::path::Path;
 
 fn scope() -> Scope {
-    Scope::new(PathId::parse("race_project").expect("id"), PathId::parse("race_instance").expect("id"))
+    Scope::new(
+        PathId::parse("race_project").expect("id"),
+        PathId::parse("race_instance").expect("id"),
+    )
 }
 
 fn document(title: &str, operations: usize) -> Vec<u8> {
@@ -22,21 +25,42 @@ fn document(title: &str, operations: usize) -> Vec<u8> {
 }
 
 /// Run `racers` imports at once, each on its own OS thread and store connection.
-fn race(db: &Path, racers: usize, options: ImportOptions, doc: Vec<u8>) -> Vec<Result<import::ImportResponse, apig_import::error::ApigError>> {
+fn race(
+    db: &Path,
+    racers: usize,
+    options: ImportOptions,
+    doc: Vec<u8>,
+) -> Vec<Result<import::ImportResponse, apig_import::error::ApigError>> {
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(racers));
     let handles: Vec<_> = (0..racers)
         .map(|_| {
-            let (db, options, doc, barrier) = (db.to_path_buf(), options.clone(), doc.clone(), barrier.clone());
+            let (db, options, doc, barrier) = (
+                db.to_path_buf(),
+                options.clone(),
+                doc.clone(),
+                barrier.clone(),
+            );
             std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
                 let store = SqliteStore::open(&db).expect("open");
                 barrier.wait();
-                let request = ImportRequest { scope: scope(), caller: "racer".into(), options, document: doc.into() };
+                let request = ImportRequest {
+                    scope: scope(),
+                    caller: "racer".into(),
+                    options,
+                    document: doc.into(),
+                };
                 runtime.block_on(import::run(&store, &Limits::default(), request))
             })
         })
         .collect();
-    handles.into_iter().map(|h| h.join().expect("racer thread")).collect()
+    handles
+        .into_iter()
+        .map(|h| h.join().expect("racer thread"))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -51,21 +75,35 @@ async fn racing_imports_create_each_route_once() {
         options: ImportOptions::default(),
         document: document("race_group", 0).into(),
     };
-    let group = import::run(&store, &Limits::default(), setup).await.expect("group").group_id;
-
-    let options = ImportOptions { group: GroupTarget::Existing(group.clone()), ..ImportOptions::default() };
-    let results = tokio::task::spawn_blocking(move || race(&db, 16, options, document("race_group", 50)))
+    let group = import::run(&store, &Limits::default(), setup)
         .await
-        .expect("race");
+        .expect("group")
+        .group_id;
+
+    let options = ImportOptions {
+        group: GroupTarget::Existing(group.clone()),
+        ..ImportOptions::default()
+    };
+    let results =
+        tokio::task::spawn_blocking(move || race(&db, 16, options, document("race_group", 50)))
+            .await
+            .expect("race");
     let mut created = 0;
     for result in results {
         let response = result.expect("every racer is processed");
         created += response.success.len();
         assert_eq!(response.success.len() + response.failure.len(), 50);
-        assert!(response.failure.iter().all(|f| f.error_code == "APIG.3301"), "{:?}", response.failure);
+        assert!(
+            response.failure.iter().all(|f| f.error_code == "APIG.3301"),
+            "{:?}",
+            response.failure
+        );
     }
     assert_eq!(created, 50, "exactly one racer creates each route");
-    let apis = store.list_apis(&scope(), &Id::parse(&group).expect("id")).await.expect("list");
+    let apis = store
+        .list_apis(&scope(), &Id::parse(&group).expect("id"))
+        .await
+        .expect("list");
     assert_eq!(apis.len(), 50);
     let names: HashSet<_> = apis.iter().map(|a| a.definition.name.clone()).collect();
     assert_eq!(names.len(), 50);
@@ -78,9 +116,11 @@ async fn racing_group_creations_with_one_title_give_one_group() {
     let store = SqliteStore::open(&db).expect("open");
     store.create_instance(&scope()).await.expect("instance");
     let db2 = db.clone();
-    let results = tokio::task::spawn_blocking(move || race(&db2, 16, ImportOptions::default(), document("one_title", 3)))
-        .await
-        .expect("race");
+    let results = tokio::task::spawn_blocking(move || {
+        race(&db2, 16, ImportOptions::default(), document("one_title", 3))
+    })
+    .await
+    .expect("race");
     let ok = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(ok, 1);
     for error in results.iter().filter_map(|r| r.as_ref().err()) {

@@ -14,7 +14,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("APIG_LOG").unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("APIG_LOG")
+                .unwrap_or_else(|_| "info".into()),
         )
         .with_current_span(false)
         .without_time()
@@ -27,6 +28,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     let data_dir = std::env::var("APIG_DATA_DIR").unwrap_or_else(|_| "/tmp/apig".to_string());
     std::fs::create_dir_all(&data_dir)?;
     let store = SqliteStore::open(&std::path::Path::new(&data_dir).join("apig.db"))?;
-    let state = AppState { store: Arc::new(store), limits, keys: Arc::new(keys) };
+    let state = AppState {
+        store: Arc::new(store),
+        limits,
+        keys: Arc::new(keys),
+    };
     http::run_lambda(http::router(state)).await
 }

@@ -35,7 +35,10 @@ enum CliError {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("apig: cannot start the async runtime: {error}");
@@ -45,7 +48,8 @@ pub fn run(cli: Cli) -> ExitCode {
     match runtime.block_on(dispatch(cli.command)) {
         Ok(code) => code,
         Err(CliError::Refused(error)) => {
-            let body = serde_json::json!({"error_code": error.code.as_str(), "error_msg": error.message});
+            let body =
+                serde_json::json!({"error_code": error.code.as_str(), "error_msg": error.message});
             println!("{body}");
             ExitCode::from(EXIT_REFUSED)
         }
@@ -59,7 +63,16 @@ pub fn run(cli: Cli) -> ExitCode {
 async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
     match command {
         Command::Serve { listen, data } => serve(listen, &data).await,
-        Command::Import { file, target, group_id, api_mode, extend_mode, simple_mode, mock_mode, data } => {
+        Command::Import {
+            file,
+            target,
+            group_id,
+            api_mode,
+            extend_mode,
+            simple_mode,
+            mock_mode,
+            data,
+        } => {
             let options = ImportOptions {
                 group: group_id.map_or(GroupTarget::New, GroupTarget::Existing),
                 api_mode: mode("--api-mode", &api_mode)?,
@@ -69,7 +82,13 @@ async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
             };
             import_file(&file, &target, options, &data).await
         }
-        Command::Token { project, actions, ttl, subject, data } => {
+        Command::Token {
+            project,
+            actions,
+            ttl,
+            subject,
+            data,
+        } => {
             let project = path_id("--project", &project)?;
             let key = local_key(&data)?;
             let token = token::issue(key.secret(), &subject, project.as_str(), &actions, ttl)
@@ -77,39 +96,59 @@ async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Instance { command: InstanceCommand::Create { project, instance, data } } => {
+        Command::Instance {
+            command:
+                InstanceCommand::Create {
+                    project,
+                    instance,
+                    data,
+                },
+        } => {
             let project = path_id("--project", &project)?;
             let instance = match instance {
                 Some(raw) => path_id("--instance", &raw)?,
                 None => path_id("--instance", Id::generate().as_str())?,
             };
             let store = open_store(&data)?;
-            store.create_instance(&Scope::new(project, instance.clone())).await?;
+            store
+                .create_instance(&Scope::new(project, instance.clone()))
+                .await?;
             println!("{instance}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Channel { command } => reference(ReferenceKind::VpcChannel, command).await,
         Command::Plugin { command } => reference(ReferenceKind::Plugin, command).await,
-        Command::Orchestration { command } => reference(ReferenceKind::Orchestration, command).await,
+        Command::Orchestration { command } => {
+            reference(ReferenceKind::Orchestration, command).await
+        }
     }
 }
 
 fn mode(flag: &str, value: &str) -> Result<Mode, CliError> {
-    Mode::parse(value).ok_or_else(|| CliError::Usage(format!("{flag} must be merge or override, not {value:?}")))
+    Mode::parse(value)
+        .ok_or_else(|| CliError::Usage(format!("{flag} must be merge or override, not {value:?}")))
 }
 
 fn path_id(flag: &str, value: &str) -> Result<PathId, CliError> {
-    PathId::parse(value)
-        .ok_or_else(|| CliError::Usage(format!("{flag} must be 1-64 characters of [A-Za-z0-9_-], not {value:?}")))
+    PathId::parse(value).ok_or_else(|| {
+        CliError::Usage(format!(
+            "{flag} must be 1-64 characters of [A-Za-z0-9_-], not {value:?}"
+        ))
+    })
 }
 
 fn scope(target: &InstanceArgs) -> Result<Scope, CliError> {
-    Ok(Scope::new(path_id("--project", &target.project)?, path_id("--instance", &target.instance)?))
+    Ok(Scope::new(
+        path_id("--project", &target.project)?,
+        path_id("--instance", &target.instance)?,
+    ))
 }
 
 fn data_dir(data: &DataDir) -> Result<&Path, CliError> {
-    std::fs::create_dir_all(&data.data_dir)
-        .map_err(|e| CliError::DataDir { path: data.data_dir.clone(), detail: e.to_string() })?;
+    std::fs::create_dir_all(&data.data_dir).map_err(|e| CliError::DataDir {
+        path: data.data_dir.clone(),
+        detail: e.to_string(),
+    })?;
     Ok(&data.data_dir)
 }
 
@@ -125,7 +164,10 @@ fn open_store(data: &DataDir) -> Result<SqliteStore, CliError> {
 
 fn local_key(data: &DataDir) -> Result<LocalKey, CliError> {
     let dir = data_dir(data)?;
-    LocalKey::load_or_create(dir).map_err(|e| CliError::DataDir { path: dir.to_path_buf(), detail: e.to_string() })
+    LocalKey::load_or_create(dir).map_err(|e| CliError::DataDir {
+        path: dir.to_path_buf(),
+        detail: e.to_string(),
+    })
 }
 
 async fn import_file(
@@ -136,13 +178,26 @@ async fn import_file(
 ) -> Result<ExitCode, CliError> {
     let scope = scope(target)?;
     let limits = Limits::from_env()?;
-    let document = std::fs::read(file).map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?;
+    let document = std::fs::read(file)
+        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?;
     let store = open_store(data)?;
-    let request = ImportRequest { scope, caller: "cli".to_string(), options, document: document.into() };
-    let response = import::run(&store, &limits, request).await.map_err(CliError::Refused)?;
-    let body = serde_json::to_string_pretty(&response).map_err(|e| CliError::Usage(e.to_string()))?;
+    let request = ImportRequest {
+        scope,
+        caller: "cli".to_string(),
+        options,
+        document: document.into(),
+    };
+    let response = import::run(&store, &limits, request)
+        .await
+        .map_err(CliError::Refused)?;
+    let body =
+        serde_json::to_string_pretty(&response).map_err(|e| CliError::Usage(e.to_string()))?;
     println!("{body}");
-    Ok(if response.failure.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PARTIAL) })
+    Ok(if response.failure.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PARTIAL)
+    })
 }
 
 async fn reference(kind: ReferenceKind, command: ReferenceCommand) -> Result<ExitCode, CliError> {
@@ -150,15 +205,26 @@ async fn reference(kind: ReferenceKind, command: ReferenceCommand) -> Result<Exi
         ReferenceCommand::Create { target, name, data } => {
             let scope = scope(&target)?;
             if name.is_empty() || name.chars().count() > 64 {
-                return Err(CliError::Usage("--name must have 1 to 64 characters".to_string()));
+                return Err(CliError::Usage(
+                    "--name must have 1 to 64 characters".to_string(),
+                ));
             }
             let store = open_store(&data)?;
             if !store.instance_exists(&scope).await? {
                 return Err(CliError::Refused(import::instance_not_found(&scope)));
             }
-            let reference = Reference { id: Id::generate(), kind, name, created_at: crate::now_rfc3339() };
+            let reference = Reference {
+                id: Id::generate(),
+                kind,
+                name,
+                created_at: crate::now_rfc3339(),
+            };
             if !store.create_reference(&scope, &reference).await? {
-                return Err(CliError::Usage(format!("a {} named {:?} already exists", kind.as_str(), reference.name)));
+                return Err(CliError::Usage(format!(
+                    "a {} named {:?} already exists",
+                    kind.as_str(),
+                    reference.name
+                )));
             }
             println!("{}", reference.id);
             Ok(ExitCode::SUCCESS)
@@ -189,21 +255,36 @@ async fn serve(listen: std::net::SocketAddr, data: &DataDir) -> Result<ExitCode,
     let key = local_key(data)?;
     let demo_file = dir.join("demo.json");
     if first_start {
-        let demo = Demo { project_id: Id::generate().to_string(), instance_id: Id::generate().to_string() };
-        let scope = Scope::new(path_id("project", &demo.project_id)?, path_id("instance", &demo.instance_id)?);
+        let demo = Demo {
+            project_id: Id::generate().to_string(),
+            instance_id: Id::generate().to_string(),
+        };
+        let scope = Scope::new(
+            path_id("project", &demo.project_id)?,
+            path_id("instance", &demo.instance_id)?,
+        );
         store.create_instance(&scope).await?;
-        let json = serde_json::to_string_pretty(&demo).map_err(|e| CliError::Usage(e.to_string()))?;
+        let json =
+            serde_json::to_string_pretty(&demo).map_err(|e| CliError::Usage(e.to_string()))?;
         std::fs::write(&demo_file, json)?;
     }
-    let demo: Option<Demo> = std::fs::read(&demo_file).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let demo: Option<Demo> = std::fs::read(&demo_file)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
     let state = crate::http::AppState {
         store: Arc::new(store),
         limits,
-        keys: Arc::new(key.token_keys().map_err(|e| CliError::Usage(e.to_string()))?),
+        keys: Arc::new(
+            key.token_keys()
+                .map_err(|e| CliError::Usage(e.to_string()))?,
+        ),
     };
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let address = listener.local_addr()?;
-    println!("apig-import listening on http://{address} (data directory {})", dir.display());
+    println!(
+        "apig-import listening on http://{address} (data directory {})",
+        dir.display()
+    );
     if let Some(demo) = demo {
         print_demo(&demo, &key, address)?;
     }
@@ -213,10 +294,20 @@ async fn serve(listen: std::net::SocketAddr, data: &DataDir) -> Result<ExitCode,
 
 fn print_demo(demo: &Demo, key: &LocalKey, address: std::net::SocketAddr) -> Result<(), CliError> {
     let actions = vec!["apig:*".to_string()];
-    let token = token::issue(key.secret(), "demo-user", &demo.project_id, &actions, crate::config::DEFAULT_TOKEN_TTL)
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let token = token::issue(
+        key.secret(),
+        "demo-user",
+        &demo.project_id,
+        &actions,
+        crate::config::DEFAULT_TOKEN_TTL,
+    )
+    .map_err(|e| CliError::Usage(e.to_string()))?;
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/petstore.yaml");
-    let sample = if sample.exists() { sample } else { PathBuf::from("examples/petstore.yaml") };
+    let sample = if sample.exists() {
+        sample
+    } else {
+        PathBuf::from("examples/petstore.yaml")
+    };
     println!("demo project:  {}", demo.project_id);
     println!("demo instance: {}", demo.instance_id);
     println!("token (12h):   {token}");

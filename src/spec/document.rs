@@ -291,24 +291,27 @@ fn server_base_path(server: &Value) -> Result<String, ApigError> {
     if url.chars().any(char::is_whitespace) {
         return Err(unusable(format!("server URL {url:?} contains white space")));
     }
-    // Drop a query or fragment, which a base path cannot carry.
-    let url = url.split(['?', '#']).next().unwrap_or_default();
-    let path = if let Some((scheme, rest)) = url.split_once("://") {
-        let valid_scheme = !scheme.is_empty()
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
-        if !valid_scheme || rest.is_empty() || rest.starts_with('/') {
-            return Err(unusable(format!("server URL {url:?} is not a valid URL")));
+    // A relative URL is relative to the document's own location, whose host we do not know
+    // and do not need: only the path becomes the base path.
+    let parsed = match url::Url::parse(url) {
+        Ok(parsed) => parsed,
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            url::Url::parse("https://document.invalid/")
+                .and_then(|base| base.join(url))
+                .map_err(|e| unusable(format!("server URL {url:?} is not a valid URL: {e}")))?
         }
-        rest.find('/').map_or("", |slash| &rest[slash..])
-    } else if let Some(rest) = url.strip_prefix("//") {
-        rest.find('/').map_or("", |slash| &rest[slash..])
-    } else {
-        // A relative URL: the server is the document's own location; its path is the base.
-        url
+        Err(e) => {
+            return Err(unusable(format!(
+                "server URL {url:?} is not a valid URL: {e}"
+            )))
+        }
     };
-    let path = percent_encoding::percent_decode_str(path)
+    if parsed.cannot_be_a_base() {
+        return Err(unusable(format!(
+            "server URL {url:?} has no path that can be a base path"
+        )));
+    }
+    let path = percent_encoding::percent_decode_str(parsed.path())
         .decode_utf8()
         .map_err(|_| {
             unusable(format!(
@@ -393,7 +396,8 @@ mod tests {
         for bad in [
             json!("https://{missing}.example.com/"),
             json!(12),
-            json!("https:///nohost"),
+            json!("http://[::1"),
+            json!("https://exa mple.com:99999/"),
             json!("https://a b/c"),
         ] {
             assert_eq!(doc_err(server(bad)).code, Code::Apig2045);

@@ -21,7 +21,9 @@ pub const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 pub const INSTANCE: &str = "eddc4d25480b4cd6b512f270a1b8b341";
 
 pub fn fixture(relative: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures").join(relative);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures")
+        .join(relative);
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
 
@@ -49,18 +51,27 @@ impl Reply {
             .unwrap_or_else(|| panic!("no {array} array in {}", self.body))
             .iter()
             .map(|item| {
-                (item["method"].as_str().unwrap_or("").to_string(), item["path"].as_str().unwrap_or("").to_string())
+                (
+                    item["method"].as_str().unwrap_or("").to_string(),
+                    item["path"].as_str().unwrap_or("").to_string(),
+                )
             })
             .collect()
     }
 
     pub fn group_id(&self) -> String {
-        self.body["group_id"].as_str().unwrap_or_else(|| panic!("no group_id in {}", self.body)).to_string()
+        self.body["group_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no group_id in {}", self.body))
+            .to_string()
     }
 }
 
 pub fn scope() -> Scope {
-    Scope::new(PathId::parse(PROJECT).expect("project"), PathId::parse(INSTANCE).expect("instance"))
+    Scope::new(
+        PathId::parse(PROJECT).expect("project"),
+        PathId::parse(INSTANCE).expect("instance"),
+    )
 }
 
 impl App {
@@ -71,24 +82,65 @@ impl App {
     pub async fn with_limits(limits: Limits) -> Self {
         let store = Arc::new(SqliteStore::in_memory().expect("store"));
         store.create_instance(&scope()).await.expect("instance");
-        let state = AppState { store: store.clone(), limits, keys: Arc::new(TokenKeys::hmac(SECRET).expect("keys")) };
-        let token = token::issue(SECRET, "tester", PROJECT, &["apig:*".to_string()], Duration::from_secs(600))
-            .expect("token");
-        App { store, router: router(state), token }
+        let state = AppState {
+            store: store.clone(),
+            limits,
+            keys: Arc::new(TokenKeys::hmac(SECRET).expect("keys")),
+        };
+        let token = token::issue(
+            SECRET,
+            "tester",
+            PROJECT,
+            &["apig:*".to_string()],
+            Duration::from_secs(600),
+        )
+        .expect("token");
+        App {
+            store,
+            router: router(state),
+            token,
+        }
     }
 
     pub async fn register(&self, kind: ReferenceKind, name: &str) {
-        let reference = Reference { id: Id::generate(), kind, name: name.to_string(), created_at: String::new() };
-        assert!(self.store.create_reference(&scope(), &reference).await.expect("reference"));
+        let reference = Reference {
+            id: Id::generate(),
+            kind,
+            name: name.to_string(),
+            created_at: String::new(),
+        };
+        assert!(self
+            .store
+            .create_reference(&scope(), &reference)
+            .await
+            .expect("reference"));
     }
 
     pub async fn send(&self, request: http::Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.expect("router is infallible");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router is infallible");
         let status = response.status().as_u16();
-        let request_id = response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let request_id = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, request_id, body }
+        Reply {
+            status,
+            request_id,
+            body,
+        }
     }
 
     /// POST the import with these text fields and this document as `file_name`.
@@ -145,5 +197,8 @@ pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (Strin
 }
 
 pub fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect()
+    items
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect()
 }
