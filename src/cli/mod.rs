@@ -144,5 +144,21 @@ pub enum ReferenceCommand {
 /// Parse the command line, run the command, and exit with its status.
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    init_logs();
     commands::run(cli)
+}
+
+/// Logs go to stderr (stdout carries command output for scripts): human-readable, or JSON
+/// lines with `APIG_LOG_FORMAT=json`; filtered by `APIG_LOG` (default `info`).
+fn init_logs() {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("APIG_LOG").unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("APIG_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
 }
