@@ -44,69 +44,10 @@ impl fmt::Debug for LocalKey {
 
 impl LocalKey {
     /// Read `<data_dir>/token.key`, creating the directory and a fresh random key when it
-    /// does not exist. Creation is atomic (written to a temporary file, then linked into
-    /// place), so two processes starting at once end up with the same key.
+    /// does not exist (see [`load_or_create_secret`]).
     pub fn load_or_create(data_dir: &Path) -> Result<Self, LocalKeyError> {
-        let path = data_dir.join(LOCAL_KEY_FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => return Self::parse(&text, path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(LocalKeyError::Io {
-                    action: "read",
-                    path,
-                    source,
-                })
-            }
-        }
-        std::fs::create_dir_all(data_dir).map_err(|source| LocalKeyError::Io {
-            action: "create",
-            path: data_dir.to_path_buf(),
-            source,
-        })?;
-        let mut secret = vec![0u8; 32];
-        rand::rng().fill_bytes(&mut secret);
-        let tmp = data_dir.join(format!(
-            ".{LOCAL_KEY_FILE}.{}",
-            uuid::Uuid::new_v4().simple()
-        ));
-        let io = |action, source| LocalKeyError::Io {
-            action,
-            path: tmp.clone(),
-            source,
-        };
-        {
-            let mut file = open_private(&tmp).map_err(|e| io("create", e))?;
-            file.write_all(format!("{}\n", hex::encode(&secret)).as_bytes())
-                .and_then(|_| file.sync_all())
-                .map_err(|e| io("write", e))?;
-        }
-        let linked = std::fs::hard_link(&tmp, &path);
-        let _ = std::fs::remove_file(&tmp);
-        match linked {
-            Ok(()) => Ok(LocalKey { secret, path }),
-            // Another process won the race: use its key.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let text = std::fs::read_to_string(&path).map_err(|source| LocalKeyError::Io {
-                    action: "read",
-                    path: path.clone(),
-                    source,
-                })?;
-                Self::parse(&text, path)
-            }
-            Err(source) => Err(LocalKeyError::Io {
-                action: "create",
-                path,
-                source,
-            }),
-        }
-    }
-
-    fn parse(text: &str, path: PathBuf) -> Result<Self, LocalKeyError> {
-        match hex::decode(text.trim()) {
-            Ok(secret) if secret.len() >= MIN_SECRET_BYTES => Ok(LocalKey { secret, path }),
-            _ => Err(LocalKeyError::Invalid { path }),
-        }
+        let (secret, path) = load_or_create_secret(data_dir, LOCAL_KEY_FILE)?;
+        Ok(LocalKey { secret, path })
     }
 
     /// The secret bytes.
@@ -133,6 +74,73 @@ impl LocalKey {
         ttl: Duration,
     ) -> Result<String, KeyError> {
         issue(&self.secret, sub, project_id, actions, ttl)
+    }
+}
+
+/// Read the hex secret in `<data_dir>/<file_name>`, creating the directory and a fresh
+/// random 32-byte secret (mode 0600) when the file does not exist. Creation is atomic
+/// (written to a temporary file, then linked into place), so two processes starting at once
+/// end up with the same secret. Shared by the token key and the signing secret.
+pub fn load_or_create_secret(
+    data_dir: &Path,
+    file_name: &str,
+) -> Result<(Vec<u8>, PathBuf), LocalKeyError> {
+    let path = data_dir.join(file_name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => return parse_secret(&text, path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(source) => {
+            return Err(LocalKeyError::Io {
+                action: "read",
+                path,
+                source,
+            })
+        }
+    }
+    std::fs::create_dir_all(data_dir).map_err(|source| LocalKeyError::Io {
+        action: "create",
+        path: data_dir.to_path_buf(),
+        source,
+    })?;
+    let mut secret = vec![0u8; 32];
+    rand::rng().fill_bytes(&mut secret);
+    let tmp = data_dir.join(format!(".{file_name}.{}", uuid::Uuid::new_v4().simple()));
+    let io = |action, source| LocalKeyError::Io {
+        action,
+        path: tmp.clone(),
+        source,
+    };
+    {
+        let mut file = open_private(&tmp).map_err(|e| io("create", e))?;
+        file.write_all(format!("{}\n", hex::encode(&secret)).as_bytes())
+            .and_then(|_| file.sync_all())
+            .map_err(|e| io("write", e))?;
+    }
+    let linked = std::fs::hard_link(&tmp, &path);
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok((secret, path)),
+        // Another process won the race: use its secret.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let text = std::fs::read_to_string(&path).map_err(|source| LocalKeyError::Io {
+                action: "read",
+                path: path.clone(),
+                source,
+            })?;
+            parse_secret(&text, path)
+        }
+        Err(source) => Err(LocalKeyError::Io {
+            action: "create",
+            path,
+            source,
+        }),
+    }
+}
+
+fn parse_secret(text: &str, path: PathBuf) -> Result<(Vec<u8>, PathBuf), LocalKeyError> {
+    match hex::decode(text.trim()) {
+        Ok(secret) if secret.len() >= MIN_SECRET_BYTES => Ok((secret, path)),
+        _ => Err(LocalKeyError::Invalid { path }),
     }
 }
 

@@ -2,25 +2,32 @@
 //!
 //! Two ways in, and a request uses exactly one:
 //! * `X-Auth-Token`: a signed JWT ([`token`]).
-//! * `Authorization: SDK-HMAC-SHA256 ...`: an AK/SK signature (`signing.md`). **Not enabled
-//!   yet**: such a request is refused with `APIG.1002` "AK/SK signatures are not enabled".
-//!   The seam is [`Credentials::Signature`] in [`authenticate`]; when both headers are
-//!   present the signature wins, as the contract says. Signature verification will need the
-//!   method, the URI *as the client sent it* (the HTTP edge keeps it in the
+//! * `Authorization: SDK-HMAC-SHA256 ...`: an AK/SK signature (`signing.md`,
+//!   [`signature`]) by an access key of the store ([`access_key`]). It covers the method,
+//!   the URI *as the client sent it* (the HTTP edge keeps it in the
 //!   `crate::http::OriginalUri` request extension, since it strips stage prefixes), the
-//!   headers, a credential store and a clock.
+//!   signed headers and the payload hash. When both headers are present the signature wins.
+//!   A server without a signing secret refuses signatures (`APIG.1002`).
+//!
+//! [`authenticate`] needs the body only for a signature without `X-Sdk-Content-Sha256`
+//! ([`Authenticator::needs_body`]); otherwise it runs before a byte of the body is read.
 //!
 //! Every failure is an [`AuthError`]; [`From<AuthError> for ApigError`] is the one place
 //! that turns them into `APIG.1000` / `APIG.1002` / `APIG.1005`.
 
+pub mod access_key;
 pub mod local_key;
+pub mod signature;
 pub mod token;
 
+pub use access_key::{Clock, Signing, SigningSecret, SigningSecretError};
 pub use local_key::{LocalKey, LocalKeyError};
+pub use signature::SignedRequest;
 pub use token::{issue, KeyError, TokenKeys, VerifiedClaims};
 
 use crate::error::{ApigError, Code};
 use crate::model::PathId;
+use crate::store::Store;
 use axum::http::{self, HeaderMap};
 
 /// The action an import needs.
@@ -38,12 +45,40 @@ pub enum AuthError {
     /// Neither `X-Auth-Token` nor `Authorization` (`APIG.1000`).
     #[error("Send an X-Auth-Token header or sign the request with an access key")]
     Missing,
-    /// An `SDK-HMAC-SHA256` signature; not supported yet.
-    #[error("AK/SK signatures are not enabled")]
+    /// A signature, but the server has no signing secret.
+    #[error("AK/SK signatures are not enabled on this server")]
     SignatureNotEnabled,
     /// An `Authorization` header of another scheme, without `X-Auth-Token`.
     #[error("The Authorization header must use the SDK-HMAC-SHA256 scheme")]
     UnsupportedScheme,
+    /// The `Authorization` header of a signature does not parse.
+    #[error("The Authorization header is malformed: {0}")]
+    SignatureMalformed(&'static str),
+    /// An `SDK-...` algorithm other than `SDK-HMAC-SHA256`.
+    #[error("The signing algorithm {0} is not supported; use SDK-HMAC-SHA256")]
+    SignatureAlgorithm(String),
+    #[error("The X-Sdk-Date header is missing")]
+    MissingDate,
+    #[error("The X-Sdk-Date header is not a UTC time of the form YYYYMMDDTHHMMSSZ")]
+    BadDate,
+    #[error("The X-Sdk-Date is more than 15 minutes away from the server time")]
+    DateSkew,
+    /// A header named in `SignedHeaders` is not in the request.
+    #[error("The signed header {0} is not in the request")]
+    SignedHeaderMissing(String),
+    /// The signature is not the one of this request and key (never says which it expected).
+    #[error("The request signature does not match: check the secret key and what was signed (method, path, query, signed headers, payload)")]
+    SignatureMismatch,
+    #[error("The access key does not exist")]
+    UnknownAccessKey,
+    #[error("The access key is disabled")]
+    AccessKeyDisabled,
+    /// Too many consecutive signature failures.
+    #[error("The access key is temporarily locked after repeated signature failures; retry later")]
+    AccessKeyLocked,
+    /// The credential store failed (`APIG.9999`; the detail goes to the logs only).
+    #[error("The credentials could not be checked")]
+    Unavailable(String),
     /// The server has no token keys configured.
     #[error("Tokens are not accepted by this server")]
     NoTokenKeys,
@@ -81,6 +116,7 @@ impl AuthError {
         match self {
             AuthError::Missing => Code::Apig1000,
             AuthError::WrongProject | AuthError::ActionNotPermitted(_) => Code::Apig1005,
+            AuthError::Unavailable(_) => Code::Apig9999,
             _ => Code::Apig1002,
         }
     }
@@ -88,6 +124,10 @@ impl AuthError {
 
 impl From<AuthError> for ApigError {
     fn from(e: AuthError) -> Self {
+        if let AuthError::Unavailable(detail) = &e {
+            tracing::error!(target: "apig_import::auth", error = %detail, "credential store failed");
+            return ApigError::internal();
+        }
         ApigError::new(e.code(), e.to_string())
     }
 }
@@ -95,7 +135,7 @@ impl From<AuthError> for ApigError {
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// Token subject (or, later, the access key id).
+    /// Token subject, or the access key (AK) of a signature.
     pub id: String,
     /// The project the credentials are scoped to.
     pub project_id: PathId,
@@ -138,8 +178,17 @@ pub fn action_matches(granted: &str, action: &str) -> bool {
 pub enum Credentials<'a> {
     /// The `X-Auth-Token` value.
     Token(&'a str),
-    /// The whole `Authorization: SDK-HMAC-SHA256 ...` value.
+    /// The whole `Authorization: SDK-...` value.
     Signature(&'a str),
+}
+
+/// Is `scheme` one of the SDK signing algorithms (`SDK-HMAC-SHA256`, or another `SDK-...`
+/// that the signature parser then refuses by name)?
+fn is_sdk_scheme(scheme: &str) -> bool {
+    scheme.eq_ignore_ascii_case(SIGNATURE_SCHEME)
+        || scheme
+            .get(..4)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("SDK-"))
 }
 
 /// Pick the credentials of a request: an `SDK-HMAC-SHA256` signature wins over a token.
@@ -149,7 +198,7 @@ pub fn credentials(headers: &HeaderMap) -> Result<Credentials<'_>, AuthError> {
     if let Some(value) = authorization {
         let value = value.to_str().map_err(|_| AuthError::UnsupportedScheme)?;
         let scheme = value.split_whitespace().next().unwrap_or("");
-        if scheme.eq_ignore_ascii_case(SIGNATURE_SCHEME) {
+        if is_sdk_scheme(scheme) {
             return Ok(Credentials::Signature(value));
         }
         if token.is_none() {
@@ -165,19 +214,44 @@ pub fn credentials(headers: &HeaderMap) -> Result<Credentials<'_>, AuthError> {
     }
 }
 
-/// Authenticate a request from its headers alone (the body is not read before this).
-pub fn authenticate(headers: &HeaderMap, keys: &TokenKeys) -> Result<Caller, AuthError> {
-    match credentials(headers)? {
+/// What a request may authenticate with: the token keys, the signature verifier (`None`:
+/// signatures are refused), and the store that holds access keys.
+#[derive(Clone, Copy)]
+pub struct Authenticator<'a> {
+    pub keys: &'a TokenKeys,
+    pub signing: Option<&'a Signing>,
+    pub store: &'a dyn Store,
+}
+
+impl Authenticator<'_> {
+    /// Must the body be read before [`authenticate`]? Only for a signature (when enabled)
+    /// whose payload hash is the body's: no `X-Sdk-Content-Sha256` header.
+    pub fn needs_body(&self, headers: &HeaderMap) -> bool {
+        self.signing.is_some()
+            && matches!(credentials(headers), Ok(Credentials::Signature(_)))
+            && !headers.contains_key(signature::CONTENT_SHA256_HEADER)
+    }
+}
+
+/// Authenticate a request: a token from its headers alone; a signature over the request
+/// as received (`request.body` only when [`Authenticator::needs_body`] said so).
+pub async fn authenticate(
+    request: &SignedRequest<'_>,
+    with: &Authenticator<'_>,
+) -> Result<Caller, AuthError> {
+    match credentials(request.headers)? {
         Credentials::Token(token) => {
-            let claims = keys.verify(token)?;
+            let claims = with.keys.verify(token)?;
             Ok(Caller {
                 id: claims.sub,
                 project_id: claims.project_id,
                 actions: claims.actions,
             })
         }
-        // Seam for AK/SK signatures (`signing.md`).
-        Credentials::Signature(_) => Err(AuthError::SignatureNotEnabled),
+        Credentials::Signature(value) => match with.signing {
+            Some(signing) => signing.authenticate(with.store, value, request).await,
+            None => Err(AuthError::SignatureNotEnabled),
+        },
     }
 }
 
@@ -224,9 +298,31 @@ mod tests {
         );
     }
 
-    #[test]
-    fn header_selection_and_codes() {
+    async fn auth(
+        h: &HeaderMap,
+        keys: &TokenKeys,
+        signing: Option<&Signing>,
+    ) -> Result<Caller, AuthError> {
+        let store = crate::store::sqlite::SqliteStore::in_memory().expect("store");
+        let request = SignedRequest {
+            method: "POST",
+            path: "/v2/p1/x",
+            query: None,
+            headers: h,
+            body: None,
+        };
+        let with = Authenticator {
+            keys,
+            signing,
+            store: &store,
+        };
+        authenticate(&request, &with).await
+    }
+
+    #[tokio::test]
+    async fn header_selection_and_codes() {
         let keys = TokenKeys::hmac(b"secret").expect("keys");
+        let signing = Signing::new(SigningSecret::new(b"0123456789abcdef").expect("secret"));
         let token = issue(
             b"secret",
             "alice",
@@ -237,28 +333,87 @@ mod tests {
         .expect("token");
 
         let mut h = HeaderMap::new();
-        assert_eq!(authenticate(&h, &keys), Err(AuthError::Missing));
+        assert_eq!(auth(&h, &keys, None).await, Err(AuthError::Missing));
         h.insert(TOKEN_HEADER, token.parse().expect("value"));
-        assert_eq!(authenticate(&h, &keys).expect("caller").id, "alice");
+        assert_eq!(auth(&h, &keys, None).await.expect("caller").id, "alice");
         h.insert(
             http::header::AUTHORIZATION,
             "Bearer something".parse().expect("value"),
         );
-        assert_eq!(authenticate(&h, &keys).expect("caller").id, "alice");
+        assert_eq!(auth(&h, &keys, None).await.expect("caller").id, "alice");
         h.insert(
             http::header::AUTHORIZATION,
             "SDK-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature=00"
                 .parse()
                 .expect("value"),
         );
-        assert_eq!(authenticate(&h, &keys), Err(AuthError::SignatureNotEnabled));
+        // The signature wins over the token, whether signatures are enabled or not.
+        assert_eq!(
+            auth(&h, &keys, None).await,
+            Err(AuthError::SignatureNotEnabled)
+        );
+        assert!(matches!(
+            auth(&h, &keys, Some(&signing)).await,
+            Err(AuthError::SignatureMalformed(_))
+        ));
+        let well_formed = format!(
+            "SDK-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature={}",
+            "0".repeat(64)
+        );
+        h.insert(
+            http::header::AUTHORIZATION,
+            well_formed.parse().expect("value"),
+        );
+        assert_eq!(
+            auth(&h, &keys, Some(&signing)).await,
+            Err(AuthError::MissingDate)
+        );
         h.remove(TOKEN_HEADER);
-        assert_eq!(authenticate(&h, &keys), Err(AuthError::SignatureNotEnabled));
+        assert_eq!(
+            auth(&h, &keys, None).await,
+            Err(AuthError::SignatureNotEnabled)
+        );
+        h.insert(
+            http::header::AUTHORIZATION,
+            "SDK-HMAC-SM3 Access=AK, SignedHeaders=host, Signature=00"
+                .parse()
+                .expect("value"),
+        );
+        assert_eq!(
+            auth(&h, &keys, Some(&signing)).await,
+            Err(AuthError::SignatureAlgorithm("SDK-HMAC-SM3".into()))
+        );
         h.insert(
             http::header::AUTHORIZATION,
             "Basic x".parse().expect("value"),
         );
-        assert_eq!(authenticate(&h, &keys), Err(AuthError::UnsupportedScheme));
+        assert_eq!(
+            auth(&h, &keys, Some(&signing)).await,
+            Err(AuthError::UnsupportedScheme)
+        );
+
+        // Only a signature without X-Sdk-Content-Sha256 needs the body, and only when enabled.
+        let store = crate::store::sqlite::SqliteStore::in_memory().expect("store");
+        let with = |signing| Authenticator {
+            keys: &keys,
+            signing,
+            store: &store,
+        };
+        h.insert(
+            http::header::AUTHORIZATION,
+            "SDK-HMAC-SHA256 Access=AK".parse().expect("value"),
+        );
+        assert!(with(Some(&signing)).needs_body(&h));
+        assert!(!with(None).needs_body(&h));
+        h.insert(
+            "x-sdk-content-sha256",
+            "UNSIGNED-PAYLOAD".parse().expect("value"),
+        );
+        assert!(!with(Some(&signing)).needs_body(&h));
+        h.remove(http::header::AUTHORIZATION);
+        h.remove("x-sdk-content-sha256");
+        h.insert(TOKEN_HEADER, token.parse().expect("value"));
+        assert!(!with(Some(&signing)).needs_body(&h));
 
         let e: ApigError = AuthError::Missing.into();
         assert_eq!((e.code, e.status()), (Code::Apig1000, 401));
@@ -270,6 +425,12 @@ mod tests {
         );
         let e: ApigError = AuthError::SignatureNotEnabled.into();
         assert!(e.message.contains("AK/SK signatures are not enabled"));
+        let e: ApigError = AuthError::AccessKeyLocked.into();
+        assert_eq!((e.code, e.status()), (Code::Apig1002, 401));
+        assert!(e.message.contains("temporarily locked"), "{}", e.message);
+        let e: ApigError = AuthError::Unavailable("sqlite: disk I/O error".into()).into();
+        assert_eq!((e.code, e.status()), (Code::Apig9999, 500));
+        assert!(!e.message.contains("sqlite"));
         let e: ApigError = AuthError::WrongProject.into();
         assert_eq!((e.code, e.status()), (Code::Apig1005, 403));
         assert!(e

@@ -1,9 +1,9 @@
 //! The Lambda function: the same router as `apig serve`, driven by the Lambda runtime.
 //!
 //! Configuration comes from the environment (see the README's table): the store, the
-//! limits, and the token keys.
+//! limits, the token keys and the signing secret.
 
-use apig_import::auth::TokenKeys;
+use apig_import::auth::{Signing, SigningSecret, TokenKeys};
 use apig_import::config::Limits;
 use apig_import::http::{self, AppState};
 use apig_import::store::sqlite::SqliteStore;
@@ -25,6 +25,14 @@ async fn main() -> Result<(), lambda_http::Error> {
     if keys.is_empty() {
         tracing::warn!("no token keys configured (APIG_TOKEN_SECRET, APIG_TOKEN_PUBLIC_KEYS): every token is refused");
     }
+    // Access keys' secret keys derive from APIG_SIGNING_SECRET; without it, signatures are
+    // refused (a per-instance random secret would make every SK useless).
+    let signing = SigningSecret::from_env()?.map(|secret| Arc::new(Signing::new(secret)));
+    if signing.is_none() {
+        tracing::warn!(
+            "no signing secret configured (APIG_SIGNING_SECRET): every AK/SK signature is refused"
+        );
+    }
     let data_dir = std::env::var("APIG_DATA_DIR").unwrap_or_else(|_| "/tmp/apig".to_string());
     std::fs::create_dir_all(&data_dir)?;
     let store = SqliteStore::open(&std::path::Path::new(&data_dir).join("apig.db"))?;
@@ -32,6 +40,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         store: Arc::new(store),
         limits,
         keys: Arc::new(keys),
+        signing,
     };
     http::run_lambda(http::router(state)).await
 }

@@ -1,7 +1,8 @@
 //! What each `apig` command does.
 
-use super::{Cli, Command, DataDir, InstanceArgs, InstanceCommand, ReferenceCommand};
-use crate::auth::{token, LocalKey};
+use super::{Cli, Command, DataDir, InstanceArgs, InstanceCommand, KeyCommand, ReferenceCommand};
+use crate::auth::access_key::new_access_key;
+use crate::auth::{token, LocalKey, Signing, SigningSecret};
 use crate::config::Limits;
 use crate::error::ApigError;
 use crate::import::{self, GroupTarget, ImportOptions, ImportRequest, Mode};
@@ -116,6 +117,7 @@ async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
             println!("{instance}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Key { command } => key(command).await,
         Command::Channel { command } => reference(ReferenceKind::VpcChannel, command).await,
         Command::Plugin { command } => reference(ReferenceKind::Plugin, command).await,
         Command::Orchestration { command } => {
@@ -168,6 +170,102 @@ fn local_key(data: &DataDir) -> Result<LocalKey, CliError> {
         path: dir.to_path_buf(),
         detail: e.to_string(),
     })
+}
+
+/// The signing secret: `APIG_SIGNING_SECRET`, else the data directory's `signing.key`.
+fn signing_secret(data: &DataDir) -> Result<SigningSecret, CliError> {
+    let dir = data_dir(data)?;
+    SigningSecret::resolve(dir).map_err(|e| CliError::DataDir {
+        path: dir.to_path_buf(),
+        detail: e.to_string(),
+    })
+}
+
+fn access_key_arg(value: &str) -> Result<&str, CliError> {
+    if crate::model::is_valid_access_key(value) {
+        Ok(value)
+    } else {
+        Err(CliError::Usage(format!(
+            "the access key must be 1-128 letters and digits, not {value:?}"
+        )))
+    }
+}
+
+async fn key(command: KeyCommand) -> Result<ExitCode, CliError> {
+    match command {
+        KeyCommand::Create {
+            project,
+            actions,
+            data,
+        } => {
+            let project = path_id("--project", &project)?;
+            let actions: Vec<String> = actions.iter().map(|a| a.trim().to_string()).collect();
+            if actions.is_empty() || actions.iter().any(String::is_empty) {
+                return Err(CliError::Usage(
+                    "--actions must list non-empty actions, comma-separated".to_string(),
+                ));
+            }
+            let secret = signing_secret(&data)?;
+            let store = open_store(&data)?;
+            // 36^20 ids: a collision is practically impossible, but creation is conditional.
+            for _ in 0..3 {
+                let (key, secret_key) = new_access_key(&secret, project.clone(), actions.clone());
+                if store.create_access_key(&key).await? {
+                    let body = serde_json::json!({
+                        "access_key": key.access_key,
+                        "secret_key": secret_key,
+                        "project_id": key.project_id.as_str(),
+                        "actions": key.actions,
+                    });
+                    println!("{body}");
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+            Err(CliError::Usage(
+                "could not generate an unused access key".to_string(),
+            ))
+        }
+        KeyCommand::List { project, data } => {
+            let project = path_id("--project", &project)?;
+            let store = open_store(&data)?;
+            for stored in store.list_access_keys(&project).await? {
+                let key = stored.key;
+                let state = if key.enabled { "enabled" } else { "disabled" };
+                println!("{}\t{state}\t{}", key.access_key, key.actions.join(","));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        KeyCommand::Disable {
+            access_key,
+            project,
+            data,
+        } => set_key_enabled(&access_key, &project, &data, false).await,
+        KeyCommand::Enable {
+            access_key,
+            project,
+            data,
+        } => set_key_enabled(&access_key, &project, &data, true).await,
+    }
+}
+
+async fn set_key_enabled(
+    access_key: &str,
+    project: &str,
+    data: &DataDir,
+    enabled: bool,
+) -> Result<ExitCode, CliError> {
+    let project = path_id("--project", project)?;
+    let access_key = access_key_arg(access_key)?;
+    let store = open_store(data)?;
+    if !store
+        .set_access_key_enabled(&project, access_key, enabled)
+        .await?
+    {
+        return Err(CliError::Usage(format!(
+            "project {project} has no access key {access_key}"
+        )));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn import_file(
@@ -253,6 +351,7 @@ async fn serve(listen: std::net::SocketAddr, data: &DataDir) -> Result<ExitCode,
     let first_start = !store_path(&dir).exists();
     let store = open_store(data)?;
     let key = local_key(data)?;
+    let signing = Signing::new(signing_secret(data)?);
     let demo_file = dir.join("demo.json");
     if first_start {
         let demo = Demo {
@@ -278,6 +377,7 @@ async fn serve(listen: std::net::SocketAddr, data: &DataDir) -> Result<ExitCode,
             key.token_keys()
                 .map_err(|e| CliError::Usage(e.to_string()))?,
         ),
+        signing: Some(Arc::new(signing)),
     };
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let address = listener.local_addr()?;

@@ -1,5 +1,5 @@
 //! The `apig` command-line tool: the local endpoint, imports without HTTP, and the admin
-//! commands that scripts need (instances, tokens, referenced objects).
+//! commands that scripts need (instances, tokens, access keys, referenced objects).
 
 mod commands;
 
@@ -85,6 +85,11 @@ pub enum Command {
         #[command(flatten)]
         data: DataDir,
     },
+    /// Access keys for AK/SK-signed requests (the official SDKs).
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
     /// Instances.
     Instance {
         #[command(subcommand)]
@@ -116,6 +121,47 @@ pub enum InstanceCommand {
         /// The id to use; a new one is generated when omitted.
         #[arg(long)]
         instance: Option<String>,
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create an access key of a project; prints one JSON object with the AK and the SK
+    /// (the SK is not stored and cannot be shown again).
+    Create {
+        /// The project the key is scoped to.
+        #[arg(long)]
+        project: String,
+        /// Permitted actions, comma-separated.
+        #[arg(long, default_value = "apig:*", value_delimiter = ',')]
+        actions: Vec<String>,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// List the keys of a project: AK, enabled/disabled, actions (tab-separated).
+    List {
+        #[arg(long)]
+        project: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Disable a key: signatures made with it are refused.
+    Disable {
+        /// The access key (AK).
+        access_key: String,
+        #[arg(long)]
+        project: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Enable a disabled key again.
+    Enable {
+        /// The access key (AK).
+        access_key: String,
+        #[arg(long)]
+        project: String,
         #[command(flatten)]
         data: DataDir,
     },

@@ -4,6 +4,7 @@
 //! One [`router`] serves every runtime: [`run_lambda`] under AWS Lambda (API Gateway REST
 //! and HTTP APIs, Function URLs, ALB), [`serve`] on a local socket.
 
+pub mod authn;
 pub mod edge;
 pub mod form;
 pub mod response;
@@ -14,7 +15,7 @@ pub use form::parse_import_form;
 pub use response::{ErrorResponse, RequestId, REQUEST_ID_HEADER};
 pub use router::{router, IMPORT_ROUTE};
 
-use crate::auth::TokenKeys;
+use crate::auth::{Signing, TokenKeys};
 use crate::config::Limits;
 use crate::store::Store;
 use std::net::SocketAddr;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub limits: Limits,
     pub keys: Arc<TokenKeys>,
+    /// AK/SK signature verification; `None` refuses signatures (no signing secret).
+    pub signing: Option<Arc<Signing>>,
 }
 
 /// Is this process running as a Lambda function (the runtime API is set)?

@@ -4,7 +4,7 @@ use super::edge;
 use super::form::parse_import_form;
 use super::response::{json_response, CallerId, ErrorResponse, RequestId};
 use super::AppState;
-use crate::auth::{self, IMPORT_ACTION};
+use crate::auth::IMPORT_ACTION;
 use crate::error::{ApigError, Code};
 use crate::import::ImportRequest;
 use crate::model::{PathId, Scope};
@@ -79,12 +79,15 @@ async fn import(
     let (parts, body) = request.into_parts();
     let (project_id, instance_id) = path_ids(parts.uri.path())?;
 
-    // Authenticate and authorize from the headers, before a byte of the body is read.
-    let caller = auth::authenticate(&parts.headers, &state.keys)?;
+    // Authenticate and authorize before the body is parsed (and before a byte of it is read,
+    // unless a signature covers the body).
+    let (caller, body) = super::authn::authenticate(state, &parts, body).await?;
     *caller_id = Some(caller.id.clone());
     caller.authorize(&project_id, IMPORT_ACTION)?;
 
-    let body = read_body(body, &parts.headers, state.limits.max_body_bytes()).await?;
+    let body = body
+        .bytes(&parts.headers, state.limits.max_body_bytes())
+        .await?;
     let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -130,7 +133,11 @@ fn too_large(limit: usize) -> ApigError {
 
 /// Read the whole body, refusing more than `limit` bytes (checked against `Content-Length`
 /// first, then while reading).
-async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Bytes, ApigError> {
+pub(super) async fn read_body(
+    body: Body,
+    headers: &HeaderMap,
+    limit: usize,
+) -> Result<Bytes, ApigError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

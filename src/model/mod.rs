@@ -5,6 +5,7 @@
 //! already valid: e.g. a [`names::Scope`] always holds well-formed ids, and an
 //! [`api::Backend`] always has the endpoint that matches its type.
 
+pub mod access_key;
 pub mod api;
 pub mod group;
 pub mod ids;
@@ -12,6 +13,7 @@ pub mod names;
 pub mod route;
 pub mod shared;
 
+pub use access_key::*;
 pub use api::*;
 pub use group::*;
 pub use ids::*;

@@ -10,10 +10,11 @@
 pub mod sqlite;
 
 use crate::model::{
-    Api, Group, Id, ImportRecord, Reference, ReferenceKind, Scope, SharedKey, SharedKind,
-    SharedObject,
+    AccessKey, AccessKeyLock, Api, Group, Id, ImportRecord, LockoutPolicy, PathId, Reference,
+    ReferenceKind, Scope, SharedKey, SharedKind, SharedObject, StoredAccessKey,
 };
 use async_trait::async_trait;
+use time::OffsetDateTime;
 
 /// A failure of the store itself (not a condition that lost): the database is unreachable,
 /// corrupt, throttled beyond retries. Reported as `APIG.9999`; the detail goes to the logs.
@@ -153,4 +154,35 @@ pub trait Store: Send + Sync + 'static {
 
     async fn put_import_record(&self, scope: &Scope, record: &ImportRecord) -> StoreResult<()>;
     async fn get_import_record(&self, scope: &Scope, id: &Id) -> StoreResult<Option<ImportRecord>>;
+
+    // Access keys (AK/SK signing). Keyed by the AK alone, which is unique across projects:
+    // a signed request names its AK before anyone knows its project. One item per key,
+    // holding its lockout state too; every write is a single-item conditional write.
+
+    /// Create the key (with no failures, unlocked) if its AK is free; `false` if it is taken
+    /// (in any project).
+    async fn create_access_key(&self, key: &AccessKey) -> StoreResult<bool>;
+    /// The key with this AK, whatever its project (authentication looks it up this way).
+    async fn get_access_key(&self, access_key: &str) -> StoreResult<Option<StoredAccessKey>>;
+    /// The keys of one project, in creation order.
+    async fn list_access_keys(&self, project: &PathId) -> StoreResult<Vec<StoredAccessKey>>;
+    /// Enable or disable the key if it exists in `project`; `false` if it does not.
+    async fn set_access_key_enabled(
+        &self,
+        project: &PathId,
+        access_key: &str,
+        enabled: bool,
+    ) -> StoreResult<bool>;
+    /// Count one signature failure of the key at `now`: its state becomes
+    /// [`AccessKeyLock::after_failure`] of the stored state, atomically (e.g. a conditional
+    /// write on the state that was read, retried when another failure won). Returns the new
+    /// state; `None` (and nothing written) if there is no such key.
+    async fn record_auth_failure(
+        &self,
+        access_key: &str,
+        now: OffsetDateTime,
+        policy: LockoutPolicy,
+    ) -> StoreResult<Option<AccessKeyLock>>;
+    /// A successful signature: forget the failures and any lock (no-op for an unknown AK).
+    async fn reset_auth_failures(&self, access_key: &str) -> StoreResult<()>;
 }

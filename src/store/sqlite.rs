@@ -20,14 +20,21 @@
 //! Referential integrity: an API's group must exist in the same instance, and groups,
 //! references, shared objects and import records need a registered instance
 //! ([`Store::create_instance`]); a write breaking this is a [`StoreError`].
+//!
+//! Access keys are the exception to the tenant keying: `access_keys` is keyed by the AK
+//! alone (authentication looks a key up before it knows the project), with an index on
+//! `project_id` for listings. Columns, not JSON, since `enabled` and the lockout state
+//! (`failures`, `locked_until` in Unix seconds) change in place. The table was added
+//! without a schema version bump: `CREATE TABLE IF NOT EXISTS` adds it to older files.
 
 use super::{
     ApiWrite, ApiWriteOutcome, GroupCreate, SharedWrite, SharedWriteOutcome, Store, StoreError,
     StoreResult,
 };
 use crate::model::{
-    Api, Group, Id, ImportRecord, Reference, ReferenceKind, RouteKey, Scope, SharedKey, SharedKind,
-    SharedObject,
+    from_unix_seconds, unix_seconds, AccessKey, AccessKeyLock, Api, Group, Id, ImportRecord,
+    LockoutPolicy, PathId, Reference, ReferenceKind, RouteKey, Scope, SharedKey, SharedKind,
+    SharedObject, StoredAccessKey,
 };
 use async_trait::async_trait;
 use rusqlite::{
@@ -119,6 +126,18 @@ CREATE TABLE IF NOT EXISTS import_records (
     PRIMARY KEY (project_id, instance_id, id),
     FOREIGN KEY (project_id, instance_id) REFERENCES instances (project_id, instance_id)
 );
+
+CREATE TABLE IF NOT EXISTS access_keys (
+    access_key   TEXT NOT NULL PRIMARY KEY,
+    project_id   TEXT NOT NULL,
+    actions      TEXT NOT NULL,
+    enabled      INTEGER NOT NULL,
+    created_at   TEXT NOT NULL,
+    failures     INTEGER NOT NULL DEFAULT 0,
+    locked_until INTEGER
+);
+
+CREATE INDEX IF NOT EXISTS access_keys_by_project ON access_keys (project_id);
 "#;
 
 /// The embedded [`Store`]: one SQLite connection, shared by clones of the value.
@@ -698,6 +717,90 @@ fn write_shared_tx(
 // The trait
 // ---------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------
+// Access keys
+// ---------------------------------------------------------------------------------------
+
+const ACCESS_KEY_COLUMNS: &str =
+    "access_key, project_id, actions, enabled, created_at, failures, locked_until";
+
+/// One `access_keys` row, as read.
+fn access_key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccessKeyRow> {
+    Ok(AccessKeyRow {
+        access_key: r.get(0)?,
+        project_id: r.get(1)?,
+        actions: r.get(2)?,
+        enabled: r.get(3)?,
+        created_at: r.get(4)?,
+        failures: r.get(5)?,
+        locked_until: r.get(6)?,
+    })
+}
+
+struct AccessKeyRow {
+    access_key: String,
+    project_id: String,
+    actions: String,
+    enabled: bool,
+    created_at: String,
+    failures: i64,
+    locked_until: Option<i64>,
+}
+
+impl AccessKeyRow {
+    fn decode(self) -> StoreResult<StoredAccessKey> {
+        let project_id = PathId::parse(&self.project_id).ok_or_else(|| {
+            StoreError::new(format_args!(
+                "decode: access key {} has an invalid project id",
+                self.access_key
+            ))
+        })?;
+        Ok(StoredAccessKey {
+            key: AccessKey {
+                access_key: self.access_key,
+                project_id,
+                actions: from_json(&self.actions)?,
+                enabled: self.enabled,
+                created_at: self.created_at,
+            },
+            lock: AccessKeyLock {
+                failures: u32::try_from(self.failures).unwrap_or(u32::MAX),
+                locked_until: self.locked_until.and_then(from_unix_seconds),
+            },
+        })
+    }
+}
+
+fn read_lock(conn: &Connection, access_key: &str) -> StoreResult<Option<AccessKeyLock>> {
+    conn.prepare_cached("SELECT failures, locked_until FROM access_keys WHERE access_key = ?1")
+        .ctx("read access key lock")?
+        .query_row(params![access_key], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
+        })
+        .optional()
+        .ctx("read access key lock")
+        .map(|row| {
+            row.map(|(failures, locked_until)| AccessKeyLock {
+                failures: u32::try_from(failures).unwrap_or(u32::MAX),
+                locked_until: locked_until.and_then(from_unix_seconds),
+            })
+        })
+}
+
+fn write_lock(conn: &Connection, access_key: &str, lock: &AccessKeyLock) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE access_keys SET failures = ?2, locked_until = ?3 WHERE access_key = ?1",
+    )
+    .ctx("write access key lock")?
+    .execute(params![
+        access_key,
+        i64::from(lock.failures),
+        lock.locked_until.map(unix_seconds)
+    ])
+    .ctx("write access key lock")?;
+    Ok(())
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_instance(&self, scope: &Scope) -> StoreResult<bool> {
@@ -1012,5 +1115,119 @@ impl Store for SqliteStore {
             })
             .await?;
         body.as_deref().map(from_json).transpose()
+    }
+
+    async fn create_access_key(&self, key: &AccessKey) -> StoreResult<bool> {
+        let actions = to_json(&key.actions)?;
+        let key = key.clone();
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            let n = tx
+                .prepare_cached(
+                    "INSERT INTO access_keys (access_key, project_id, actions, enabled, \
+                     created_at, failures, locked_until) VALUES (?1, ?2, ?3, ?4, ?5, 0, NULL) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .ctx("insert access key")?
+                .execute(params![
+                    key.access_key,
+                    key.project_id.as_str(),
+                    actions,
+                    key.enabled,
+                    key.created_at
+                ])
+                .ctx("insert access key")?;
+            tx.commit().ctx("commit access key")?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn get_access_key(&self, access_key: &str) -> StoreResult<Option<StoredAccessKey>> {
+        let access_key = access_key.to_string();
+        let row = self
+            .run(move |conn| {
+                conn.prepare_cached(&format!(
+                    "SELECT {ACCESS_KEY_COLUMNS} FROM access_keys WHERE access_key = ?1"
+                ))
+                .ctx("read access key")?
+                .query_row(params![access_key], access_key_row)
+                .optional()
+                .ctx("read access key")
+            })
+            .await?;
+        row.map(AccessKeyRow::decode).transpose()
+    }
+
+    async fn list_access_keys(&self, project: &PathId) -> StoreResult<Vec<StoredAccessKey>> {
+        let project = project.as_str().to_string();
+        let rows = self
+            .run(move |conn| {
+                let mut stmt = conn
+                    .prepare_cached(&format!(
+                        "SELECT {ACCESS_KEY_COLUMNS} FROM access_keys WHERE project_id = ?1 \
+                         ORDER BY rowid"
+                    ))
+                    .ctx("list access keys")?;
+                let rows = stmt
+                    .query_map(params![project], access_key_row)
+                    .ctx("list access keys")?;
+                rows.collect::<Result<Vec<_>, _>>().ctx("list access keys")
+            })
+            .await?;
+        rows.into_iter().map(AccessKeyRow::decode).collect()
+    }
+
+    async fn set_access_key_enabled(
+        &self,
+        project: &PathId,
+        access_key: &str,
+        enabled: bool,
+    ) -> StoreResult<bool> {
+        let project = project.as_str().to_string();
+        let access_key = access_key.to_string();
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            let n = tx
+                .prepare_cached(
+                    "UPDATE access_keys SET enabled = ?3 WHERE access_key = ?1 AND project_id = ?2",
+                )
+                .ctx("update access key")?
+                .execute(params![access_key, project, enabled])
+                .ctx("update access key")?;
+            tx.commit().ctx("commit access key")?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn record_auth_failure(
+        &self,
+        access_key: &str,
+        now: time::OffsetDateTime,
+        policy: LockoutPolicy,
+    ) -> StoreResult<Option<AccessKeyLock>> {
+        let access_key = access_key.to_string();
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            let Some(lock) = read_lock(&tx, &access_key)? else {
+                return Ok(None);
+            };
+            let next = lock.after_failure(now, policy);
+            write_lock(&tx, &access_key, &next)?;
+            tx.commit().ctx("commit access key lock")?;
+            Ok(Some(next))
+        })
+        .await
+    }
+
+    async fn reset_auth_failures(&self, access_key: &str) -> StoreResult<()> {
+        let access_key = access_key.to_string();
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            write_lock(&tx, &access_key, &AccessKeyLock::default())?;
+            tx.commit().ctx("commit access key lock")
+        })
+        .await
     }
 }

@@ -86,6 +86,7 @@ impl App {
             store: store.clone(),
             limits,
             keys: Arc::new(TokenKeys::hmac(SECRET).expect("keys")),
+            signing: None,
         };
         let token = token::issue(
             SECRET,

@@ -6,8 +6,8 @@ use apig_import::auth::{TokenKeys, IMPORT_ACTION};
 use apig_import::config::Limits;
 use apig_import::http::{router, AppState};
 use apig_import::model::{
-    Api, Group, Id, ImportRecord, Reference, ReferenceKind, Scope, SharedKey, SharedKind,
-    SharedObject,
+    AccessKey, AccessKeyLock, Api, Group, Id, ImportRecord, LockoutPolicy, PathId, Reference,
+    ReferenceKind, Scope, SharedKey, SharedKind, SharedObject, StoredAccessKey,
 };
 use apig_import::store::{
     ApiWrite, ApiWriteOutcome, GroupCreate, SharedWrite, SharedWriteOutcome, Store, StoreResult,
@@ -96,6 +96,29 @@ impl Store for UnreachableStore {
     async fn get_import_record(&self, _: &Scope, _: &Id) -> StoreResult<Option<ImportRecord>> {
         panic!("store reached")
     }
+    async fn create_access_key(&self, _: &AccessKey) -> StoreResult<bool> {
+        panic!("store reached")
+    }
+    async fn get_access_key(&self, _: &str) -> StoreResult<Option<StoredAccessKey>> {
+        panic!("store reached")
+    }
+    async fn list_access_keys(&self, _: &PathId) -> StoreResult<Vec<StoredAccessKey>> {
+        panic!("store reached")
+    }
+    async fn set_access_key_enabled(&self, _: &PathId, _: &str, _: bool) -> StoreResult<bool> {
+        panic!("store reached")
+    }
+    async fn record_auth_failure(
+        &self,
+        _: &str,
+        _: time::OffsetDateTime,
+        _: LockoutPolicy,
+    ) -> StoreResult<Option<AccessKeyLock>> {
+        panic!("store reached")
+    }
+    async fn reset_auth_failures(&self, _: &str) -> StoreResult<()> {
+        panic!("store reached")
+    }
 }
 
 pub fn state_with(limits: Limits) -> AppState {
@@ -103,6 +126,7 @@ pub fn state_with(limits: Limits) -> AppState {
         store: Arc::new(UnreachableStore),
         limits,
         keys: Arc::new(TokenKeys::hmac(SECRET).expect("keys")),
+        signing: None,
     }
 }
 
@@ -123,6 +147,7 @@ pub async fn live() -> axum::Router {
         store: Arc::new(store),
         limits: Limits::default(),
         keys: Arc::new(TokenKeys::hmac(SECRET).expect("keys")),
+        signing: None,
     })
 }
 
