@@ -164,7 +164,7 @@ pub trait Store: Send + Sync + 'static {
     async fn create_access_key(&self, key: &AccessKey) -> StoreResult<bool>;
     /// The key with this AK, whatever its project (authentication looks it up this way).
     async fn get_access_key(&self, access_key: &str) -> StoreResult<Option<StoredAccessKey>>;
-    /// The keys of one project, in creation order.
+    /// The keys of one project (in no particular order).
     async fn list_access_keys(&self, project: &PathId) -> StoreResult<Vec<StoredAccessKey>>;
     /// Enable or disable the key if it exists in `project`; `false` if it does not.
     async fn set_access_key_enabled(

@@ -15,10 +15,13 @@
 //! where the argument is an `async fn() -> StoreFixture`.
 
 use super::fixtures::*;
+use apig_import::auth::access_key::generate_access_key;
 use apig_import::model::*;
 use apig_import::store::{
     ApiWrite, ApiWriteOutcome, GroupCreate, SharedWrite, SharedWriteOutcome, Store,
 };
+use std::time::Duration;
+use time::macros::datetime;
 
 /// Instantiate every contract case as a `#[tokio::test]` for the store made by `$make`.
 #[macro_export]
@@ -53,6 +56,10 @@ macro_rules! store_contract_tests {
             case_read_back_every_field,
             case_read_back_numbers_exactly,
             case_many_apis_listed_completely,
+            case_access_key_create_get_list,
+            case_access_key_enable_disable,
+            case_access_key_lockout,
+            case_access_key_failures_are_atomic,
         );
     };
     (@cases $make:path; $($case:ident),* $(,)?) => {
@@ -1312,4 +1319,210 @@ pub async fn case_many_apis_listed_completely(store: &dyn Store) {
     )
     .await;
     assert_eq!(out, vec![ApiWriteOutcome::QuotaReached]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Access keys
+// ---------------------------------------------------------------------------------------
+
+fn access_key(project: &PathId, actions: &[&str]) -> AccessKey {
+    AccessKey {
+        access_key: generate_access_key(),
+        project_id: project.clone(),
+        actions: actions.iter().map(|a| a.to_string()).collect(),
+        enabled: true,
+        created_at: T0.to_string(),
+    }
+}
+
+fn sorted_keys(mut keys: Vec<StoredAccessKey>) -> Vec<StoredAccessKey> {
+    keys.sort_by(|a, b| a.key.access_key.cmp(&b.key.access_key));
+    keys
+}
+
+fn fresh(key: &AccessKey) -> StoredAccessKey {
+    StoredAccessKey {
+        key: key.clone(),
+        lock: AccessKeyLock::default(),
+    }
+}
+
+pub async fn case_access_key_create_get_list(store: &dyn Store) {
+    let project = scope().project_id;
+    let a = access_key(&project, &["apig:*"]);
+    let b = access_key(&project, &["apig:api:import", "apig:api:list", "動作"]);
+    assert!(store.create_access_key(&a).await.unwrap());
+    assert!(store.create_access_key(&b).await.unwrap());
+    assert_eq!(
+        store.get_access_key(&a.access_key).await.unwrap(),
+        Some(fresh(&a))
+    );
+    assert_eq!(
+        store.get_access_key(&b.access_key).await.unwrap(),
+        Some(fresh(&b))
+    );
+    assert_eq!(
+        sorted_keys(store.list_access_keys(&project).await.unwrap()),
+        sorted_keys(vec![fresh(&a), fresh(&b)])
+    );
+
+    // An AK is unique across projects: a second creation changes nothing.
+    let elsewhere = scope().project_id;
+    let clash = AccessKey {
+        project_id: elsewhere.clone(),
+        actions: vec!["*".to_string()],
+        ..a.clone()
+    };
+    assert!(!store.create_access_key(&clash).await.unwrap());
+    assert_eq!(
+        store.get_access_key(&a.access_key).await.unwrap(),
+        Some(fresh(&a))
+    );
+    assert_eq!(store.list_access_keys(&elsewhere).await.unwrap(), vec![]);
+    assert_eq!(
+        store.get_access_key(&generate_access_key()).await.unwrap(),
+        None
+    );
+}
+
+pub async fn case_access_key_enable_disable(store: &dyn Store) {
+    let project = scope().project_id;
+    let key = access_key(&project, &["apig:*"]);
+    assert!(store.create_access_key(&key).await.unwrap());
+    let enabled = |want: bool| {
+        let ak = key.access_key.clone();
+        async move {
+            let stored = store.get_access_key(&ak).await.unwrap().expect("key");
+            assert_eq!(stored.key.enabled, want);
+        }
+    };
+    assert!(store
+        .set_access_key_enabled(&project, &key.access_key, false)
+        .await
+        .unwrap());
+    enabled(false).await;
+    // Idempotent.
+    assert!(store
+        .set_access_key_enabled(&project, &key.access_key, false)
+        .await
+        .unwrap());
+    enabled(false).await;
+    // Not through another project; not for an unknown AK.
+    assert!(!store
+        .set_access_key_enabled(&scope().project_id, &key.access_key, true)
+        .await
+        .unwrap());
+    enabled(false).await;
+    assert!(!store
+        .set_access_key_enabled(&project, &generate_access_key(), true)
+        .await
+        .unwrap());
+    assert!(store
+        .set_access_key_enabled(&project, &key.access_key, true)
+        .await
+        .unwrap());
+    enabled(true).await;
+    let listed = store.list_access_keys(&project).await.unwrap();
+    assert_eq!(listed, vec![fresh(&key)]);
+}
+
+pub async fn case_access_key_lockout(store: &dyn Store) {
+    let project = scope().project_id;
+    let key = access_key(&project, &["apig:*"]);
+    assert!(store.create_access_key(&key).await.unwrap());
+    let ak = key.access_key.as_str();
+    let policy = LockoutPolicy::default();
+    let t0 = datetime!(2024-01-01 00:00:00 UTC);
+
+    for n in 1..=4 {
+        let lock = store
+            .record_auth_failure(ak, t0, policy)
+            .await
+            .unwrap()
+            .expect("known key");
+        assert_eq!(
+            lock,
+            AccessKeyLock {
+                failures: n,
+                locked_until: None
+            }
+        );
+    }
+    let locked = store
+        .record_auth_failure(ak, t0 + Duration::from_millis(1500), policy)
+        .await
+        .unwrap()
+        .expect("known key");
+    let until = datetime!(2024-01-01 00:05:01 UTC);
+    assert_eq!(
+        locked,
+        AccessKeyLock {
+            failures: 5,
+            locked_until: Some(until)
+        }
+    );
+    let stored = store.get_access_key(ak).await.unwrap().expect("key");
+    assert_eq!(stored.lock, locked);
+    assert_eq!(stored.key, key);
+    assert_eq!(
+        store.list_access_keys(&project).await.unwrap()[0].lock,
+        locked
+    );
+
+    // A reset forgets failures and lock.
+    store.reset_auth_failures(ak).await.unwrap();
+    assert_eq!(
+        store.get_access_key(ak).await.unwrap().expect("key").lock,
+        AccessKeyLock::default()
+    );
+
+    // Locked again; after the lock expires the count starts over.
+    for _ in 0..5 {
+        store.record_auth_failure(ak, t0, policy).await.unwrap();
+    }
+    let later = store
+        .record_auth_failure(ak, datetime!(2024-01-01 00:06:00 UTC), policy)
+        .await
+        .unwrap();
+    assert_eq!(
+        later,
+        Some(AccessKeyLock {
+            failures: 1,
+            locked_until: None
+        })
+    );
+
+    // Unknown keys: nothing recorded, nothing created; a reset is a no-op.
+    let unknown = generate_access_key();
+    assert_eq!(
+        store
+            .record_auth_failure(&unknown, t0, policy)
+            .await
+            .unwrap(),
+        None
+    );
+    store.reset_auth_failures(&unknown).await.unwrap();
+    assert_eq!(store.get_access_key(&unknown).await.unwrap(), None);
+}
+
+/// Concurrent failures are each counted (the update is atomic per key).
+pub async fn case_access_key_failures_are_atomic(store: &dyn Store) {
+    let project = scope().project_id;
+    let key = access_key(&project, &["apig:*"]);
+    assert!(store.create_access_key(&key).await.unwrap());
+    let policy = LockoutPolicy {
+        max_failures: 1000,
+        lock_for: Duration::from_secs(60),
+    };
+    let t0 = datetime!(2024-01-01 00:00:00 UTC);
+    let attempts = (0..20).map(|_| store.record_auth_failure(&key.access_key, t0, policy));
+    for outcome in futures_util::future::join_all(attempts).await {
+        assert!(outcome.unwrap().is_some());
+    }
+    let stored = store
+        .get_access_key(&key.access_key)
+        .await
+        .unwrap()
+        .expect("key");
+    assert_eq!(stored.lock.failures, 20);
 }
