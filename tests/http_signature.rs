@@ -511,3 +511,60 @@ async fn malformed_or_incomplete_signatures() {
         assert!(a.message().contains(expected), "{expected}: {a:?}");
     }
 }
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn a_lock_is_logged_with_the_access_key_never_a_secret() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = Server::new().await;
+    let key = server.key(PROJECT, &["apig:*"]).await;
+    let bad = Key {
+        ak: key.ak.clone(),
+        sk: "guess".to_string(),
+    };
+    for _ in 0..5 {
+        server.send(signed_import(&bad, server.now())).await;
+    }
+    let log = captured
+        .0
+        .lock()
+        .map(|v| String::from_utf8_lossy(&v).into_owned())
+        .unwrap_or_default();
+    let warning = log
+        .lines()
+        .find(|l| l.contains("access key locked"))
+        .unwrap_or_else(|| panic!("no lock warning in {log}"));
+    let line: serde_json::Value = serde_json::from_str(warning).expect("JSON line");
+    assert_eq!(line["level"], "WARN");
+    assert_eq!(line["fields"]["access_key"], key.ak.as_str());
+    assert!(!log.contains(&key.sk));
+    assert_eq!(log.matches("access key locked").count(), 1);
+}

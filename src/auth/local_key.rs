@@ -1,5 +1,8 @@
 //! The local token key: a random 32-byte HMAC secret, hex, in `<data_dir>/token.key` (mode
 //! 0600), shared by `apig serve` (to verify) and `apig token` (to issue).
+//!
+//! [`load_or_create_secret`] is the file handling, shared with the signing secret of access
+//! keys (`signing.key`, see `access_key`).
 
 use super::token::{issue, KeyError, TokenKeys};
 use rand::RngCore;

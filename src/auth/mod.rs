@@ -37,7 +37,7 @@ pub const IMPORT_ACTION: &str = "apig:api:import";
 pub const TOKEN_HEADER: &str = "x-auth-token";
 
 /// The scheme of an AK/SK `Authorization` header.
-pub const SIGNATURE_SCHEME: &str = "SDK-HMAC-SHA256";
+pub const SIGNATURE_SCHEME: &str = signature::ALGORITHM;
 
 /// Why a caller was refused. Messages say which check failed, never a secret or a token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
