@@ -6,6 +6,7 @@
 
 pub mod edge;
 pub mod form;
+pub mod read;
 pub mod response;
 pub mod router;
 
