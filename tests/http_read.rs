@@ -832,6 +832,10 @@ async fn unknown_and_malformed_ids() {
         .contains("parameterName:api_id"));
     let reply = get(&t.app, &format!("{b}/apis?group_id=nope")).await;
     assert_error(&reply, 404, "APIG.3001");
+    let long = "x".repeat(5000);
+    let reply = get(&t.app, &format!("{b}/apis?group_id={long}")).await;
+    assert_error(&reply, 404, "APIG.3001");
+    assert!(reply.body["error_msg"].as_str().unwrap_or("").len() < 200);
     let reply = get(
         &t.app,
         &format!("/v2/p.1/apigw/instances/{INSTANCE}/api-groups"),

@@ -141,7 +141,9 @@ fn api_not_found(raw: &str) -> ApigError {
 }
 
 fn group_not_found(raw: &str) -> ApigError {
-    ApigError::new(Code::Apig3001, format!("id:{raw}"))
+    // A query value can be anything: echo a bounded prefix of it.
+    let shown: String = raw.chars().take(64).collect();
+    ApigError::new(Code::Apig3001, format!("id:{shown}"))
 }
 
 // ---------------------------------------------------------------------------------------
