@@ -1,7 +1,8 @@
 //! apig-import: Huawei Cloud API Gateway's Import API, re-implemented as a serverless
 //! function on AWS, with an embedded store for local use.
 //!
-//! Data flows one way: [`http`] → [`auth`] → [`spec`] → [`import`] → [`store`].
+//! Data flows one way: [`http`] → [`auth`] → [`spec`] → [`import`] → [`store`]; the read
+//! operations answer [`store`] contents shaped by [`views`].
 
 pub mod auth;
 pub mod cli;
@@ -12,6 +13,7 @@ pub mod import;
 pub mod model;
 pub mod spec;
 pub mod store;
+pub mod views;
 
 /// Now, as RFC 3339 UTC with second precision (timestamps of stored items).
 pub fn now_rfc3339() -> String {

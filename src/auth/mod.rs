@@ -32,6 +32,10 @@ use axum::http::{self, HeaderMap};
 
 /// The action an import needs.
 pub const IMPORT_ACTION: &str = "apig:api:import";
+/// The actions of the read operations (`import-api.md` §7).
+pub const LIST_APIS_ACTION: &str = "apig:api:list";
+pub const GET_API_ACTION: &str = "apig:api:get";
+pub const LIST_GROUPS_ACTION: &str = "apig:group:list";
 
 /// The token header.
 pub const TOKEN_HEADER: &str = "x-auth-token";

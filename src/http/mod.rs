@@ -7,6 +7,7 @@
 pub mod authn;
 pub mod edge;
 pub mod form;
+pub mod read;
 pub mod response;
 pub mod router;
 

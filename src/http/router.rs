@@ -2,6 +2,7 @@
 
 use super::edge;
 use super::form::parse_import_form;
+use super::read;
 use super::response::{json_response, CallerId, ErrorResponse, RequestId};
 use super::AppState;
 use crate::auth::IMPORT_ACTION;
@@ -12,7 +13,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -26,6 +27,9 @@ pub const IMPORT_ROUTE: &str = "/v2/{project_id}/apigw/instances/{instance_id}/o
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route(IMPORT_ROUTE, post(import_handler))
+        .route(read::API_GROUPS_ROUTE, get(read::list_api_groups))
+        .route(read::APIS_ROUTE, get(read::list_apis))
+        .route(read::API_ROUTE, get(read::show_api))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
