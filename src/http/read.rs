@@ -11,7 +11,7 @@
 
 use super::response::{json_response, CallerId, ErrorResponse, RequestId};
 use super::AppState;
-use crate::auth::{self, GET_API_ACTION, LIST_APIS_ACTION, LIST_GROUPS_ACTION};
+use crate::auth::{GET_API_ACTION, LIST_APIS_ACTION, LIST_GROUPS_ACTION};
 use crate::error::{ApigError, Code};
 use crate::model::{
     Api, AuthType, BackendEndpoint, Group, Id, Method, PathId, Protocol, ReferenceKind,
@@ -93,11 +93,13 @@ fn finish<T: Serialize>(
 async fn authorize(
     state: &AppState,
     parts: &Parts,
+    body: axum::body::Body,
     project: &PathId,
     action: &str,
     caller_id: &mut Option<String>,
 ) -> Result<(), ApigError> {
-    let caller = auth::authenticate(&parts.headers, &state.keys)?;
+    // A signed GET may hash a body; the signature covers it, so it goes in too.
+    let (caller, _body) = super::authn::authenticate(state, parts, body).await?;
     *caller_id = Some(caller.id.clone());
     caller.authorize(project, action)?;
     Ok(())
@@ -307,9 +309,17 @@ async fn groups(
     request: Request,
     caller: &mut Option<String>,
 ) -> Result<ListApiGroupsResponse, ApigError> {
-    let (parts, _body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     let scope = scope_of(parts.uri.path())?;
-    authorize(state, &parts, &scope.project_id, LIST_GROUPS_ACTION, caller).await?;
+    authorize(
+        state,
+        &parts,
+        body,
+        &scope.project_id,
+        LIST_GROUPS_ACTION,
+        caller,
+    )
+    .await?;
 
     let query = Query::of(&parts);
     let page = query.page()?;
@@ -402,9 +412,17 @@ async fn apis(
     request: Request,
     caller: &mut Option<String>,
 ) -> Result<ListApisResponse, ApigError> {
-    let (parts, _body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     let scope = scope_of(parts.uri.path())?;
-    authorize(state, &parts, &scope.project_id, LIST_APIS_ACTION, caller).await?;
+    authorize(
+        state,
+        &parts,
+        body,
+        &scope.project_id,
+        LIST_APIS_ACTION,
+        caller,
+    )
+    .await?;
 
     let query = Query::of(&parts);
     let page = query.page()?;
@@ -459,11 +477,19 @@ async fn api(
     request: Request,
     caller: &mut Option<String>,
 ) -> Result<views::ApiDetail, ApigError> {
-    let (parts, _body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     let path = parts.uri.path();
     let scope = scope_of(path)?;
     let raw_id = path_segment(path, 7, "api_id")?;
-    authorize(state, &parts, &scope.project_id, GET_API_ACTION, caller).await?;
+    authorize(
+        state,
+        &parts,
+        body,
+        &scope.project_id,
+        GET_API_ACTION,
+        caller,
+    )
+    .await?;
 
     let store = &*state.store;
     require_instance(store, &scope).await?;
