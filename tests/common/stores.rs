@@ -62,9 +62,10 @@ pub fn dynamodb_endpoint() -> Option<String> {
     }
 }
 
-/// A DynamoDB store on a fresh table (created) at `endpoint`, with the given interceptors.
-pub async fn dynamodb_store_at(
+/// A DynamoDB store on an existing `table` at `endpoint`, with the given interceptors.
+pub fn dynamodb_store_on(
     endpoint: &str,
+    table: &str,
     interceptors: Vec<SharedInterceptor>,
 ) -> DynamoStore {
     let mut config = aws_sdk_dynamodb::Config::builder()
@@ -76,9 +77,16 @@ pub async fn dynamodb_store_at(
     for i in interceptors {
         config = config.interceptor(i);
     }
-    let client = aws_sdk_dynamodb::Client::from_conf(config.build());
+    DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config.build()), table)
+}
+
+/// A DynamoDB store on a fresh table (created) at `endpoint`, with the given interceptors.
+pub async fn dynamodb_store_at(
+    endpoint: &str,
+    interceptors: Vec<SharedInterceptor>,
+) -> DynamoStore {
     let table = format!("apig-test-{}", Id::generate());
-    let store = DynamoStore::new(client, table);
+    let store = dynamodb_store_on(endpoint, &table, interceptors);
     store.create_table().await.expect("create test table");
     store
 }

@@ -3,7 +3,7 @@
 //! [`aws_sdk_dynamodb::config::Builder::interceptor`].
 
 use aws_sdk_dynamodb::config::interceptors::{
-    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextRef,
 };
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use std::collections::BTreeMap;
@@ -84,6 +84,9 @@ pub enum FailPoint {
     BeforeSend,
     /// The request reaches the server and is carried out; its response is lost.
     AfterSend,
+    /// The request is carried out, but its response is replaced by a
+    /// `ThrottlingException` (HTTP 400): the SDK retries it.
+    Throttled,
 }
 
 /// Makes the `n`th request (1-based; of one operation if given) fail, once. The SDK does
@@ -154,24 +157,35 @@ impl Intercept for FailNth {
                 s.fired.store(true, Ordering::SeqCst);
                 Err(format!("injected fault before request {seen}").into())
             }
-            FailPoint::AfterSend => {
+            FailPoint::AfterSend | FailPoint::Throttled => {
                 s.armed.store(true, Ordering::SeqCst);
                 Ok(())
             }
         }
     }
 
-    fn read_before_deserialization(
+    fn modify_before_deserialization(
         &self,
-        _context: &BeforeDeserializationInterceptorContextRef<'_>,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
         _components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let s = &self.inner;
-        if s.armed.swap(false, Ordering::SeqCst) {
-            s.fired.store(true, Ordering::SeqCst);
+        if !s.armed.swap(false, Ordering::SeqCst) {
+            return Ok(());
+        }
+        s.fired.store(true, Ordering::SeqCst);
+        if s.point == FailPoint::AfterSend {
             return Err(format!("injected fault after request {} was sent", s.n).into());
         }
+        let response = context.response_mut();
+        *response.status_mut() = 400u16.try_into()?;
+        response.headers_mut().remove("content-length");
+        response.headers_mut().remove("x-amz-crc32");
+        *response.body_mut() = String::from(
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"injected throttling"}"#,
+        )
+        .into();
         Ok(())
     }
 }

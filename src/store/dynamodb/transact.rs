@@ -30,7 +30,9 @@ use super::keys::{Key, Keys};
 use super::{counter, table, DynamoStore, TxResult};
 use crate::model::{Api, Id, RouteKey, Scope};
 use crate::store::{ApiWrite, ApiWriteOutcome, StoreError, StoreResult};
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use std::collections::HashSet;
 
@@ -128,6 +130,9 @@ struct Prepared {
     idx: usize,
     create: bool,
     api_id: String,
+    /// The version and body written, to recognise a write an earlier attempt applied.
+    version: u64,
+    body: String,
     actions: Vec<(TransactWriteItem, Role)>,
     bytes: usize,
 }
@@ -353,6 +358,7 @@ impl<'a> WriteApis<'a> {
         let id = api.id.as_str();
         let name = api.definition.name.as_str();
         let body = to_json(api)?;
+        let written = body.clone();
         let bytes = body.len() + 1024;
         let mut actions = Vec::new();
         let store = self.store;
@@ -391,6 +397,9 @@ impl<'a> WriteApis<'a> {
                         .expression_attribute_values(":n", s(name))
                         .expression_attribute_values(":id", s(id))
                         .expression_attribute_values(":expected", n(*expected_version))
+                        .return_values_on_condition_check_failure(
+                            ReturnValuesOnConditionCheckFailure::AllOld,
+                        )
                         .build()
                         .map_err(super::build_error)?;
                     actions.push((
@@ -406,6 +415,9 @@ impl<'a> WriteApis<'a> {
                         .expression_attribute_names("#id", ID)
                         .expression_attribute_values(":id", s(id))
                         .expression_attribute_values(":expected", n(*expected_version))
+                        .return_values_on_condition_check_failure(
+                            ReturnValuesOnConditionCheckFailure::AllOld,
+                        )
                         .build()
                         .map_err(super::build_error)?;
                     actions.push((
@@ -458,6 +470,8 @@ impl<'a> WriteApis<'a> {
             idx: p.idx,
             create: p.is_create(),
             api_id: id.to_string(),
+            version: api.version,
+            body: written,
             actions,
             bytes,
         })
@@ -615,6 +629,20 @@ fn loser_outcome(it: &Prepared, fails: &[(Role, Option<&Item>)]) -> StoreResult<
             return Ok(ApiWriteOutcome::NameTaken);
         }
         return Err(err(format_args!("api id {} is already in use", it.api_id)));
+    }
+    // A replacement an earlier attempt applied (its response lost, the request retried):
+    // the item already holds this very write.
+    let applied = |item: &Item| -> StoreResult<bool> {
+        Ok(get_s(item, ID)? == it.api_id
+            && super::codec::get_n(item, VERSION)? == it.version
+            && get_s(item, BODY)? == it.body)
+    };
+    for role in [Role::Version, Role::NewRoute] {
+        if let Some(Some(item)) = has(role) {
+            if applied(item)? {
+                return Ok(ApiWriteOutcome::Replaced);
+            }
+        }
     }
     if has(Role::Version).is_some()
         || has(Role::OldName).is_some()
