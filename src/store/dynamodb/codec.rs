@@ -31,6 +31,8 @@ pub const GROUP_COUNT: &str = "groups";
 /// Pointer attributes.
 pub const GROUP: &str = "group";
 pub const ROUTE: &str = "route";
+/// The API item's last writer: a random marker of the `write_apis` call that wrote it.
+pub const WRITER: &str = "w";
 
 pub fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())

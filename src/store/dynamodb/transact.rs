@@ -24,7 +24,7 @@
 
 use super::codec::{
     decode_api, get_s, item, n, s, to_json, Item, API_COUNT, BODY, CREATED_AT, GROUP, ID, NAME,
-    ROUTE, VERSION,
+    ROUTE, VERSION, WRITER,
 };
 use super::keys::{Key, Keys};
 use super::{counter, table, DynamoStore, TxResult};
@@ -130,9 +130,6 @@ struct Prepared {
     idx: usize,
     create: bool,
     api_id: String,
-    /// The version and body written, to recognise a write an earlier attempt applied.
-    version: u64,
-    body: String,
     actions: Vec<(TransactWriteItem, Role)>,
     bytes: usize,
 }
@@ -149,6 +146,9 @@ pub(super) struct WriteApis<'a> {
     keys: Keys,
     group: String,
     limit: u64,
+    /// Written, with the write's index, into every API item this call writes (`w`), so that
+    /// a retried request whose first attempt was applied recognises its own write.
+    marker: String,
 }
 
 impl<'a> WriteApis<'a> {
@@ -158,7 +158,13 @@ impl<'a> WriteApis<'a> {
             keys: Keys::of(scope),
             group: group_id.as_str().to_string(),
             limit: u64::from(limit),
+            marker: uuid::Uuid::new_v4().simple().to_string(),
         }
+    }
+
+    /// The writer mark of write `idx` of this call.
+    fn writer(&self, idx: usize) -> String {
+        format!("{}:{idx}", self.marker)
     }
 
     fn group_key(&self) -> Key {
@@ -344,7 +350,9 @@ impl<'a> WriteApis<'a> {
                 let route = found.get(&self.keys.api_route(&self.group, &p.route));
                 let name = found.get(&self.keys.api_name(&self.group, &p.api().definition.name));
                 let outcome = match (route, name) {
-                    (Some(holder), _) => route_outcome(holder, p.api())?,
+                    (Some(holder), _) => {
+                        route_outcome(holder, p.api().id.as_str(), &self.writer(p.idx))?
+                    }
                     (None, Some(_)) => ApiWriteOutcome::NameTaken,
                     (None, None) => ApiWriteOutcome::QuotaReached,
                 };
@@ -358,7 +366,6 @@ impl<'a> WriteApis<'a> {
         let id = api.id.as_str();
         let name = api.definition.name.as_str();
         let body = to_json(api)?;
-        let written = body.clone();
         let bytes = body.len() + 1024;
         let mut actions = Vec::new();
         let store = self.store;
@@ -386,12 +393,14 @@ impl<'a> WriteApis<'a> {
                     let update = Update::builder()
                         .table_name(store.table())
                         .set_key(Some(self.keys.api_route(&self.group, &p.route).attrs()))
-                        .update_expression("SET #b = :b, #v = :v, #n = :n")
+                        .update_expression("SET #b = :b, #v = :v, #n = :n, #w = :w")
                         .condition_expression("#id = :id AND #v = :expected")
                         .expression_attribute_names("#b", BODY)
                         .expression_attribute_names("#v", VERSION)
                         .expression_attribute_names("#n", NAME)
                         .expression_attribute_names("#id", ID)
+                        .expression_attribute_names("#w", WRITER)
+                        .expression_attribute_values(":w", s(self.writer(p.idx)))
                         .expression_attribute_values(":b", s(body))
                         .expression_attribute_values(":v", n(api.version))
                         .expression_attribute_values(":n", s(name))
@@ -470,8 +479,6 @@ impl<'a> WriteApis<'a> {
             idx: p.idx,
             create: p.is_create(),
             api_id: id.to_string(),
-            version: api.version,
-            body: written,
             actions,
             bytes,
         })
@@ -490,6 +497,7 @@ impl<'a> WriteApis<'a> {
                 (VERSION, n(api.version)),
                 (CREATED_AT, s(created_at)),
                 (BODY, s(body)),
+                (WRITER, s(self.writer(p.idx))),
             ],
         ))
     }
@@ -570,7 +578,10 @@ impl<'a> WriteApis<'a> {
                 if fails.is_empty() {
                     continue;
                 }
-                losers.push((pos, loser_outcome(&items[pos], fails)?));
+                losers.push((
+                    pos,
+                    loser_outcome(&items[pos], fails, &self.writer(items[pos].idx))?,
+                ));
             }
             if !losers.is_empty() {
                 for (pos, outcome) in losers.iter().rev() {
@@ -612,34 +623,40 @@ impl<'a> WriteApis<'a> {
     }
 }
 
-/// The outcome of a write whose conditions `fails` failed.
-fn loser_outcome(it: &Prepared, fails: &[(Role, Option<&Item>)]) -> StoreResult<ApiWriteOutcome> {
+/// The outcome of a write whose conditions `fails` failed; `marker` is its writer mark.
+fn loser_outcome(
+    it: &Prepared,
+    fails: &[(Role, Option<&Item>)],
+    marker: &str,
+) -> StoreResult<ApiWriteOutcome> {
     let has = |role: Role| {
         fails
             .iter()
             .find(|(r, _)| *r == role)
             .map(|(_, item)| *item)
     };
+    // This very write, applied by an earlier attempt (its response lost and the request
+    // retried): the item carries the write's mark.
+    let ours = |item: &Item| -> StoreResult<bool> {
+        Ok(get_s(item, ID)? == it.api_id
+            && item
+                .get(WRITER)
+                .and_then(|w| w.as_s().ok())
+                .is_some_and(|w| w == marker))
+    };
     if it.create {
         if let Some(holder) = has(Role::Route) {
             let holder = holder.ok_or_else(|| err("route condition failed without the holder"))?;
-            return route_outcome_by_id(holder, &it.api_id);
+            return route_outcome(holder, &it.api_id, marker);
         }
         if has(Role::Name).is_some() {
             return Ok(ApiWriteOutcome::NameTaken);
         }
         return Err(err(format_args!("api id {} is already in use", it.api_id)));
     }
-    // A replacement an earlier attempt applied (its response lost, the request retried):
-    // the item already holds this very write.
-    let applied = |item: &Item| -> StoreResult<bool> {
-        Ok(get_s(item, ID)? == it.api_id
-            && super::codec::get_n(item, VERSION)? == it.version
-            && get_s(item, BODY)? == it.body)
-    };
     for role in [Role::Version, Role::NewRoute] {
         if let Some(Some(item)) = has(role) {
-            if applied(item)? {
+            if ours(item)? {
                 return Ok(ApiWriteOutcome::Replaced);
             }
         }
@@ -659,14 +676,15 @@ fn loser_outcome(it: &Prepared, fails: &[(Role, Option<&Item>)]) -> StoreResult<
     Ok(ApiWriteOutcome::NameTaken)
 }
 
-/// A create found its route held: by itself (a retry of a committed write) or another API.
-fn route_outcome(holder: &Item, api: &Api) -> StoreResult<ApiWriteOutcome> {
-    route_outcome_by_id(holder, api.id.as_str())
-}
-
-fn route_outcome_by_id(holder: &Item, api_id: &str) -> StoreResult<ApiWriteOutcome> {
-    if get_s(holder, ID)? == api_id {
-        // Created by an earlier attempt of the same write; check it decodes.
+/// A create found its route held: by itself, applied by an earlier attempt of this very
+/// write (a retried commit; `marker` is its writer mark), or by another API (the same id
+/// written by another call included).
+fn route_outcome(holder: &Item, api_id: &str, marker: &str) -> StoreResult<ApiWriteOutcome> {
+    let by_this_call = holder
+        .get(WRITER)
+        .and_then(|w| w.as_s().ok())
+        .is_some_and(|w| w == marker);
+    if by_this_call && get_s(holder, ID)? == api_id {
         decode_api(holder)?;
         return Ok(ApiWriteOutcome::Created);
     }
