@@ -28,8 +28,8 @@ pub mod testing;
 mod transact;
 
 use super::{
-    ApiWrite, ApiWriteOutcome, GroupCreate, SharedWrite, SharedWriteOutcome, Store, StoreError,
-    StoreResult,
+    check_shared, ApiWrite, ApiWriteOutcome, GroupCreate, SharedWrite, SharedWriteOutcome, Store,
+    StoreError, StoreResult,
 };
 use crate::model::{
     AccessKey, AccessKeyLock, Api, Group, Id, ImportRecord, LockoutPolicy, PathId, Reference,
@@ -431,32 +431,6 @@ pub(crate) async fn backoff(attempt: u32) {
     let cap = (20u64 << attempt.min(6)).min(1000);
     let ms = rand::rng().random_range(cap / 4..=cap);
     tokio::time::sleep(Duration::from_millis(ms)).await;
-}
-
-/// A shared object's key must agree with its definition and its kind's scope.
-fn check_shared(object: &SharedObject) -> StoreResult<()> {
-    let kind = object.key.kind;
-    if object.definition.kind() != kind {
-        return Err(StoreError::new(format_args!(
-            "shared object {:?}: key kind {} but definition kind {}",
-            object.key.name,
-            kind.as_str(),
-            object.definition.kind().as_str()
-        )));
-    }
-    if kind.per_group() != object.key.group_id.is_some() {
-        return Err(StoreError::new(format_args!(
-            "shared object {:?}: kind {} {} a group id",
-            object.key.name,
-            kind.as_str(),
-            if kind.per_group() {
-                "needs"
-            } else {
-                "takes no"
-            }
-        )));
-    }
-    Ok(())
 }
 
 fn decode_all<T>(items: &[Item], decode: fn(&Item) -> StoreResult<T>) -> StoreResult<Vec<T>> {

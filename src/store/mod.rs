@@ -187,3 +187,29 @@ pub trait Store: Send + Sync + 'static {
     /// A successful signature: forget the failures and any lock (no-op for an unknown AK).
     async fn reset_auth_failures(&self, access_key: &str) -> StoreResult<()>;
 }
+
+/// A shared object's key must agree with its definition and its kind's scope.
+pub(crate) fn check_shared(object: &SharedObject) -> StoreResult<()> {
+    let kind = object.key.kind;
+    if object.definition.kind() != kind {
+        return Err(StoreError::new(format_args!(
+            "shared object {:?}: key kind {} but definition kind {}",
+            object.key.name,
+            kind.as_str(),
+            object.definition.kind().as_str()
+        )));
+    }
+    if kind.per_group() != object.key.group_id.is_some() {
+        return Err(StoreError::new(format_args!(
+            "shared object {:?}: kind {} {} a group id",
+            object.key.name,
+            kind.as_str(),
+            if kind.per_group() {
+                "needs"
+            } else {
+                "takes no"
+            }
+        )));
+    }
+    Ok(())
+}

@@ -28,8 +28,8 @@
 //! without a schema version bump: `CREATE TABLE IF NOT EXISTS` adds it to older files.
 
 use super::{
-    ApiWrite, ApiWriteOutcome, GroupCreate, SharedWrite, SharedWriteOutcome, Store, StoreError,
-    StoreResult,
+    check_shared, ApiWrite, ApiWriteOutcome, GroupCreate, SharedWrite, SharedWriteOutcome, Store,
+    StoreError, StoreResult,
 };
 use crate::model::{
     from_unix_seconds, unix_seconds, AccessKey, AccessKeyLock, Api, Group, Id, ImportRecord,
@@ -565,32 +565,6 @@ fn write_apis_tx(
 // ---------------------------------------------------------------------------------------
 // Shared objects
 // ---------------------------------------------------------------------------------------
-
-/// A shared object's key must agree with its definition and its kind's scope.
-fn check_shared(object: &SharedObject) -> StoreResult<()> {
-    let kind = object.key.kind;
-    if object.definition.kind() != kind {
-        return Err(StoreError::new(format_args!(
-            "shared object {:?}: key kind {} but definition kind {}",
-            object.key.name,
-            kind.as_str(),
-            object.definition.kind().as_str()
-        )));
-    }
-    if kind.per_group() != object.key.group_id.is_some() {
-        return Err(StoreError::new(format_args!(
-            "shared object {:?}: kind {} {} a group id",
-            object.key.name,
-            kind.as_str(),
-            if kind.per_group() {
-                "needs"
-            } else {
-                "takes no"
-            }
-        )));
-    }
-    Ok(())
-}
 
 fn write_shared_tx(
     conn: &Connection,
