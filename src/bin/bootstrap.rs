@@ -20,7 +20,14 @@ async fn main() -> Result<(), lambda_http::Error> {
         .with_current_span(false)
         .without_time()
         .init();
-    let limits = Limits::from_env()?;
+    let (limits, lowered) = http::lambda_limits(Limits::from_env()?);
+    if let Some(configured) = lowered {
+        tracing::warn!(
+            configured,
+            max_document_bytes = limits.max_document_bytes,
+            "APIG_MAX_DOCUMENT_BYTES is above what a synchronous Lambda invocation can carry (6 MB of event, body base64-encoded): lowered"
+        );
+    }
     let keys = TokenKeys::from_env()?;
     if keys.is_empty() {
         tracing::warn!("no token keys configured (APIG_TOKEN_SECRET, APIG_TOKEN_PUBLIC_KEYS): every token is refused");
