@@ -21,7 +21,9 @@ async fn main() -> Result<(), lambda_http::Error> {
         .without_time()
         .init();
     let (limits, lowered) = http::lambda_limits(Limits::from_env()?);
-    if let Some(configured) = lowered {
+    if let Some(configured) =
+        lowered.filter(|_| std::env::var_os("APIG_MAX_DOCUMENT_BYTES").is_some())
+    {
         tracing::warn!(
             configured,
             max_document_bytes = limits.max_document_bytes,
