@@ -312,3 +312,39 @@ async fn routes_work_with_and_without_stage_or_base_path() {
         assert_eq!(answer.json["total"].as_u64(), Some(0), "{prefix}");
     }
 }
+
+/// `apig token` signs with `APIG_TOKEN_SECRET` when it is set — the deployed function's
+/// secret — so that a token for the deployed endpoint can be made from a shell.
+#[test]
+fn apig_token_signs_with_the_function_secret() {
+    let manifest = manifest();
+    let secret = manifest["token_secret"].as_str().expect("secret");
+    let project = manifest["project_id"].as_str().expect("project");
+    let data = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_apig"))
+        .args([
+            "token",
+            "--project",
+            project,
+            "--actions",
+            "apig:api:import",
+        ])
+        .env("APIG_DATA_DIR", data.path())
+        .env("APIG_TOKEN_SECRET", secret)
+        .output()
+        .expect("apig token");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).expect("utf-8");
+    let claims = TokenKeys::hmac(secret.as_bytes())
+        .expect("keys")
+        .verify(token.trim())
+        .expect("a token the function accepts");
+    assert_eq!(claims.project_id.as_str(), project);
+    assert_eq!(claims.actions, ["apig:api:import"]);
+    // No local key was needed or made.
+    assert!(!data.path().join("token.key").exists());
+}

@@ -96,8 +96,13 @@ async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
             data,
         } => {
             let project = path_id("--project", &project)?;
-            let key = local_key(&data)?;
-            let token = token::issue(key.secret(), &subject, project.as_str(), &actions, ttl)
+            // The deployed function's HS256 secret when given (APIG_TOKEN_SECRET, as the
+            // function reads it), else the data directory's local key (`apig serve`).
+            let secret = match std::env::var("APIG_TOKEN_SECRET") {
+                Ok(secret) if !secret.is_empty() => secret.into_bytes(),
+                _ => local_key(&data)?.secret().to_vec(),
+            };
+            let token = token::issue(&secret, &subject, project.as_str(), &actions, ttl)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
             println!("{token}");
             Ok(ExitCode::SUCCESS)

@@ -94,7 +94,8 @@ pub enum Command {
         #[command(flatten)]
         data: DataDir,
     },
-    /// Print a token for `X-Auth-Token`, signed with the data directory's local key.
+    /// Print a token for `X-Auth-Token`, signed with `APIG_TOKEN_SECRET` when set (a
+    /// deployed function's secret), else with the data directory's local key.
     Token {
         /// The project the token is scoped to.
         #[arg(long)]
