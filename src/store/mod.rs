@@ -7,6 +7,7 @@
 //! request (a `TransactWriteItems`, a SQLite transaction), but each item's outcome is its
 //! own, so the importer never depends on "read, then write inside one transaction".
 
+pub mod dynamodb;
 pub mod sqlite;
 
 use crate::model::{

@@ -1,0 +1,116 @@
+"""moto's server (as `moto_server`), handling one request at a time.
+
+moto's DynamoDB applies a TransactWriteItems by snapshotting the table, writing item by
+item and restoring the snapshot on cancellation, with no lock: two requests on two server
+threads can interleave, and a cancelled transaction's rollback can erase another's
+committed writes. DynamoDB's transactions are serializable, so the tests run moto with one
+lock around each request. Connections are still accepted concurrently.
+
+moto also snapshots the *whole table* (a deep copy) before every transaction, which makes
+an import into a large group quadratic; with requests serialized, a snapshot of the items
+the transaction touches is enough, and that is what this launcher takes instead.
+
+Usage: python moto-serialized.py -H 127.0.0.1 -p PORT
+"""
+
+import argparse
+import copy
+import threading
+
+import moto.dynamodb.models as dynamodb_models
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
+
+from werkzeug.serving import run_simple
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+
+
+class Serialized:
+    def __init__(self, app):
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            result = self.app(environ, start_response)
+            try:
+                return [b"".join(result)]
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+
+
+class _CopyExceptTables:
+    """The `copy` module for moto's DynamoDB models, where a deep copy of a table is the
+    table itself (the transaction wrapper below restores the touched items instead)."""
+
+    def __getattr__(self, name):
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value, memo=None):
+        if isinstance(value, Table):
+            return value
+        return copy.deepcopy(value, memo)
+
+
+_transact_write_items = DynamoDBBackend.transact_write_items
+
+
+def _transact_write_items_touched_snapshot(self, transact_items):
+    saved = []
+    for entry in transact_items:
+        try:
+            _, op = next(iter(entry.items()))
+            name = op["TableName"]
+            table = self.get_table(name)
+            if "Item" in op:
+                key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+                if table.range_key_attr is not None:
+                    key[table.range_key_attr] = op["Item"][table.range_key_attr]
+            else:
+                key = op["Key"]
+            current = self.get_item(name, key)
+            before = copy.deepcopy(current.to_json()["Attributes"]) if current else None
+            saved.append((name, key, before))
+        except Exception:
+            pass  # a malformed action: moto reports it
+    try:
+        return _transact_write_items(self, transact_items)
+    except Exception:
+        for name, key, before in reversed(saved):
+            if before is None:
+                if self.get_item(name, key) is not None:
+                    self.delete_item(name, key)
+            else:
+                self.put_item(name, before)
+        raise
+
+
+dynamodb_models.copy = _CopyExceptTables()
+DynamoDBBackend.transact_write_items = _transact_write_items_touched_snapshot
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    args = parser.parse_args()
+    app = DomainDispatcherApplication(create_backend_app)
+    run_simple(
+        args.host,
+        args.port,
+        Serialized(app),
+        threaded=True,
+        request_handler=MotoRequestHandler,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+//! Items ↔ model values.
+//!
+//! Every entity is stored whole as a JSON string in the `body` attribute (serde_json with
+//! `float_roundtrip`, so every `f64` and `u64` reads back bit for bit), next to the few
+//! native attributes that conditions and keys need (`id`, `name`, `version`, counters).
+//! Where a conditional update changes the body but must keep a stored field (an API's or
+//! shared object's `created_at` and `id`), that field is a native attribute and wins over
+//! the body's copy when the item is decoded.
+
+use super::keys::Key;
+use crate::model::{Api, Group, ImportRecord, Reference, SharedObject};
+use crate::store::{StoreError, StoreResult};
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::HashMap;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub const BODY: &str = "body";
+pub const ID: &str = "id";
+pub const NAME: &str = "name";
+pub const VERSION: &str = "version";
+pub const CREATED_AT: &str = "created_at";
+/// Item type, for audits and humans reading the table.
+pub const TYPE: &str = "t";
+/// The group item's API counter.
+pub const API_COUNT: &str = "apis";
+/// The instance item's group counter.
+pub const GROUP_COUNT: &str = "groups";
+/// Pointer attributes.
+pub const GROUP: &str = "group";
+pub const ROUTE: &str = "route";
+/// The API item's last writer: a random marker of the `write_apis` call that wrote it.
+pub const WRITER: &str = "w";
+
+pub fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub fn n(v: u64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub fn to_json<T: Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::new(format_args!("encode: {e}")))
+}
+
+pub fn from_json<T: DeserializeOwned>(body: &str) -> StoreResult<T> {
+    serde_json::from_str(body).map_err(|e| StoreError::new(format_args!("decode: {e}")))
+}
+
+/// An item: its key, its type and the given attributes.
+pub fn item(
+    key: &Key,
+    kind: &str,
+    attrs: impl IntoIterator<Item = (&'static str, AttributeValue)>,
+) -> Item {
+    let mut item = key.attrs();
+    item.insert(TYPE.to_string(), s(kind));
+    for (k, v) in attrs {
+        item.insert(k.to_string(), v);
+    }
+    item
+}
+
+pub fn get_s<'a>(item: &'a Item, name: &str) -> StoreResult<&'a str> {
+    match item.get(name) {
+        Some(AttributeValue::S(v)) => Ok(v),
+        _ => Err(StoreError::new(format_args!(
+            "decode: item {:?} lacks string attribute {name}",
+            Key::of_item(item)
+        ))),
+    }
+}
+
+pub fn get_n(item: &Item, name: &str) -> StoreResult<u64> {
+    match item.get(name) {
+        Some(AttributeValue::N(v)) => v
+            .parse()
+            .map_err(|e| StoreError::new(format_args!("decode: attribute {name}={v:?}: {e}"))),
+        _ => Err(StoreError::new(format_args!(
+            "decode: item {:?} lacks number attribute {name}",
+            Key::of_item(item)
+        ))),
+    }
+}
+
+/// A number attribute that may be absent (counters created lazily).
+pub fn get_n_or_zero(item: &Item, name: &str) -> StoreResult<u64> {
+    if item.contains_key(name) {
+        get_n(item, name)
+    } else {
+        Ok(0)
+    }
+}
+
+fn body<T: DeserializeOwned>(item: &Item) -> StoreResult<T> {
+    from_json(get_s(item, BODY)?)
+}
+
+pub fn decode_group(item: &Item) -> StoreResult<Group> {
+    body(item)
+}
+
+pub fn decode_reference(item: &Item) -> StoreResult<Reference> {
+    body(item)
+}
+
+pub fn decode_record(item: &Item) -> StoreResult<ImportRecord> {
+    body(item)
+}
+
+/// An API item: the body, with the stored `version` and `created_at`.
+pub fn decode_api(item: &Item) -> StoreResult<Api> {
+    let mut api: Api = body(item)?;
+    api.version = get_n(item, VERSION)?;
+    api.created_at = get_s(item, CREATED_AT)?.to_string();
+    Ok(api)
+}
+
+/// A shared object item: the body, with the stored `id`, `version` and `created_at`.
+pub fn decode_shared(item: &Item) -> StoreResult<SharedObject> {
+    let mut object: SharedObject = body(item)?;
+    object.version = get_n(item, VERSION)?;
+    object.created_at = get_s(item, CREATED_AT)?.to_string();
+    if let Some(id) = crate::model::Id::parse(get_s(item, ID)?) {
+        object.id = id;
+    }
+    Ok(object)
+}

@@ -1,0 +1,119 @@
+//! The table schema — exactly what `create_table` creates and what the SAM template must
+//! declare — and its creation for local use.
+
+use super::{sdk_error, DynamoStore};
+use crate::store::{StoreError, StoreResult};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::create_table::CreateTableError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
+};
+use std::time::Duration;
+
+/// Partition key attribute (`HASH`), a string.
+pub const PARTITION_KEY: &str = "pk";
+/// Sort key attribute (`RANGE`), a string.
+pub const SORT_KEY: &str = "sk";
+/// Type of both key attributes (`AttributeType` in CloudFormation).
+pub const KEY_ATTRIBUTE_TYPE: &str = "S";
+/// Capacity mode (`BillingMode` in CloudFormation).
+pub const BILLING_MODE: &str = "PAY_PER_REQUEST";
+/// The key schema as (attribute, key type) pairs, in order.
+pub const KEY_SCHEMA: [(&str, &str); 2] = [(PARTITION_KEY, "HASH"), (SORT_KEY, "RANGE")];
+/// The table has no secondary indexes, no stream and no TTL attribute.
+pub const GLOBAL_SECONDARY_INDEXES: [&str; 0] = [];
+
+/// How long `create_table` waits for a new table to become `ACTIVE`.
+const ACTIVE_TIMEOUT: Duration = Duration::from_secs(120);
+
+fn build_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::new(format_args!("dynamodb: build request: {e}"))
+}
+
+impl DynamoStore {
+    /// Create the table with the documented schema if it does not exist (on-demand capacity),
+    /// and wait until it is `ACTIVE`. Idempotent: an existing table with the same key schema
+    /// is accepted; one with another key schema is an error.
+    pub async fn create_table(&self) -> StoreResult<()> {
+        let mut attributes = Vec::new();
+        let mut schema = Vec::new();
+        for (name, key_type) in KEY_SCHEMA {
+            attributes.push(
+                AttributeDefinition::builder()
+                    .attribute_name(name)
+                    .attribute_type(ScalarAttributeType::from(KEY_ATTRIBUTE_TYPE))
+                    .build()
+                    .map_err(build_err)?,
+            );
+            schema.push(
+                KeySchemaElement::builder()
+                    .attribute_name(name)
+                    .key_type(KeyType::from(key_type))
+                    .build()
+                    .map_err(build_err)?,
+            );
+        }
+        let created = self
+            .client
+            .create_table()
+            .table_name(self.table.as_ref())
+            .set_attribute_definitions(Some(attributes))
+            .set_key_schema(Some(schema))
+            .billing_mode(BillingMode::from(BILLING_MODE))
+            .send()
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), CreateTableError::ResourceInUseException(_)) => {}
+            Err(e) => return Err(sdk_error("create table", e)),
+        }
+        self.wait_active_with_schema().await
+    }
+
+    async fn wait_active_with_schema(&self) -> StoreResult<()> {
+        let deadline = tokio::time::Instant::now() + ACTIVE_TIMEOUT;
+        loop {
+            let out = self
+                .client
+                .describe_table()
+                .table_name(self.table.as_ref())
+                .send()
+                .await
+                .map_err(|e| sdk_error("describe table", e))?;
+            let table = out
+                .table()
+                .ok_or_else(|| StoreError::new("dynamodb: describe table: no description"))?;
+            let found: Vec<(String, String)> = table
+                .key_schema()
+                .iter()
+                .map(|k| {
+                    (
+                        k.attribute_name().to_string(),
+                        k.key_type().as_str().to_string(),
+                    )
+                })
+                .collect();
+            let wanted: Vec<(String, String)> = KEY_SCHEMA
+                .iter()
+                .map(|(a, t)| (a.to_string(), t.to_string()))
+                .collect();
+            if found != wanted {
+                return Err(StoreError::new(format_args!(
+                    "dynamodb: table {} has key schema {found:?}, expected {wanted:?}",
+                    self.table
+                )));
+            }
+            if table.table_status() == Some(&TableStatus::Active) {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(StoreError::new(format_args!(
+                    "dynamodb: table {} not active after {ACTIVE_TIMEOUT:?}",
+                    self.table
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Test instruments for the DynamoDB store: SDK interceptors that count requests per
+//! operation and that make the Nth request fail. Add them to a client configuration with
+//! [`aws_sdk_dynamodb::config::Builder::interceptor`].
+
+use aws_sdk_dynamodb::config::interceptors::{
+    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextRef,
+};
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The operation of a request (`Query`, `TransactWriteItems`, ...), from `X-Amz-Target`.
+fn operation(context: &BeforeTransmitInterceptorContextRef<'_>) -> String {
+    context
+        .request()
+        .headers()
+        .get("x-amz-target")
+        .map(|t| t.rsplit('.').next().unwrap_or(t).to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Counts the requests sent (every attempt, retries included) per operation.
+#[derive(Debug, Clone, Default)]
+pub struct RequestCounter {
+    counts: Arc<Mutex<BTreeMap<String, u64>>>,
+}
+
+impl RequestCounter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Requests of one operation so far.
+    pub fn get(&self, operation: &str) -> u64 {
+        self.snapshot().get(operation).copied().unwrap_or(0)
+    }
+
+    pub fn total(&self) -> u64 {
+        self.snapshot().values().sum()
+    }
+
+    pub fn snapshot(&self) -> BTreeMap<String, u64> {
+        match self.counts.lock() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn reset(&self) {
+        match self.counts.lock() {
+            Ok(mut c) => c.clear(),
+            Err(poisoned) => poisoned.into_inner().clear(),
+        }
+    }
+}
+
+impl Intercept for RequestCounter {
+    fn name(&self) -> &'static str {
+        "RequestCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let op = operation(context);
+        match self.counts.lock() {
+            Ok(mut c) => *c.entry(op).or_default() += 1,
+            Err(poisoned) => *poisoned.into_inner().entry(op).or_default() += 1,
+        }
+        Ok(())
+    }
+}
+
+/// Where an injected fault strikes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailPoint {
+    /// The request is never sent.
+    BeforeSend,
+    /// The request reaches the server and is carried out; its response is lost.
+    AfterSend,
+    /// The request is carried out, but its response is replaced by a
+    /// `ThrottlingException` (HTTP 400): the SDK retries it.
+    Throttled,
+}
+
+/// Makes the `n`th request (1-based; of one operation if given) fail, once. The SDK does
+/// not retry an interceptor's error, so the caller sees it.
+#[derive(Debug, Clone)]
+pub struct FailNth {
+    inner: Arc<FailState>,
+}
+
+#[derive(Debug)]
+struct FailState {
+    n: u64,
+    operation: Option<String>,
+    point: FailPoint,
+    seen: AtomicU64,
+    armed: AtomicBool,
+    fired: AtomicBool,
+}
+
+impl FailNth {
+    pub fn new(n: u64, operation: Option<&str>, point: FailPoint) -> Self {
+        FailNth {
+            inner: Arc::new(FailState {
+                n,
+                operation: operation.map(str::to_string),
+                point,
+                seen: AtomicU64::new(0),
+                armed: AtomicBool::new(false),
+                fired: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// Has the fault struck?
+    pub fn fired(&self) -> bool {
+        self.inner.fired.load(Ordering::SeqCst)
+    }
+
+    /// Requests seen (of the operation, if one was given).
+    pub fn seen(&self) -> u64 {
+        self.inner.seen.load(Ordering::SeqCst)
+    }
+}
+
+impl Intercept for FailNth {
+    fn name(&self) -> &'static str {
+        "FailNth"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let s = &self.inner;
+        if let Some(op) = &s.operation {
+            if &operation(context) != op {
+                return Ok(());
+            }
+        }
+        let seen = s.seen.fetch_add(1, Ordering::SeqCst) + 1;
+        if seen != s.n {
+            return Ok(());
+        }
+        match s.point {
+            FailPoint::BeforeSend => {
+                s.fired.store(true, Ordering::SeqCst);
+                Err(format!("injected fault before request {seen}").into())
+            }
+            FailPoint::AfterSend | FailPoint::Throttled => {
+                s.armed.store(true, Ordering::SeqCst);
+                Ok(())
+            }
+        }
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let s = &self.inner;
+        if !s.armed.swap(false, Ordering::SeqCst) {
+            return Ok(());
+        }
+        s.fired.store(true, Ordering::SeqCst);
+        if s.point == FailPoint::AfterSend {
+            return Err(format!("injected fault after request {} was sent", s.n).into());
+        }
+        let response = context.response_mut();
+        *response.status_mut() = 400u16.try_into()?;
+        response.headers_mut().remove("content-length");
+        response.headers_mut().remove("x-amz-crc32");
+        *response.body_mut() = String::from(
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"injected throttling"}"#,
+        )
+        .into();
+        Ok(())
+    }
+}
