@@ -4,6 +4,7 @@
 //! (`scripts/lint-template` checks the template itself with cfn-lint and `sam validate`.)
 
 use apig_import::http::{read, IMPORT_ROUTE, LAMBDA_MAX_DOCUMENT_BYTES};
+use apig_import::store::dynamodb::table;
 
 fn template() -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml");
@@ -44,7 +45,7 @@ fn every_route_of_the_router_is_routed_by_the_http_api() {
 #[test]
 fn the_table_has_the_store_schema() {
     let text = template();
-    let table: String = text
+    let block: String = text
         .split("\n  Table:\n")
         .nth(1)
         .expect("Table resource")
@@ -52,22 +53,37 @@ fn the_table_has_the_store_schema() {
         .next()
         .expect("block")
         .to_string();
-    for needle in [
-        "Type: AWS::DynamoDB::Table",
-        "BillingMode: PAY_PER_REQUEST",
-        "- AttributeName: pk\n          AttributeType: S",
-        "- AttributeName: sk\n          AttributeType: S",
-        "- AttributeName: pk\n          KeyType: HASH",
-        "- AttributeName: sk\n          KeyType: RANGE",
-        "PointInTimeRecoveryEnabled: true",
-        "SSEEnabled: true",
-        "DeletionProtectionEnabled: !Ref TableDeletionProtection",
-    ] {
-        assert!(table.contains(needle), "{needle:?} missing from\n{table}");
+    // Exactly what `DynamoStore::create_table` creates.
+    let mut needles = vec![
+        "Type: AWS::DynamoDB::Table".to_string(),
+        format!("BillingMode: {}", table::BILLING_MODE),
+        "PointInTimeRecoveryEnabled: true".to_string(),
+        "SSEEnabled: true".to_string(),
+        "DeletionProtectionEnabled: !Ref TableDeletionProtection".to_string(),
+    ];
+    let mut key_schema = String::new();
+    for (attribute, key_type) in table::KEY_SCHEMA {
+        needles.push(format!(
+            "- AttributeName: {attribute}\n          AttributeType: {}",
+            table::KEY_ATTRIBUTE_TYPE
+        ));
+        key_schema.push_str(&format!(
+            "        - AttributeName: {attribute}\n          KeyType: {key_type}\n"
+        ));
     }
-    assert_eq!(table.matches("AttributeName:").count(), 4, "{table}");
-    assert!(!table.contains("GlobalSecondaryIndexes"));
-    assert!(!table.contains("LocalSecondaryIndexes"));
+    needles.push(format!("KeySchema:\n{key_schema}"));
+    for needle in &needles {
+        assert!(
+            block.contains(needle.as_str()),
+            "{needle:?} missing from\n{block}"
+        );
+    }
+    assert!(table::GLOBAL_SECONDARY_INDEXES.is_empty());
+    assert_eq!(block.matches("AttributeName:").count(), 4, "{block}");
+    assert!(!block.contains("GlobalSecondaryIndexes"));
+    assert!(!block.contains("LocalSecondaryIndexes"));
+    assert!(!block.contains("StreamSpecification"));
+    assert!(!block.contains("TimeToLiveSpecification"));
 }
 
 #[test]

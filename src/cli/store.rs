@@ -8,6 +8,7 @@
 //! DynamoDB: the table is `--table` / `APIG_TABLE`; the client takes its configuration from
 //! the environment (region, credentials, `AWS_ENDPOINT_URL_DYNAMODB` for a local server).
 
+use crate::store::dynamodb::DynamoStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::Store;
 use std::path::{Path, PathBuf};
@@ -116,18 +117,17 @@ pub async fn open(choice: &StoreChoice) -> Result<Arc<dyn Store>, StoreOpenError
     }
 }
 
-/// The DynamoDB store on `table`, configured from the environment.
-// Until the DynamoDB store is merged (branch wip-dynamo), selecting it is an error.
+/// The DynamoDB store on `table`, configured from the environment (region, credentials,
+/// `AWS_ENDPOINT_URL_DYNAMODB`), with the store's retry and timeout settings.
 pub async fn dynamodb(table: &str) -> Result<Arc<dyn Store>, StoreOpenError> {
-    Err(StoreOpenError::Store(crate::store::StoreError::new(
-        format_args!("the DynamoDB store (table {table}) is not part of this build"),
-    )))
+    Ok(Arc::new(DynamoStore::from_env(table).await))
 }
 
 /// Create the DynamoDB table with the schema the store expects (idempotent; waits until it
 /// is active). For local use: a deployed stack's table comes from template.yaml.
 pub async fn create_table(table: &str) -> Result<(), StoreOpenError> {
-    dynamodb(table).await.map(|_| ())
+    DynamoStore::from_env(table).await.create_table().await?;
+    Ok(())
 }
 
 #[cfg(test)]
