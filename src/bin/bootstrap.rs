@@ -1,12 +1,13 @@
 //! The Lambda function: the same router as `apig serve`, driven by the Lambda runtime.
 //!
-//! Configuration comes from the environment (see the README's table): the store, the
-//! limits, the token keys and the signing secret.
+//! Configuration comes from the environment (see the README's table): the store (DynamoDB
+//! table `APIG_TABLE` by default, `APIG_STORE=sqlite` for the embedded store in
+//! `APIG_DATA_DIR`), the limits, the token keys and the signing secret.
 
 use apig_import::auth::{Signing, SigningSecret, TokenKeys};
+use apig_import::cli::store::{self, StoreChoice};
 use apig_import::config::Limits;
 use apig_import::http::{self, AppState};
-use apig_import::store::sqlite::SqliteStore;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -20,7 +21,16 @@ async fn main() -> Result<(), lambda_http::Error> {
         .with_current_span(false)
         .without_time()
         .init();
-    let limits = Limits::from_env()?;
+    let (limits, lowered) = http::lambda_limits(Limits::from_env()?);
+    if let Some(configured) =
+        lowered.filter(|_| std::env::var_os("APIG_MAX_DOCUMENT_BYTES").is_some())
+    {
+        tracing::warn!(
+            configured,
+            max_document_bytes = limits.max_document_bytes,
+            "APIG_MAX_DOCUMENT_BYTES is above what a synchronous Lambda invocation can carry (6 MB of event, body base64-encoded): lowered"
+        );
+    }
     let keys = TokenKeys::from_env()?;
     if keys.is_empty() {
         tracing::warn!("no token keys configured (APIG_TOKEN_SECRET, APIG_TOKEN_PUBLIC_KEYS): every token is refused");
@@ -33,11 +43,12 @@ async fn main() -> Result<(), lambda_http::Error> {
             "no signing secret configured (APIG_SIGNING_SECRET): every AK/SK signature is refused"
         );
     }
-    let data_dir = std::env::var("APIG_DATA_DIR").unwrap_or_else(|_| "/tmp/apig".to_string());
-    std::fs::create_dir_all(&data_dir)?;
-    let store = SqliteStore::open(&std::path::Path::new(&data_dir).join("apig.db"))?;
+    // The store is opened once per execution environment (cold start), not per request.
+    let choice = StoreChoice::lambda_from_env()?;
+    let store = store::open(&choice).await?;
+    tracing::info!(store = %choice.describe(), "store opened");
     let state = AppState {
-        store: Arc::new(store),
+        store,
         limits,
         keys: Arc::new(keys),
         signing,

@@ -1,13 +1,16 @@
 //! What each `apig` command does.
 
-use super::{Cli, Command, DataDir, InstanceArgs, InstanceCommand, KeyCommand, ReferenceCommand};
+use super::store::{self, StoreKind};
+use super::{
+    Cli, Command, DataDir, InstanceArgs, InstanceCommand, KeyCommand, ReferenceCommand,
+    TableCommand,
+};
 use crate::auth::access_key::new_access_key;
 use crate::auth::{token, LocalKey, Signing, SigningSecret};
 use crate::config::Limits;
 use crate::error::ApigError;
 use crate::import::{self, GroupTarget, ImportOptions, ImportRequest, Mode};
 use crate::model::{Id, PathId, Reference, ReferenceKind, Scope};
-use crate::store::sqlite::SqliteStore;
 use crate::store::Store;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,6 +32,8 @@ enum CliError {
     Config(#[from] crate::config::ConfigError),
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    StoreOpen(#[from] store::StoreOpenError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("request refused: {0}")]
@@ -91,8 +96,13 @@ async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
             data,
         } => {
             let project = path_id("--project", &project)?;
-            let key = local_key(&data)?;
-            let token = token::issue(key.secret(), &subject, project.as_str(), &actions, ttl)
+            // The deployed function's HS256 secret when given (APIG_TOKEN_SECRET, as the
+            // function reads it), else the data directory's local key (`apig serve`).
+            let secret = match std::env::var("APIG_TOKEN_SECRET") {
+                Ok(secret) if !secret.is_empty() => secret.into_bytes(),
+                _ => local_key(&data)?.secret().to_vec(),
+            };
+            let token = token::issue(&secret, &subject, project.as_str(), &actions, ttl)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
             println!("{token}");
             Ok(ExitCode::SUCCESS)
@@ -110,11 +120,22 @@ async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
                 Some(raw) => path_id("--instance", &raw)?,
                 None => path_id("--instance", Id::generate().as_str())?,
             };
-            let store = open_store(&data)?;
+            let store = open_store(&data).await?;
             store
                 .create_instance(&Scope::new(project, instance.clone()))
                 .await?;
             println!("{instance}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Table {
+            command: TableCommand::Create { data },
+        } => {
+            let table = data
+                .table
+                .as_deref()
+                .ok_or(store::StoreOpenError::NoTable)?;
+            store::create_table(table).await?;
+            println!("{table}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Key { command } => key(command).await,
@@ -156,12 +177,15 @@ fn data_dir(data: &DataDir) -> Result<&Path, CliError> {
 
 /// The embedded store's file inside the data directory.
 pub fn store_path(dir: &Path) -> PathBuf {
-    dir.join("apig.db")
+    store::sqlite_path(dir)
 }
 
-fn open_store(data: &DataDir) -> Result<SqliteStore, CliError> {
-    let dir = data_dir(data)?;
-    Ok(SqliteStore::open(&store_path(dir))?)
+/// The store the options select (the same function chooses the Lambda function's store).
+async fn open_store(data: &DataDir) -> Result<Arc<dyn Store>, CliError> {
+    if data.store == StoreKind::Sqlite {
+        data_dir(data)?;
+    }
+    Ok(store::open(&data.store_choice()).await?)
 }
 
 fn local_key(data: &DataDir) -> Result<LocalKey, CliError> {
@@ -206,7 +230,7 @@ async fn key(command: KeyCommand) -> Result<ExitCode, CliError> {
                 ));
             }
             let secret = signing_secret(&data)?;
-            let store = open_store(&data)?;
+            let store = open_store(&data).await?;
             // 36^20 ids: a collision is practically impossible, but creation is conditional.
             for _ in 0..3 {
                 let (key, secret_key) = new_access_key(&secret, project.clone(), actions.clone());
@@ -227,7 +251,7 @@ async fn key(command: KeyCommand) -> Result<ExitCode, CliError> {
         }
         KeyCommand::List { project, data } => {
             let project = path_id("--project", &project)?;
-            let store = open_store(&data)?;
+            let store = open_store(&data).await?;
             for stored in store.list_access_keys(&project).await? {
                 let key = stored.key;
                 let state = if key.enabled { "enabled" } else { "disabled" };
@@ -256,7 +280,7 @@ async fn set_key_enabled(
 ) -> Result<ExitCode, CliError> {
     let project = path_id("--project", project)?;
     let access_key = access_key_arg(access_key)?;
-    let store = open_store(data)?;
+    let store = open_store(data).await?;
     if !store
         .set_access_key_enabled(&project, access_key, enabled)
         .await?
@@ -278,14 +302,14 @@ async fn import_file(
     let limits = Limits::from_env()?;
     let document = std::fs::read(file)
         .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?;
-    let store = open_store(data)?;
+    let store = open_store(data).await?;
     let request = ImportRequest {
         scope,
         caller: "cli".to_string(),
         options,
         document: document.into(),
     };
-    let response = import::run(&store, &limits, request)
+    let response = import::run(&*store, &limits, request)
         .await
         .map_err(CliError::Refused)?;
     let body =
@@ -307,7 +331,7 @@ async fn reference(kind: ReferenceKind, command: ReferenceCommand) -> Result<Exi
                     "--name must have 1 to 64 characters".to_string(),
                 ));
             }
-            let store = open_store(&data)?;
+            let store = open_store(&data).await?;
             if !store.instance_exists(&scope).await? {
                 return Err(CliError::Refused(import::instance_not_found(&scope)));
             }
@@ -329,7 +353,7 @@ async fn reference(kind: ReferenceKind, command: ReferenceCommand) -> Result<Exi
         }
         ReferenceCommand::List { target, data } => {
             let scope = scope(&target)?;
-            let store = open_store(&data)?;
+            let store = open_store(&data).await?;
             for reference in store.list_references(&scope, kind).await? {
                 println!("{}\t{}", reference.id, reference.name);
             }
@@ -348,8 +372,13 @@ struct Demo {
 async fn serve(listen: std::net::SocketAddr, data: &DataDir) -> Result<ExitCode, CliError> {
     let dir = data_dir(data)?.to_path_buf();
     let limits = Limits::from_env()?;
-    let first_start = !store_path(&dir).exists();
-    let store = open_store(data)?;
+    // A demo project and instance on the first start: a new embedded store, or (DynamoDB)
+    // no demo recorded in this data directory yet.
+    let first_start = match data.store {
+        StoreKind::Sqlite => !store_path(&dir).exists(),
+        StoreKind::Dynamodb => !dir.join("demo.json").exists(),
+    };
+    let store = open_store(data).await?;
     let key = local_key(data)?;
     let signing = Signing::new(signing_secret(data)?);
     let demo_file = dir.join("demo.json");
@@ -371,7 +400,7 @@ async fn serve(listen: std::net::SocketAddr, data: &DataDir) -> Result<ExitCode,
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());
     let state = crate::http::AppState {
-        store: Arc::new(store),
+        store,
         limits,
         keys: Arc::new(
             key.token_keys()
@@ -382,7 +411,8 @@ async fn serve(listen: std::net::SocketAddr, data: &DataDir) -> Result<ExitCode,
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let address = listener.local_addr()?;
     println!(
-        "apig-import listening on http://{address} (data directory {})",
+        "apig-import listening on http://{address} (store {}, data directory {})",
+        data.store_choice().describe(),
         dir.display()
     );
     if let Some(demo) = demo {

@@ -2,6 +2,7 @@
 //! commands that scripts need (instances, tokens, access keys, referenced objects).
 
 mod commands;
+pub mod store;
 
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -15,12 +16,37 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Where the embedded store and the local token key live.
+/// Where the store and the local keys are.
 #[derive(Debug, Clone, Args)]
 pub struct DataDir {
-    /// Data directory of the embedded store and the local token key.
+    /// Data directory of the embedded store and the local token and signing keys.
     #[arg(long, env = "APIG_DATA_DIR", default_value = ".apig", global = true)]
     pub data_dir: PathBuf,
+    /// The store: `sqlite` (embedded, in the data directory) or `dynamodb` (the table
+    /// `--table`; AWS configuration from the environment, `AWS_ENDPOINT_URL_DYNAMODB` for a
+    /// local server).
+    #[arg(
+        long,
+        env = "APIG_STORE",
+        default_value = "sqlite",
+        global = true,
+        ignore_case = true
+    )]
+    pub store: store::StoreKind,
+    /// DynamoDB table (with `--store dynamodb`).
+    #[arg(long, env = "APIG_TABLE", global = true)]
+    pub table: Option<String>,
+}
+
+impl DataDir {
+    /// The store these options select.
+    pub fn store_choice(&self) -> store::StoreChoice {
+        store::StoreChoice {
+            kind: self.store,
+            data_dir: self.data_dir.clone(),
+            table: self.table.clone(),
+        }
+    }
 }
 
 /// The instance a command works on.
@@ -36,7 +62,7 @@ pub struct InstanceArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the local endpoint on the embedded store.
+    /// Run the local endpoint (on the embedded store unless `--store dynamodb`).
     Serve {
         /// Address to listen on.
         #[arg(long, env = "APIG_LISTEN", default_value = "127.0.0.1:8080")]
@@ -68,7 +94,8 @@ pub enum Command {
         #[command(flatten)]
         data: DataDir,
     },
-    /// Print a token for `X-Auth-Token`, signed with the data directory's local key.
+    /// Print a token for `X-Auth-Token`, signed with `APIG_TOKEN_SECRET` when set (a
+    /// deployed function's secret), else with the data directory's local key.
     Token {
         /// The project the token is scoped to.
         #[arg(long)]
@@ -95,6 +122,11 @@ pub enum Command {
         #[command(subcommand)]
         command: InstanceCommand,
     },
+    /// The DynamoDB table.
+    Table {
+        #[command(subcommand)]
+        command: TableCommand,
+    },
     /// VPC channels that documents reference by name.
     Channel {
         #[command(subcommand)]
@@ -109,6 +141,17 @@ pub enum Command {
     Orchestration {
         #[command(subcommand)]
         command: ReferenceCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TableCommand {
+    /// Create the DynamoDB table (`--table` / `APIG_TABLE`) with the schema the store
+    /// expects, for local use (a deployed stack's table comes from template.yaml).
+    /// Idempotent; waits until the table is active.
+    Create {
+        #[command(flatten)]
+        data: DataDir,
     },
 }
 

@@ -1,5 +1,10 @@
 //! The middleware in front of routing: request id, base-path stripping, panic safety net,
 //! `X-Request-Id` on every response, and one log line per request.
+//!
+//! The log line (JSON under Lambda) carries the request id (the Lambda invocation's, the one
+//! in `X-Request-Id`), the gateway's own request id when there is one, the caller, the
+//! project and instance of the path, and for imports the group, the counts and the result.
+//! Never a header value, a query string, a token, a signature or a byte of the document.
 
 use super::response::{set_request_id, CallerId, ErrorCode, ErrorResponse, RequestId};
 use crate::error::ApigError;
@@ -15,6 +20,18 @@ use std::time::Instant;
 /// signatures are computed over it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OriginalUri(pub Uri);
+
+/// What an import did, for the request log: the import handler puts it into the response's
+/// extensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub group_id: String,
+    pub success: usize,
+    pub failure: usize,
+    pub ignore: usize,
+    /// `Success`, `Partial` or `Failure`.
+    pub result: &'static str,
+}
 
 /// The API's paths all start with this segment.
 const API_ROOT: &str = "/v2/";
@@ -49,10 +66,46 @@ fn usable_id(id: &str) -> Option<RequestId> {
     ok.then(|| RequestId(id.to_string()))
 }
 
+/// The project and instance ids of a `/v2/{project_id}/apigw/instances/{instance_id}/...`
+/// path (after the base path was stripped), when they are well-formed ids.
+fn path_scope(path: &str) -> (&str, &str) {
+    let mut segments = path.split('/').skip(1);
+    let (Some("v2"), Some(project), Some("apigw"), Some("instances"), Some(instance)) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return ("", "");
+    };
+    let valid = |s: &str| crate::model::PathId::parse(s).is_some();
+    (
+        if valid(project) { project } else { "" },
+        if valid(instance) { instance } else { "" },
+    )
+}
+
+/// The request id API Gateway gave the request (its `requestContext.requestId`), when the
+/// event came through a gateway or a Function URL; logged next to the Lambda request id so
+/// that gateway access logs and function logs can be joined.
+pub fn gateway_request_id_of(request: &Request) -> Option<String> {
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt;
+    #[allow(unreachable_patterns)]
+    request
+        .request_context_ref()
+        .and_then(|ctx| match ctx {
+            RequestContext::ApiGatewayV1(c) => c.request_id.as_deref().and_then(usable_id),
+            RequestContext::ApiGatewayV2(c) => c.request_id.as_deref().and_then(usable_id),
+            _ => None,
+        })
+        .map(|id| id.0)
+}
+
 /// The Lambda request id when running under lambda_http (the invocation's context, else the
 /// API Gateway request context), else a fresh UUID.
 pub fn request_id_of(request: &Request) -> RequestId {
-    use lambda_http::request::RequestContext;
     use lambda_http::RequestExt;
     if let Some(id) = request
         .lambda_context_ref()
@@ -60,19 +113,16 @@ pub fn request_id_of(request: &Request) -> RequestId {
     {
         return id;
     }
-    #[allow(unreachable_patterns)]
-    let from_context = request.request_context_ref().and_then(|ctx| match ctx {
-        RequestContext::ApiGatewayV1(c) => c.request_id.as_deref().and_then(usable_id),
-        RequestContext::ApiGatewayV2(c) => c.request_id.as_deref().and_then(usable_id),
-        _ => None,
-    });
-    from_context.unwrap_or_else(RequestId::generate)
+    gateway_request_id_of(request)
+        .map(RequestId)
+        .unwrap_or_else(RequestId::generate)
 }
 
 /// The edge middleware (see the module doc).
 pub async fn edge(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = request_id_of(&request);
+    let gateway_request_id = gateway_request_id_of(&request).unwrap_or_default();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     request.extensions_mut().insert(request_id.clone());
@@ -112,17 +162,43 @@ pub async fn edge(mut request: Request, next: Next) -> Response {
         .get::<ErrorCode>()
         .map(|c| c.0.as_str())
         .unwrap_or("");
-    tracing::info!(
-        target: "apig_import::http",
-        request_id = %request_id,
-        method = %method,
-        path = %path,
-        status,
-        error_code,
-        caller,
-        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
-        "request"
-    );
+    let (project, instance) = path_scope(strip_base_path(&path).unwrap_or(&path));
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match response.extensions().get::<ImportSummary>() {
+        Some(import) => tracing::info!(
+            target: "apig_import::http",
+            request_id = %request_id,
+            gateway_request_id,
+            method = %method,
+            path = %path,
+            status,
+            caller,
+            project,
+            instance,
+            group = import.group_id.as_str(),
+            apis_success = import.success,
+            apis_failure = import.failure,
+            apis_ignored = import.ignore,
+            outcome = import.result,
+            duration_ms,
+            "request"
+        ),
+        None => tracing::info!(
+            target: "apig_import::http",
+            request_id = %request_id,
+            gateway_request_id,
+            method = %method,
+            path = %path,
+            status,
+            error_code,
+            caller,
+            project,
+            instance,
+            outcome = if error_code.is_empty() { "ok" } else { "error" },
+            duration_ms,
+            "request"
+        ),
+    }
     response
 }
 

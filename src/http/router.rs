@@ -56,7 +56,17 @@ async fn import_handler(
 ) -> Response {
     let mut caller = None;
     let mut response = match import(&state, request, &mut caller).await {
-        Ok(body) => json_response(StatusCode::OK, &body, &request_id),
+        Ok(body) => {
+            let mut response = json_response(StatusCode::OK, &body, &request_id);
+            response.extensions_mut().insert(edge::ImportSummary {
+                group_id: body.group_id.clone(),
+                success: body.success.len(),
+                failure: body.failure.len(),
+                ignore: body.ignore.len(),
+                result: body.result.as_str(),
+            });
+            response
+        }
         Err(error) => {
             if error.code == Code::Apig9999 {
                 tracing::error!(

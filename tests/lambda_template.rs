@@ -1,0 +1,143 @@
+//! `template.yaml` agrees with the code: every route of the router is a route of the HTTP
+//! API (and nothing else is), the table has the store's key schema, the function gets the
+//! environment the bootstrap reads, and no secret is written into the template.
+//! (`scripts/lint-template` checks the template itself with cfn-lint and `sam validate`.)
+
+use apig_import::http::{read, IMPORT_ROUTE, LAMBDA_MAX_DOCUMENT_BYTES};
+use apig_import::store::dynamodb::table;
+
+fn template() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("template.yaml");
+    std::fs::read_to_string(path).expect("template.yaml")
+}
+
+/// The (method, path) pairs of the function's HttpApi events.
+fn template_routes(text: &str) -> Vec<(String, String)> {
+    let mut routes = Vec::new();
+    let mut method = None;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with("Type: ") {
+            method = None;
+        }
+        if let Some(m) = line.strip_prefix("Method: ") {
+            method = Some(m.to_string());
+        }
+        if let Some(p) = line.strip_prefix("Path: ") {
+            routes.push((method.take().expect("Method before Path"), p.to_string()));
+        }
+    }
+    routes.sort();
+    routes
+}
+
+#[test]
+fn every_route_of_the_router_is_routed_by_the_http_api() {
+    let mut wanted = vec![
+        ("POST".to_string(), IMPORT_ROUTE.to_string()),
+        ("GET".to_string(), read::API_GROUPS_ROUTE.to_string()),
+        ("GET".to_string(), read::APIS_ROUTE.to_string()),
+        ("GET".to_string(), read::API_ROUTE.to_string()),
+    ];
+    wanted.sort();
+    assert_eq!(template_routes(&template()), wanted);
+}
+
+#[test]
+fn the_table_has_the_store_schema() {
+    let text = template();
+    let block: String = text
+        .split("\n  Table:\n")
+        .nth(1)
+        .expect("Table resource")
+        .split("\n\n")
+        .next()
+        .expect("block")
+        .to_string();
+    // Exactly what `DynamoStore::create_table` creates.
+    let mut needles = vec![
+        "Type: AWS::DynamoDB::Table".to_string(),
+        format!("BillingMode: {}", table::BILLING_MODE),
+        "PointInTimeRecoveryEnabled: true".to_string(),
+        "SSEEnabled: true".to_string(),
+        "DeletionProtectionEnabled: !Ref TableDeletionProtection".to_string(),
+    ];
+    let mut key_schema = String::new();
+    for (attribute, key_type) in table::KEY_SCHEMA {
+        needles.push(format!(
+            "- AttributeName: {attribute}\n          AttributeType: {}",
+            table::KEY_ATTRIBUTE_TYPE
+        ));
+        key_schema.push_str(&format!(
+            "        - AttributeName: {attribute}\n          KeyType: {key_type}\n"
+        ));
+    }
+    needles.push(format!("KeySchema:\n{key_schema}"));
+    for needle in &needles {
+        assert!(
+            block.contains(needle.as_str()),
+            "{needle:?} missing from\n{block}"
+        );
+    }
+    assert!(table::GLOBAL_SECONDARY_INDEXES.is_empty());
+    assert_eq!(block.matches("AttributeName:").count(), 4, "{block}");
+    assert!(!block.contains("GlobalSecondaryIndexes"));
+    assert!(!block.contains("LocalSecondaryIndexes"));
+    assert!(!block.contains("StreamSpecification"));
+    assert!(!block.contains("TimeToLiveSpecification"));
+}
+
+#[test]
+fn the_function_gets_the_environment_the_bootstrap_reads() {
+    let text = template();
+    for variable in [
+        "APIG_STORE: dynamodb",
+        "APIG_TABLE: !Ref Table",
+        "APIG_TOKEN_SECRET:",
+        "APIG_SIGNING_SECRET:",
+        "APIG_TOKEN_PUBLIC_KEYS:",
+        "APIG_MAX_DOCUMENT_BYTES:",
+        "APIG_MAX_OPERATIONS:",
+        "APIG_MAX_APIS_PER_GROUP:",
+        "APIG_MAX_GROUPS_PER_INSTANCE:",
+        "APIG_MAX_PARAMS_PER_API:",
+        "APIG_MAX_BACKEND_POLICIES:",
+        "APIG_MAX_THROTTLES_PER_INSTANCE:",
+        "APIG_MAX_ACLS_PER_INSTANCE:",
+        "APIG_LOG:",
+    ] {
+        assert!(text.contains(variable), "{variable} missing");
+    }
+    // Secrets come from Secrets Manager at deploy time, never as literals or parameters.
+    assert!(text.contains("{{resolve:secretsmanager:${TokenSecretName}:SecretString}}"));
+    assert!(text.contains("{{resolve:secretsmanager:${SigningSecretName}:SecretString}}"));
+    // The document limit cannot be set above what a Lambda event can carry.
+    assert!(
+        text.contains(&format!("MaxValue: {LAMBDA_MAX_DOCUMENT_BYTES}")),
+        "MaxDocumentBytes must allow at most {LAMBDA_MAX_DOCUMENT_BYTES}"
+    );
+}
+
+#[test]
+fn permissions_are_the_item_operations_on_the_table_only() {
+    let text = template();
+    let actions: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix("- dynamodb:"))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "GetItem",
+            "BatchGetItem",
+            "Query",
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+            "ConditionCheckItem"
+        ]
+    );
+    assert!(text.contains("Resource: !GetAtt Table.Arn"));
+    assert!(!text.contains("dynamodb:*"));
+    assert!(!text.contains("dynamodb:Scan"));
+}
