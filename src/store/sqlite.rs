@@ -290,6 +290,27 @@ impl SqliteStore {
 
     /// Run `f` with the connection on a blocking thread (inline when not inside a Tokio
     /// runtime, rather than panicking).
+    /// The entity with this id in one of the tenant's tables (`None` if absent).
+    async fn read_by_id<T: DeserializeOwned>(
+        &self,
+        scope: &Scope,
+        table: &'static str,
+        id: &Id,
+        what: &'static str,
+    ) -> StoreResult<Option<T>> {
+        let t = Tenant::of(scope);
+        let id = id.as_str().to_string();
+        let body = self
+            .run(move |conn| {
+                let sql = format!(
+                    "SELECT body FROM {table} WHERE project_id = ?1 AND instance_id = ?2 AND id = ?3"
+                );
+                query_body(conn, &sql, params![t.project, t.instance, id], what)
+            })
+            .await?;
+        body.as_deref().map(from_json).transpose()
+    }
+
     async fn run<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
@@ -897,20 +918,8 @@ impl Store for SqliteStore {
     }
 
     async fn get_group(&self, scope: &Scope, group_id: &Id) -> StoreResult<Option<Group>> {
-        let t = Tenant::of(scope);
-        let id = group_id.as_str().to_string();
-        let body = self
-            .run(move |conn| {
-                query_body(
-                    conn,
-                    "SELECT body FROM api_groups WHERE project_id = ?1 AND instance_id = ?2 \
-                     AND id = ?3",
-                    params![t.project, t.instance, id],
-                    "read group",
-                )
-            })
-            .await?;
-        body.as_deref().map(from_json).transpose()
+        self.read_by_id(scope, "api_groups", group_id, "read group")
+            .await
     }
 
     async fn list_groups(&self, scope: &Scope) -> StoreResult<Vec<Group>> {
@@ -947,19 +956,7 @@ impl Store for SqliteStore {
     }
 
     async fn get_api(&self, scope: &Scope, api_id: &Id) -> StoreResult<Option<Api>> {
-        let t = Tenant::of(scope);
-        let id = api_id.as_str().to_string();
-        let body = self
-            .run(move |conn| {
-                query_body(
-                    conn,
-                    "SELECT body FROM apis WHERE project_id = ?1 AND instance_id = ?2 AND id = ?3",
-                    params![t.project, t.instance, id],
-                    "read api",
-                )
-            })
-            .await?;
-        body.as_deref().map(from_json).transpose()
+        self.read_by_id(scope, "apis", api_id, "read api").await
     }
 
     async fn write_apis(
@@ -1075,20 +1072,8 @@ impl Store for SqliteStore {
     }
 
     async fn get_import_record(&self, scope: &Scope, id: &Id) -> StoreResult<Option<ImportRecord>> {
-        let t = Tenant::of(scope);
-        let id = id.as_str().to_string();
-        let body = self
-            .run(move |conn| {
-                query_body(
-                    conn,
-                    "SELECT body FROM import_records WHERE project_id = ?1 AND instance_id = ?2 \
-                     AND id = ?3",
-                    params![t.project, t.instance, id],
-                    "read import record",
-                )
-            })
-            .await?;
-        body.as_deref().map(from_json).transpose()
+        self.read_by_id(scope, "import_records", id, "read import record")
+            .await
     }
 
     async fn create_access_key(&self, key: &AccessKey) -> StoreResult<bool> {
