@@ -3,8 +3,31 @@
 //! Every error the product reports — a whole-request error or a per-API `failure` item —
 //! carries one of these codes. Modules raise errors as their own enums with context and
 //! convert them to [`ApigError`] (request level) or [`ApiFailure`] (per API).
+//!
+//! Whatever a message repeats of the client's input goes through [`echo`], so that no
+//! message is larger than the product's own text plus a bounded quote.
 
+use crate::model::Scope;
+use crate::store::StoreError;
+use std::borrow::Cow;
 use std::fmt;
+
+/// The most bytes of client input an error message repeats.
+pub const MAX_ECHO_BYTES: usize = 128;
+
+/// Client input as an error message may repeat it: at most [`MAX_ECHO_BYTES`] bytes, cut
+/// on a character boundary, with `…` appended when it was cut. A hostile document can carry
+/// a 100 kB title or `$ref`; the answer must not carry it back whole.
+pub fn echo(text: &str) -> Cow<'_, str> {
+    if text.len() <= MAX_ECHO_BYTES {
+        return Cow::Borrowed(text);
+    }
+    let mut end = MAX_ECHO_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!("{}…", &text[..end]))
+}
 
 /// The documented APIG error codes (`spec/error-codes.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -256,6 +279,39 @@ impl ApigError {
     pub fn status(&self) -> u16 {
         self.status_override.unwrap_or_else(|| self.code.status())
     }
+
+    /// `APIG.3030` for an instance that is unknown or belongs to another project.
+    pub fn instance_not_found(scope: &Scope) -> Self {
+        Self::with_message(
+            Code::Apig3030,
+            format!(
+                "{};id:{}",
+                Code::Apig3030.base_message(),
+                echo(scope.instance_id.as_str())
+            ),
+        )
+    }
+
+    /// `APIG.3001` for a group id (as the client wrote it) that names no group here.
+    pub fn group_not_found(raw: &str) -> Self {
+        Self::new(Code::Apig3001, format!("id:{}", echo(raw)))
+    }
+
+    /// `APIG.3002` for an API id (as the client wrote it) that names no API here.
+    pub fn api_not_found(raw: &str) -> Self {
+        Self::with_message(
+            Code::Apig3002,
+            format!("{};id:{}", Code::Apig3002.base_message(), echo(raw)),
+        )
+    }
+}
+
+/// A store failure: its detail goes to the logs only, the caller gets `APIG.9999`.
+impl From<StoreError> for ApigError {
+    fn from(error: StoreError) -> Self {
+        tracing::error!(target: "apig_import::store", %error, "store failure");
+        Self::internal()
+    }
 }
 
 /// `<base message>,parameterName:<name>. Please refer to the support documentation`.
@@ -263,7 +319,7 @@ pub fn parameter_message(code: Code, name: &str) -> String {
     format!(
         "{},parameterName:{}. Please refer to the support documentation",
         code.base_message(),
-        name
+        echo(name)
     )
 }
 
@@ -287,12 +343,81 @@ impl ApiFailure {
     /// `Invalid parameter value,parameterName:<field>. <detail> (at <pointer>)`.
     pub fn field(code: Code, field: &str, pointer: &str, detail: impl AsRef<str>) -> Self {
         let detail = detail.as_ref();
-        let mut message = format!("{},parameterName:{}.", code.base_message(), field);
+        let mut message = format!("{},parameterName:{}.", code.base_message(), echo(field));
         if !detail.is_empty() {
             message.push(' ');
             message.push_str(detail);
         }
-        message.push_str(&format!(" (at {pointer})"));
+        // The pointer's tokens are the document's keys: each is bounded on its own, so
+        // that a long key is cut but the location keeps its shape.
+        let tokens: Vec<Cow<'_, str>> = pointer.split('/').map(echo).collect();
+        message.push_str(&format!(" (at {})", tokens.join("/")));
         Self { code, message }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echo_keeps_short_text_whole() {
+        assert_eq!(echo(""), "");
+        let exact = "a".repeat(MAX_ECHO_BYTES);
+        assert!(matches!(echo(&exact), Cow::Borrowed(s) if s == exact));
+    }
+
+    #[test]
+    fn echo_cuts_long_text_with_an_ellipsis() {
+        let long = "x".repeat(100_000);
+        let shown = echo(&long);
+        assert_eq!(shown.len(), MAX_ECHO_BYTES + '…'.len_utf8());
+        assert!(shown.ends_with('…'));
+        assert!(shown.starts_with(&"x".repeat(MAX_ECHO_BYTES)));
+    }
+
+    #[test]
+    fn echo_cuts_on_a_character_boundary() {
+        // 'é' is two bytes: 127 ASCII bytes then 'é' straddles the limit.
+        let text = format!("{}é{}", "a".repeat(127), "b".repeat(10));
+        let shown = echo(&text);
+        assert_eq!(shown, format!("{}…", "a".repeat(127)));
+        // Four-byte characters only.
+        let emoji = "😀".repeat(100);
+        let shown = echo(&emoji);
+        assert_eq!(shown, format!("{}…", "😀".repeat(MAX_ECHO_BYTES / 4)));
+    }
+
+    #[test]
+    fn not_found_messages_are_bounded() {
+        let raw = "g".repeat(4096);
+        let e = ApigError::group_not_found(&raw);
+        assert_eq!(e.code, Code::Apig3001);
+        assert!(e.message.len() < 300, "{}", e.message.len());
+        assert!(e.message.starts_with("API group not found. id:ggg"));
+        assert!(ApigError::api_not_found(&raw).message.len() < 300);
+        assert_eq!(
+            ApigError::group_not_found("abc").message,
+            "API group not found. id:abc"
+        );
+    }
+
+    #[test]
+    fn pointers_are_bounded_token_by_token() {
+        let key = format!("~1{}", "p".repeat(100_000));
+        let pointer = format!("/paths/{key}/get");
+        let failure = ApiFailure::field(Code::Apig2011, "path", &pointer, "too long");
+        assert!(failure.message.len() < 400, "{}", failure.message.len());
+        assert!(failure.message.ends_with("…/get)"), "{}", failure.message);
+        let short = ApiFailure::field(Code::Apig2011, "name", "/paths/~1a/get", "");
+        assert!(short.message.ends_with("(at /paths/~1a/get)"));
+    }
+
+    #[test]
+    fn store_errors_become_system_errors_without_detail() {
+        let e = ApigError::from(StoreError::new("table apig-x: secret detail"));
+        assert_eq!(e.code, Code::Apig9999);
+        assert_eq!(e.status(), 500);
+        assert!(!e.message.contains("secret"));
     }
 }

@@ -2,7 +2,7 @@
 //! function on AWS, with an embedded store for local use.
 //!
 //! Data flows one way: [`http`] → [`auth`] → [`spec`] → [`import`] → [`store`]; the read
-//! operations answer [`store`] contents shaped by [`views`].
+//! operations ([`read`]) answer [`store`] contents shaped by [`views`].
 
 pub mod auth;
 pub mod cli;
@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod import;
 pub mod model;
+pub mod read;
 pub mod spec;
 pub mod store;
 pub mod views;

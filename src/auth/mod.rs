@@ -25,7 +25,7 @@ pub use local_key::{LocalKey, LocalKeyError};
 pub use signature::SignedRequest;
 pub use token::{issue, KeyError, TokenKeys, VerifiedClaims};
 
-use crate::error::{ApigError, Code};
+use crate::error::{echo, ApigError, Code};
 use crate::model::PathId;
 use crate::store::Store;
 use axum::http::{self, HeaderMap};
@@ -59,7 +59,7 @@ pub enum AuthError {
     #[error("The Authorization header is malformed: {0}")]
     SignatureMalformed(&'static str),
     /// An `SDK-...` algorithm other than `SDK-HMAC-SHA256`.
-    #[error("The signing algorithm {0} is not supported; use SDK-HMAC-SHA256")]
+    #[error("The signing algorithm {} is not supported; use SDK-HMAC-SHA256", echo(.0))]
     SignatureAlgorithm(String),
     #[error("The X-Sdk-Date header is missing")]
     MissingDate,
@@ -68,7 +68,7 @@ pub enum AuthError {
     #[error("The X-Sdk-Date is more than 15 minutes away from the server time")]
     DateSkew,
     /// A header named in `SignedHeaders` is not in the request.
-    #[error("The signed header {0} is not in the request")]
+    #[error("The signed header {} is not in the request", echo(.0))]
     SignedHeaderMissing(String),
     /// The signature is not the one of this request and key (never says which it expected).
     #[error("The request signature does not match: check the secret key and what was signed (method, path, query, signed headers, payload)")]
@@ -93,7 +93,7 @@ pub enum AuthError {
     #[error("Unsigned tokens (alg: none) are not accepted")]
     Unsigned,
     /// An algorithm no configured key is for.
-    #[error("The token algorithm {0} is not accepted")]
+    #[error("The token algorithm {} is not accepted", echo(.0))]
     AlgorithmNotAccepted(String),
     /// The signature does not verify with any configured key (forged or wrong key).
     #[error("The token signature is invalid")]
@@ -102,15 +102,15 @@ pub enum AuthError {
     Expired,
     #[error("The token is not valid yet")]
     NotYetValid,
-    #[error("The token has no {0} claim")]
+    #[error("The token has no {} claim", echo(.0))]
     MissingClaim(String),
-    #[error("The token's {0} claim is not valid")]
+    #[error("The token's {} claim is not valid", echo(.0))]
     InvalidClaim(String),
     /// Valid credentials scoped to another project (`APIG.1005`).
     #[error("The credentials are scoped to another project")]
     WrongProject,
     /// Valid credentials without the action (`APIG.1005`).
-    #[error("The credentials do not permit the action {0}")]
+    #[error("The credentials do not permit the action {}", echo(.0))]
     ActionNotPermitted(String),
 }
 

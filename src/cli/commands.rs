@@ -333,7 +333,7 @@ async fn reference(kind: ReferenceKind, command: ReferenceCommand) -> Result<Exi
             }
             let store = open_store(&data).await?;
             if !store.instance_exists(&scope).await? {
-                return Err(CliError::Refused(import::instance_not_found(&scope)));
+                return Err(CliError::Refused(ApigError::instance_not_found(&scope)));
             }
             let reference = Reference {
                 id: Id::generate(),

@@ -1,29 +1,14 @@
-//! Authentication of HTTP requests: what every handler calls before touching the body.
+//! Authentication and authorization of HTTP requests: what every handler calls before
+//! touching the body.
 
-use super::router::read_body;
+use super::body::{read_body, RequestBody};
+use super::edge::RequestLog;
 use super::{AppState, OriginalUri};
 use crate::auth::{self, Authenticator, Caller, SignedRequest};
 use crate::error::ApigError;
+use crate::model::PathId;
 use axum::body::Body;
 use axum::http::request::Parts;
-use axum::http::HeaderMap;
-use bytes::Bytes;
-
-/// The body of an authenticated request: still unread, unless a signature covered it.
-pub enum RequestBody {
-    Unread(Body),
-    Read(Bytes),
-}
-
-impl RequestBody {
-    /// The whole body, at most `limit` bytes (read now if it was not yet).
-    pub async fn bytes(self, headers: &HeaderMap, limit: usize) -> Result<Bytes, ApigError> {
-        match self {
-            RequestBody::Unread(body) => read_body(body, headers, limit).await,
-            RequestBody::Read(bytes) => Ok(bytes),
-        }
-    }
-}
 
 /// Authenticate a request (`X-Auth-Token` or an AK/SK signature). A signature is checked
 /// against the URI as the client sent it ([`OriginalUri`], stage prefix included), and
@@ -60,5 +45,22 @@ pub async fn authenticate(
         },
     };
     let caller = auth::authenticate(&request, &with).await?;
+    if let Some(log) = parts.extensions.get::<RequestLog>() {
+        log.set_caller(&caller.id);
+    }
+    Ok((caller, body))
+}
+
+/// Authenticate the request and authorize its caller for `action` in `project`: the one
+/// check every operation runs first.
+pub async fn authorize(
+    state: &AppState,
+    parts: &Parts,
+    body: Body,
+    project: &PathId,
+    action: &str,
+) -> Result<(Caller, RequestBody), ApigError> {
+    let (caller, body) = authenticate(state, parts, body).await?;
+    caller.authorize(project, action)?;
     Ok((caller, body))
 }

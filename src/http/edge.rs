@@ -6,14 +6,16 @@
 //! project and instance of the path, and for imports the group, the counts and the result.
 //! Never a header value, a query string, a token, a signature or a byte of the document.
 
-use super::response::{set_request_id, CallerId, ErrorCode, ErrorResponse, RequestId};
+use super::response::{finish, ErrorCode, RequestId};
 use crate::error::ApigError;
+use crate::model::PathId;
 use axum::extract::Request;
 use axum::http::uri::{PathAndQuery, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// The request URI exactly as received, before a stage or base path was stripped (AK/SK
@@ -31,6 +33,55 @@ pub struct ImportSummary {
     pub ignore: usize,
     /// `Success`, `Partial` or `Failure`.
     pub result: &'static str,
+}
+
+impl ImportSummary {
+    pub fn of(response: &crate::import::ImportResponse) -> Self {
+        ImportSummary {
+            group_id: response.group_id.clone(),
+            success: response.success.len(),
+            failure: response.failure.len(),
+            ignore: response.ignore.len(),
+            result: response.result.as_str(),
+        }
+    }
+}
+
+/// What the handling of a request learns that its log line reports: the project and
+/// instance once the path's ids were checked, the caller once authenticated (also when the
+/// request is refused afterwards). The edge puts an empty one into the request's
+/// extensions; the path extractor and authentication fill it in.
+#[derive(Debug, Clone, Default)]
+pub struct RequestLog(Arc<Mutex<LogFields>>);
+
+#[derive(Debug, Default)]
+struct LogFields {
+    caller: String,
+    project: String,
+    instance: String,
+}
+
+impl RequestLog {
+    pub fn set_caller(&self, caller: &str) {
+        if let Ok(mut fields) = self.0.lock() {
+            fields.caller = caller.to_string();
+        }
+    }
+
+    /// The project and instance of the path, each when it is a well-formed id.
+    pub fn set_scope(&self, project: Option<PathId>, instance: Option<PathId>) {
+        if let Ok(mut fields) = self.0.lock() {
+            fields.project = project.map(|p| p.as_str().to_string()).unwrap_or_default();
+            fields.instance = instance.map(|i| i.as_str().to_string()).unwrap_or_default();
+        }
+    }
+
+    fn take(&self) -> LogFields {
+        self.0
+            .lock()
+            .map(|mut fields| std::mem::take(&mut *fields))
+            .unwrap_or_default()
+    }
 }
 
 /// The API's paths all start with this segment.
@@ -64,26 +115,6 @@ fn usable_id(id: &str) -> Option<RequestId> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.:=+/".contains(&b));
     ok.then(|| RequestId(id.to_string()))
-}
-
-/// The project and instance ids of a `/v2/{project_id}/apigw/instances/{instance_id}/...`
-/// path (after the base path was stripped), when they are well-formed ids.
-fn path_scope(path: &str) -> (&str, &str) {
-    let mut segments = path.split('/').skip(1);
-    let (Some("v2"), Some(project), Some("apigw"), Some("instances"), Some(instance)) = (
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-    ) else {
-        return ("", "");
-    };
-    let valid = |s: &str| crate::model::PathId::parse(s).is_some();
-    (
-        if valid(project) { project } else { "" },
-        if valid(instance) { instance } else { "" },
-    )
 }
 
 /// The request id API Gateway gave the request (its `requestContext.requestId`), when the
@@ -126,13 +157,15 @@ pub async fn edge(mut request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     request.extensions_mut().insert(request_id.clone());
+    let log = RequestLog::default();
+    request.extensions_mut().insert(log.clone());
     let original = OriginalUri(request.uri().clone());
     request.extensions_mut().insert(original);
     if let Some(uri) = rewrite(request.uri()) {
         *request.uri_mut() = uri;
     }
 
-    let mut response = match AssertUnwindSafe(next.run(request)).catch_unwind().await {
+    let response = match AssertUnwindSafe(next.run(request)).catch_unwind().await {
         Ok(response) => response,
         Err(panic) => {
             let detail = panic
@@ -146,23 +179,23 @@ pub async fn edge(mut request: Request, next: Next) -> Response {
                 panic = %detail,
                 "handler panicked"
             );
-            ErrorResponse::new(ApigError::internal(), &request_id).into_response()
+            ApigError::internal().into_response()
         }
     };
-    set_request_id(&mut response, &request_id);
+    let response = finish(response, &request_id);
 
     let status = response.status().as_u16();
-    let caller = response
-        .extensions()
-        .get::<CallerId>()
-        .map(|c| c.0.as_str())
-        .unwrap_or("");
+    let LogFields {
+        caller,
+        project,
+        instance,
+    } = log.take();
+    let (caller, project, instance) = (caller.as_str(), project.as_str(), instance.as_str());
     let error_code = response
         .extensions()
         .get::<ErrorCode>()
         .map(|c| c.0.as_str())
         .unwrap_or("");
-    let (project, instance) = path_scope(strip_base_path(&path).unwrap_or(&path));
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     match response.extensions().get::<ImportSummary>() {
         Some(import) => tracing::info!(

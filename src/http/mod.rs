@@ -1,19 +1,28 @@
 //! The HTTP edge: routing, multipart forms, error bodies. The only module that knows about
 //! axum and lambda_http.
 //!
+//! Layers, without cycles: [`edge`] (request id, log line, the ending of every response via
+//! [`response`]) → [`router`] → handlers, which take their ids from [`path`], check
+//! credentials through [`authn`] (which reads a signed [`body`]) and return
+//! `Result<_, ApigError>`. The read operations' logic is in [`crate::read`]; [`read`] here
+//! only turns queries into its requests.
+//!
 //! One [`router`] serves every runtime: [`run_lambda`] under AWS Lambda (API Gateway REST
 //! and HTTP APIs, Function URLs, ALB), [`serve`] on a local socket.
 
 pub mod authn;
+pub mod body;
 pub mod edge;
 pub mod form;
+pub mod path;
 pub mod read;
 pub mod response;
 pub mod router;
 
 pub use edge::OriginalUri;
 pub use form::parse_import_form;
-pub use response::{ErrorResponse, RequestId, REQUEST_ID_HEADER};
+pub use path::PathIds;
+pub use response::{ErrorResponse, Json, RequestId, REQUEST_ID_HEADER};
 pub use router::{router, IMPORT_ROUTE};
 
 use crate::auth::{Signing, TokenKeys};

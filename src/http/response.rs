@@ -1,5 +1,9 @@
 //! Responses: the request id, JSON bodies, and [`ApigError`] as an HTTP response
 //! (`import-api.md` §3.4).
+//!
+//! Handlers return `Result<Json<T>, ApigError>`; an error becomes a response that carries
+//! the error, and [`finish`] — run by the edge for every response — gives it its JSON body
+//! with the request id. That is the one way a response ends.
 
 use crate::error::ApigError;
 use axum::body::Body;
@@ -51,9 +55,9 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorCode(pub crate::error::Code);
 
-/// Marks a response with the authenticated caller (read by the request log).
+/// An error a handler returned, waiting for [`finish`] to write its body.
 #[derive(Debug, Clone)]
-pub struct CallerId(pub String);
+struct Failed(ApigError);
 
 /// An [`ApigError`] answered for one request.
 #[derive(Debug, Clone)]
@@ -91,6 +95,58 @@ impl IntoResponse for ErrorResponse {
         response.extensions_mut().insert(ErrorCode(self.error.code));
         response
     }
+}
+
+impl IntoResponse for ApigError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = status.into_response();
+        response.extensions_mut().insert(ErrorCode(self.code));
+        response.extensions_mut().insert(Failed(self));
+        response
+    }
+}
+
+/// A `200` JSON body.
+#[derive(Debug, Clone)]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        match serde_json::to_vec(&self.0) {
+            Ok(bytes) => {
+                let mut response = Response::new(Body::from(bytes));
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                response
+            }
+            Err(error) => {
+                tracing::error!(target: "apig_import::http", %error, "response not serializable");
+                ApigError::internal().into_response()
+            }
+        }
+    }
+}
+
+/// The end of every response: an error gets its JSON body (with the request id, and the
+/// system errors a log line), every response the `X-Request-Id` header.
+pub fn finish(mut response: Response, request_id: &RequestId) -> Response {
+    if let Some(Failed(error)) = response.extensions_mut().remove::<Failed>() {
+        if error.code == crate::error::Code::Apig9999 {
+            tracing::error!(
+                target: "apig_import::http",
+                request_id = %request_id,
+                error = %error,
+                "request failed"
+            );
+        }
+        response = ErrorResponse::new(error, request_id).into_response();
+    }
+    set_request_id(&mut response, request_id);
+    response
 }
 
 /// A JSON response with the request id header.

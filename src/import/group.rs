@@ -2,7 +2,7 @@
 
 use super::options::GroupTarget;
 use crate::config::Limits;
-use crate::error::{ApigError, Code};
+use crate::error::{echo, ApigError, Code};
 use crate::model::{Group, GroupName, GroupNameError, Id, Scope};
 use crate::spec::ParsedDocument;
 use crate::store::{GroupCreate, Store};
@@ -26,9 +26,9 @@ pub async fn plan(
 ) -> Result<GroupPlan, ApigError> {
     match target {
         GroupTarget::Existing(raw) => {
-            let not_found = || ApigError::new(Code::Apig3001, format!("id:{raw}"));
+            let not_found = || ApigError::group_not_found(raw);
             let id = Id::parse(raw).ok_or_else(not_found)?;
-            let group = store.get_group(scope, &id).await.map_err(internal)?;
+            let group = store.get_group(scope, &id).await?;
             group.map(GroupPlan::Existing).ok_or_else(not_found)
         }
         GroupTarget::New => {
@@ -70,13 +70,12 @@ pub async fn commit(
         GroupPlan::Create(group) => {
             match store
                 .create_group(scope, &group, limits.max_groups_per_instance)
-                .await
-                .map_err(internal)?
+                .await?
             {
                 GroupCreate::Created => Ok(group),
                 GroupCreate::NameTaken => Err(ApigError::new(
                     Code::Apig3201,
-                    format!("name:{}", group.name),
+                    format!("name:{}", echo(group.name.as_str())),
                 )),
                 GroupCreate::QuotaReached => Err(ApigError::new(
                     Code::Apig3101,
@@ -101,12 +100,7 @@ fn group_name(title: Option<&str>, simple_mode: bool) -> Result<GroupName, ApigE
     match title {
         None => Err(refuse(GroupNameError::Missing.to_string())),
         Some(title) if simple_mode && !title.is_empty() => Ok(GroupName::repair(title)),
-        Some(title) => GroupName::parse(title).map_err(|e| refuse(format!("Title {title:?}: {e}"))),
+        Some(title) => GroupName::parse(title)
+            .map_err(|e| refuse(format!("Title {title:?}: {e}", title = echo(title)))),
     }
-}
-
-/// A store failure: logged with its detail, answered as `APIG.9999`.
-pub fn internal(error: crate::store::StoreError) -> ApigError {
-    tracing::error!(error = %error, "store failure");
-    ApigError::internal()
 }

@@ -21,7 +21,6 @@ use crate::error::{ApiFailure, ApigError, Code};
 use crate::model::{Group, Id, ImportOptionsRecord, ImportRecord, RouteKey, Scope};
 use crate::spec::{self, OperationOutcome, ParsedDocument};
 use crate::store::{ApiWriteOutcome, Store};
-use group::internal;
 use plan::{Candidate, Decision, Existing};
 use references::{ReferenceCheck, Registered};
 use response::{Action, FailureItem, IgnoreItem, Outcome, SuccessItem, SwaggerInfo};
@@ -50,14 +49,6 @@ enum Slot {
     Ignore,
 }
 
-/// `APIG.3030` for an instance that is unknown or belongs to another project.
-pub fn instance_not_found(scope: &Scope) -> ApigError {
-    ApigError::with_message(
-        Code::Apig3030,
-        format!("{};id:{}", Code::Apig3030.base_message(), scope.instance_id),
-    )
-}
-
 /// Run one import. Whole-request errors are returned as `Err` (and nothing is written);
 /// per-API failures are items of the response.
 pub async fn run(
@@ -71,8 +62,8 @@ pub async fn run(
         options,
         document,
     } = request;
-    if !store.instance_exists(&scope).await.map_err(internal)? {
-        return Err(instance_not_found(&scope));
+    if !store.instance_exists(&scope).await? {
+        return Err(ApigError::instance_not_found(&scope));
     }
     let parsed = spec::parse_document(&document, options.map_options(), limits)?;
     let group_plan =
@@ -129,10 +120,7 @@ pub async fn run(
         result: response.result.as_str().to_string(),
         created_at: crate::now_rfc3339(),
     };
-    store
-        .put_import_record(&scope, &record)
-        .await
-        .map_err(internal)?;
+    store.put_import_record(&scope, &record).await?;
     Ok(response)
 }
 
@@ -202,7 +190,7 @@ async fn write(
         if pending.is_empty() {
             return Ok(());
         }
-        let existing_apis = store.list_apis(scope, &group.id).await.map_err(internal)?;
+        let existing_apis = store.list_apis(scope, &group.id).await?;
         let existing = Existing::new(&existing_apis);
         let now = crate::now_rfc3339();
         let mut writes = Vec::new();
@@ -222,8 +210,7 @@ async fn write(
         let ids: Vec<Id> = writes.iter().map(|w| w.api().id.clone()).collect();
         let outcomes = store
             .write_apis(scope, &group.id, writes, limits.max_apis_per_group)
-            .await
-            .map_err(internal)?;
+            .await?;
         for ((candidate, id), outcome) in written.into_iter().zip(ids).zip(outcomes) {
             let slot = candidate.slot;
             slots[slot] = match outcome {

@@ -2,7 +2,7 @@
 //! or report a conflict — against the group's APIs as last read from the store.
 
 use super::options::Mode;
-use crate::error::{ApiFailure, Code};
+use crate::error::{echo, ApiFailure, Code};
 use crate::model::{Api, ApiDefinition, Id, RouteKey};
 use crate::store::ApiWrite;
 use std::collections::HashMap;
@@ -28,7 +28,8 @@ pub fn route_taken(existing_name: &str) -> ApiFailure {
         Code::Apig3301,
         format!(
             "The API already exists, An API with the same combination of the method, path, and \
-             x-apigateway-match-mode fields already exists. API name: {existing_name}"
+             x-apigateway-match-mode fields already exists. API name: {}",
+            echo(existing_name)
         ),
     )
 }
@@ -37,7 +38,7 @@ pub fn route_taken(existing_name: &str) -> ApiFailure {
 pub fn name_taken(name: &str) -> ApiFailure {
     ApiFailure::new(
         Code::Apig3202,
-        format!("The API name already exists, api_name:{name}"),
+        format!("The API name already exists, api_name:{}", echo(name)),
     )
 }
 

@@ -2,9 +2,8 @@
 //! orchestration rules registered in the instance, and shared objects from the document or
 //! the store.
 
-use super::group::internal;
 use super::shared::SharedBindings;
-use crate::error::{ApiFailure, ApigError, Code};
+use crate::error::{echo, ApiFailure, ApigError, Code};
 use crate::model::{ApiDefinition, Backend, BackendEndpoint, Id, ReferenceKind, Scope, SharedKind};
 use crate::store::Store;
 use std::collections::{HashMap, HashSet};
@@ -29,7 +28,7 @@ impl Registered {
         if let Some(names) = self.names.get(&kind) {
             return Ok(names.contains(name));
         }
-        let listed = store.list_references(scope, kind).await.map_err(internal)?;
+        let listed = store.list_references(scope, kind).await?;
         let names: HashSet<String> = listed.into_iter().map(|r| r.name).collect();
         let found = names.contains(name);
         self.names.insert(kind, names);
@@ -51,7 +50,8 @@ fn missing(code: Code, what: &str, name: &str) -> ApiFailure {
         code,
         format!(
             "{}. {what} {name:?} does not exist in the instance",
-            code.base_message()
+            code.base_message(),
+            name = echo(name)
         ),
     )
 }

@@ -2,10 +2,9 @@
 //! authorizers, gateway responses): saved according to `extend_mode`, then looked up by the
 //! APIs that reference them.
 
-use super::group::internal;
 use super::options::Mode;
 use crate::config::Limits;
-use crate::error::{ApiFailure, ApigError, Code};
+use crate::error::{echo, ApiFailure, ApigError, Code};
 use crate::model::{Id, Scope, SharedKey, SharedKind, SharedObject};
 use crate::spec::SharedItem;
 use crate::store::{SharedWrite, SharedWriteOutcome, Store};
@@ -70,7 +69,7 @@ impl SharedBindings {
             group_id: kind.per_group().then(|| group_id.clone()),
             name: name.to_string(),
         };
-        let found = store.get_shared(scope, &key).await.map_err(internal)?;
+        let found = store.get_shared(scope, &key).await?;
         let binding = match found {
             Some(_) => Ok(()),
             None => Err(missing()),
@@ -100,7 +99,7 @@ async fn save_one(
 ) -> Result<Result<(), ApiFailure>, ApigError> {
     let quota = quota(key.kind, limits);
     for _ in 0..OVERRIDE_ATTEMPTS {
-        let existing = store.get_shared(scope, &key).await.map_err(internal)?;
+        let existing = store.get_shared(scope, &key).await?;
         let now = crate::now_rfc3339();
         let write = match (existing, mode) {
             (Some(_), Mode::Merge) => return Ok(Ok(())),
@@ -124,8 +123,7 @@ async fn save_one(
         };
         let outcome = store
             .write_shared(scope, write, quota.map(|(limit, _)| limit))
-            .await
-            .map_err(internal)?;
+            .await?;
         match outcome {
             SharedWriteOutcome::Created | SharedWriteOutcome::Replaced => return Ok(Ok(())),
             SharedWriteOutcome::QuotaReached => {
@@ -136,7 +134,7 @@ async fn save_one(
                         "{}. {} {:?} cannot be saved, limit:{limit}",
                         code.base_message(),
                         key.kind.as_str(),
-                        key.name
+                        echo(&key.name)
                     ),
                 )));
             }

@@ -3,7 +3,7 @@
 use super::names::check_param_name;
 use super::node::Node;
 use super::params::has_param;
-use crate::error::{ApiFailure, Code};
+use crate::error::{echo, ApiFailure, Code};
 use crate::model::{
     Backend, BackendEndpoint, BackendParam, FunctionEndpoint, HttpEndpoint, InvocationType, Method,
     MockEndpoint, NetworkType, ParamLocation, ParamOrigin, RequestParam, Scheme, VpcEndpoint,
@@ -174,7 +174,7 @@ fn backend_params(
             return Err(item.field_node("value").fail(
                 Code::Apig2028,
                 "value",
-                format!("the backend parameter {name:?} maps the request parameter {value:?}, which the API does not have"),
+                format!("the backend parameter {name:?} maps the request parameter {value:?}, which the API does not have", name = echo(name), value = echo(&value)),
             ));
         }
         if out
@@ -183,7 +183,10 @@ fn backend_params(
         {
             return Err(item.invalid(
                 "name",
-                format!("the backend parameter {name:?} is declared twice"),
+                format!(
+                    "the backend parameter {name:?} is declared twice",
+                    name = echo(name)
+                ),
             ));
         }
         out.push(BackendParam {
@@ -229,7 +232,10 @@ fn check_address(endpoints: &Node<'_>, address: &str) -> Result<(), ApiFailure> 
     } else {
         Err(endpoints.field_node("address").invalid(
             "address",
-            format!("{address:?} is not a host or IP address with an optional port"),
+            format!(
+                "{address:?} is not a host or IP address with an optional port",
+                address = echo(address)
+            ),
         ))
     }
 }
@@ -257,7 +263,8 @@ fn common(endpoints: &Node<'_>, simple_mode: bool) -> Result<Common, ApiFailure>
         endpoints.field_node("method").invalid(
             "method",
             format!(
-                "{method_text:?} is not one of GET, POST, PUT, DELETE, HEAD, OPTIONS, PATCH, ANY"
+                "{method_text:?} is not one of GET, POST, PUT, DELETE, HEAD, OPTIONS, PATCH, ANY",
+                method_text = echo(method_text)
             ),
         )
     })?;
@@ -267,7 +274,10 @@ fn common(endpoints: &Node<'_>, simple_mode: bool) -> Result<Common, ApiFailure>
     {
         return Err(path_node.invalid(
             "path",
-            format!("{path:?} must start with '/', have no white space and at most 512 characters"),
+            format!(
+                "{path:?} must start with '/', have no white space and at most 512 characters",
+                path = echo(path)
+            ),
         ));
     }
     let retry_count = endpoints
@@ -307,7 +317,10 @@ fn check_path_vars(
     while let Some(open) = rest.find('{') {
         let after = &rest[open + 1..];
         let Some(close) = after.find('}') else {
-            return Err(node.invalid("path", format!("{path:?} has an unclosed '{{'")));
+            return Err(node.invalid(
+                "path",
+                format!("{path:?} has an unclosed '{{'", path = echo(path)),
+            ));
         };
         let name = after[..close].trim_end_matches('+');
         let declared = params
@@ -331,7 +344,7 @@ fn function(endpoints: &Node<'_>, simple_mode: bool) -> Result<FunctionEndpoint,
         return Err(endpoints.field_node("function-urn").fail(
             Code::Apig9002,
             "function-urn",
-            format!("{urn:?} is not urn:fss:<region>:<project>:function:<package>:<name>[:<version or alias>]"),
+            format!("{urn:?} is not urn:fss:<region>:<project>:function:<package>:<name>[:<version or alias>]", urn = echo(urn)),
         ));
     }
     Ok(FunctionEndpoint {

@@ -6,6 +6,7 @@
 //! produce a value deep enough to overflow the stack. Counting here stops that before the
 //! recursion happens.
 
+use crate::error::echo;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use std::fmt;
@@ -90,7 +91,10 @@ impl<'de> Visitor<'de> for BoundedValue {
         let mut out = Map::new();
         while let Some(key) = map.next_key_seed(KeyAsString)? {
             if out.contains_key(&key) {
-                return Err(de::Error::custom(format!("{DUPLICATE_KEY} {key:?}")));
+                return Err(de::Error::custom(format!(
+                    "{DUPLICATE_KEY} {key:?}",
+                    key = echo(&key)
+                )));
             }
             let value = map.next_value_seed(BoundedValue { ..child })?;
             out.insert(key, value);

@@ -2,7 +2,7 @@
 //! protocol, and resolution of internal `$ref`s.
 
 use super::node::Node;
-use crate::error::{ApiFailure, ApigError, Code};
+use crate::error::{echo, ApiFailure, ApigError, Code};
 use crate::model::Protocol;
 use serde_json::Value;
 
@@ -99,16 +99,25 @@ impl<'a> Document<'a> {
                 return Err(reference.invalid(
                     "$ref",
                     format!(
-                        "external reference {text:?} is not supported; only #/... references are"
+                        "external reference {text:?} is not supported; only #/... references are",
+                        text = echo(text)
                     ),
                 ));
             };
             let pointer = percent_encoding::percent_decode_str(fragment)
                 .decode_utf8()
-                .map_err(|_| reference.invalid("$ref", format!("{text:?} is not valid UTF-8")))?
+                .map_err(|_| {
+                    reference.invalid(
+                        "$ref",
+                        format!("{text:?} is not valid UTF-8", text = echo(text)),
+                    )
+                })?
                 .into_owned();
             if seen.contains(&pointer) || seen.len() >= MAX_REF_HOPS {
-                return Err(reference.invalid("$ref", format!("reference {text:?} is circular")));
+                return Err(reference.invalid(
+                    "$ref",
+                    format!("reference {text:?} is circular", text = echo(text)),
+                ));
             }
             let target = if pointer.is_empty() || pointer.starts_with('/') {
                 self.root.pointer(&pointer)
@@ -118,7 +127,10 @@ impl<'a> Document<'a> {
             let Some(target) = target else {
                 return Err(reference.invalid(
                     "$ref",
-                    format!("reference {text:?} does not resolve to anything in the document"),
+                    format!(
+                        "reference {text:?} does not resolve to anything in the document",
+                        text = echo(text)
+                    ),
                 ));
             };
             seen.push(pointer.clone());
@@ -156,7 +168,7 @@ fn detect_version(root: &Value) -> Result<Version, ApigError> {
         (Some(s), None) if s == "2.0" || s == "2" => Ok(Version::Swagger2),
         (Some(s), None) => Err(ApigError::new(
             Code::Apig3602,
-            format!("swagger version {s:?} is not supported, only \"2.0\" is"),
+            format!("swagger version {s:?} is not supported, only \"2.0\" is", s = echo(&s)),
         )),
         (None, Some(o)) => {
             if o == "3.0" || o.starts_with("3.0.") {
@@ -166,7 +178,7 @@ fn detect_version(root: &Value) -> Result<Version, ApigError> {
             } else {
                 Err(ApigError::new(
                     Code::Apig3602,
-                    format!("openapi version {o:?} is not supported, only 3.0.x and 3.1.x are"),
+                    format!("openapi version {o:?} is not supported, only 3.0.x and 3.1.x are", o = echo(&o)),
                 ))
             }
         }
@@ -261,7 +273,7 @@ fn substitute_variables(server: &Value) -> Result<String, String> {
         let after = &rest[open + 1..];
         let close = after
             .find('}')
-            .ok_or_else(|| format!("unclosed {{ in server URL {url:?}"))?;
+            .ok_or_else(|| format!("unclosed {{ in server URL {url:?}", url = echo(url)))?;
         let name = &after[..close];
         let default = server
             .get("variables")
@@ -272,7 +284,9 @@ fn substitute_variables(server: &Value) -> Result<String, String> {
             Some(Value::Number(n)) => out.push_str(&n.to_string()),
             _ => {
                 return Err(format!(
-                    "server variable {name:?} of {url:?} has no default value"
+                    "server variable {name:?} of {url:?} has no default value",
+                    name = echo(name),
+                    url = echo(url)
                 ))
             }
         }
@@ -289,7 +303,10 @@ fn server_base_path(server: &Value) -> Result<String, ApigError> {
     let url = substitute_variables(server).map_err(unusable)?;
     let url = url.trim();
     if url.chars().any(char::is_whitespace) {
-        return Err(unusable(format!("server URL {url:?} contains white space")));
+        return Err(unusable(format!(
+            "server URL {url:?} contains white space",
+            url = echo(url)
+        )));
     }
     // A relative URL is relative to the document's own location, whose host we do not know
     // and do not need: only the path becomes the base path.
@@ -298,24 +315,32 @@ fn server_base_path(server: &Value) -> Result<String, ApigError> {
         Err(url::ParseError::RelativeUrlWithoutBase) => {
             url::Url::parse("https://document.invalid/")
                 .and_then(|base| base.join(url))
-                .map_err(|e| unusable(format!("server URL {url:?} is not a valid URL: {e}")))?
+                .map_err(|e| {
+                    unusable(format!(
+                        "server URL {url:?} is not a valid URL: {e}",
+                        url = echo(url)
+                    ))
+                })?
         }
         Err(e) => {
             return Err(unusable(format!(
-                "server URL {url:?} is not a valid URL: {e}"
+                "server URL {url:?} is not a valid URL: {e}",
+                url = echo(url)
             )))
         }
     };
     if parsed.cannot_be_a_base() {
         return Err(unusable(format!(
-            "server URL {url:?} has no path that can be a base path"
+            "server URL {url:?} has no path that can be a base path",
+            url = echo(url)
         )));
     }
     let path = percent_encoding::percent_decode_str(parsed.path())
         .decode_utf8()
         .map_err(|_| {
             unusable(format!(
-                "server URL {url:?} is not valid UTF-8 once decoded"
+                "server URL {url:?} is not valid UTF-8 once decoded",
+                url = echo(url)
             ))
         })?;
     Ok(normalize_base(&path))

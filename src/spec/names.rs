@@ -1,5 +1,6 @@
 //! Names of APIs and of the things inside them (`import-api.md` §4, `extensions.md`).
 
+use crate::error::echo;
 use crate::model::is_cjk;
 use sha2::{Digest, Sha256};
 
@@ -9,7 +10,8 @@ pub fn check_api_name(name: &str) -> Result<(), String> {
     let count = name.chars().count();
     if !(3..=255).contains(&count) {
         return Err(format!(
-            "{name:?} is not a valid API name: it must have 3 to 255 characters, it has {count}"
+            "{name:?} is not a valid API name: it must have 3 to 255 characters, it has {count}",
+            name = echo(name)
         ));
     }
     let first_ok = name
@@ -18,13 +20,13 @@ pub fn check_api_name(name: &str) -> Result<(), String> {
         .is_some_and(|c| c.is_ascii_alphanumeric() || is_cjk(c));
     if !first_ok {
         return Err(format!(
-            "{name:?} is not a valid API name: it must start with a letter, a digit or a CJK character"
-        ));
+            "{name:?} is not a valid API name: it must start with a letter, a digit or a CJK character", name = echo(name)));
     }
     if let Some((position, ch)) = name.chars().enumerate().find(|(_, c)| !api_name_char(*c)) {
         return Err(format!(
             "{name:?} is not a valid API name: the character {ch:?} at position {} is not allowed",
-            position + 1
+            position + 1,
+            name = echo(name)
         ));
     }
     Ok(())
@@ -77,8 +79,7 @@ pub fn check_param_name(name: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{name:?} is not a valid parameter name: 1 to 32 characters, a letter first, then letters, digits, '-', '_' or '.'"
-        ))
+            "{name:?} is not a valid parameter name: 1 to 32 characters, a letter first, then letters, digits, '-', '_' or '.'", name = echo(name)))
     }
 }
 
@@ -92,8 +93,7 @@ pub fn check_policy_name(name: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{name:?} is not a valid name: 3 to 64 characters, a letter first, then letters, digits or '_'"
-        ))
+            "{name:?} is not a valid name: 3 to 64 characters, a letter first, then letters, digits or '_'", name = echo(name)))
     }
 }
 

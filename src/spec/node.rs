@@ -4,7 +4,7 @@
 //! value makes that automatic. Readers return `Ok(None)` for an absent (or null) field and
 //! an `APIG.2011` failure for a present field of the wrong shape.
 
-use crate::error::{ApiFailure, Code};
+use crate::error::{echo, ApiFailure, Code};
 use serde_json::Value;
 
 /// Escape one reference token of a JSON pointer (RFC 6901).
@@ -235,8 +235,14 @@ impl<'a> Node<'a> {
             .map(|(_, value)| Some(*value))
             .ok_or_else(|| {
                 let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
-                self.field_node(key)
-                    .invalid(key, format!("{text:?} is not one of {}", names.join(", ")))
+                self.field_node(key).invalid(
+                    key,
+                    format!(
+                        "{text:?} is not one of {}",
+                        names.join(", "),
+                        text = echo(text)
+                    ),
+                )
             })
     }
 

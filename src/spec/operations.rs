@@ -12,7 +12,7 @@ use super::samples::{first_example, samples};
 use super::security::auth_for;
 use super::{MapOptions, Operation, OperationOutcome};
 use crate::config::Limits;
-use crate::error::{ApiFailure, Code};
+use crate::error::{echo, ApiFailure, Code};
 use crate::model::{ApiDefinition, Backend, MatchMode, Method, ParamLocation, RequestType};
 
 /// The keys of a path item that hold operations, and their methods (`None`: ignored).
@@ -209,7 +209,9 @@ fn map_api(
                 "parameters",
                 format!(
                     "the path variable {{{}}} of {} has no path parameter named {:?}",
-                    var.name, input.path_key, var.name
+                    echo(&var.name),
+                    echo(input.path_key),
+                    echo(&var.name)
                 ),
             ));
         }
@@ -355,7 +357,10 @@ fn tags(op: &Node<'_>) -> Result<Vec<String>, ApiFailure> {
     {
         return Err(node.invalid(
             "tags",
-            format!("the tag {bad:?} must have 1 to 128 characters"),
+            format!(
+                "the tag {bad:?} must have 1 to 128 characters",
+                bad = echo(bad)
+            ),
         ));
     }
     Ok(tags)

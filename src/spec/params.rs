@@ -4,7 +4,7 @@
 use super::document::Document;
 use super::names::check_param_name;
 use super::node::{render, Node};
-use crate::error::ApiFailure;
+use crate::error::{echo, ApiFailure};
 use crate::model::{ParamLocation, ParamType, PassThrough, RequestParam};
 use serde_json::Value;
 
@@ -31,7 +31,7 @@ pub fn request_params<'a>(
                     format!(
                         "the {} parameter {:?} is declared twice",
                         location_name(param.location),
-                        param.name
+                        echo(&param.name)
                     ),
                 ));
             }
@@ -105,9 +105,10 @@ fn map_param<'a>(
         "header" => ParamLocation::Header,
         "body" | "formdata" | "cookie" => return Ok(None),
         other => {
-            return Err(node
-                .field_node("in")
-                .invalid("in", format!("{other:?} is not a parameter location")))
+            return Err(node.field_node("in").invalid(
+                "in",
+                format!("{other:?} is not a parameter location", other = echo(other)),
+            ))
         }
     };
     let name = node.required_str("name")?;

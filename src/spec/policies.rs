@@ -4,7 +4,7 @@ use super::backend::parse_backend;
 use super::names::check_policy_name;
 use super::node::Node;
 use super::params::has_param;
-use crate::error::{ApiFailure, Code};
+use crate::error::{echo, ApiFailure, Code};
 use crate::model::{
     Backend, BackendEndpoint, BackendPolicy, ConditionOrigin, ConditionType, PolicyCondition,
     RequestParam,
@@ -38,7 +38,10 @@ pub fn parse_policies(
         if policies.iter().any(|p| p.name == name) {
             return Err(item.invalid(
                 "name",
-                format!("the backend policy {name:?} is declared twice"),
+                format!(
+                    "the backend policy {name:?} is declared twice",
+                    name = echo(name)
+                ),
             ));
         }
         // Simple mode never reaches here, so no clamping of timeouts.
@@ -126,7 +129,7 @@ fn condition(node: &Node<'_>, req_params: &[RequestParam]) -> Result<PolicyCondi
             if !has_param(req_params, name) {
                 return Err(node.field_node(key).invalid(
                     key,
-                    format!("the condition tests the request parameter {name:?}, which the API does not have"),
+                    format!("the condition tests the request parameter {name:?}, which the API does not have", name = echo(name)),
                 ));
             }
             Some(name.to_string())

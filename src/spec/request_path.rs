@@ -1,5 +1,7 @@
 //! The request path of an API: base path + path key, with the rules of `import-api.md` §4.
 
+use crate::error::echo;
+
 /// Join the base path and a path key (`/` alone under a base path is the base path).
 pub fn join(base: &str, key: &str) -> String {
     match (base.is_empty(), key) {
@@ -21,7 +23,10 @@ pub struct PathVar {
 /// `-_.*%/{}+` otherwise. `Err` says what is wrong.
 pub fn parse(path: &str) -> Result<Vec<PathVar>, String> {
     if !path.starts_with('/') {
-        return Err(format!("the path {path:?} must start with '/'"));
+        return Err(format!(
+            "the path {path:?} must start with '/'",
+            path = echo(path)
+        ));
     }
     let count = path.chars().count();
     if count > 512 {
@@ -30,7 +35,10 @@ pub fn parse(path: &str) -> Result<Vec<PathVar>, String> {
         ));
     }
     if path.contains("//") {
-        return Err(format!("the path {path:?} has an empty segment"));
+        return Err(format!(
+            "the path {path:?} has an empty segment",
+            path = echo(path)
+        ));
     }
     let segments: Vec<&str> = path[1..].split('/').collect();
     let last = segments.len().saturating_sub(1);
@@ -39,7 +47,8 @@ pub fn parse(path: &str) -> Result<Vec<PathVar>, String> {
         if let Some(inner) = segment.strip_prefix('{') {
             let Some(inner) = inner.strip_suffix('}') else {
                 return Err(format!(
-                    "the path segment {segment:?} must be a whole {{variable}}"
+                    "the path segment {segment:?} must be a whole {{variable}}",
+                    segment = echo(segment)
                 ));
             };
             let (name, greedy) = match inner.strip_suffix('+') {
@@ -48,13 +57,21 @@ pub fn parse(path: &str) -> Result<Vec<PathVar>, String> {
             };
             if greedy && i != last {
                 return Err(format!(
-                    "{segment:?} may only be the last segment of the path"
+                    "{segment:?} may only be the last segment of the path",
+                    segment = echo(segment)
                 ));
             }
-            super::names::check_param_name(name)
-                .map_err(|e| format!("the path variable {segment:?}: {e}"))?;
+            super::names::check_param_name(name).map_err(|e| {
+                format!(
+                    "the path variable {segment:?}: {e}",
+                    segment = echo(segment)
+                )
+            })?;
             if vars.iter().any(|v| v.name == name) {
-                return Err(format!("the path variable {name:?} appears twice"));
+                return Err(format!(
+                    "the path variable {name:?} appears twice",
+                    name = echo(name)
+                ));
             }
             vars.push(PathVar {
                 name: name.to_string(),
@@ -69,7 +86,10 @@ pub fn parse(path: &str) -> Result<Vec<PathVar>, String> {
             } else {
                 format!("the character {c:?} is not allowed")
             };
-            return Err(format!("the path {path:?} is invalid: {what}"));
+            return Err(format!(
+                "the path {path:?} is invalid: {what}",
+                path = echo(path)
+            ));
         }
     }
     Ok(vars)

@@ -3,7 +3,7 @@
 
 use super::document::Document;
 use super::node::Node;
-use crate::error::ApiFailure;
+use crate::error::{echo, ApiFailure};
 use crate::model::AuthType;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -42,7 +42,10 @@ pub fn auth_for<'a>(doc: &Document<'a>, operation: &Node<'a>) -> Result<Auth, Ap
         .ok_or_else(|| {
             requirements.invalid(
                 "security",
-                format!("the security scheme {scheme_name:?} is not defined"),
+                format!(
+                    "the security scheme {scheme_name:?} is not defined",
+                    scheme_name = echo(scheme_name)
+                ),
             )
         })?;
     let scheme = doc.resolve(scheme)?;

@@ -8,7 +8,7 @@ use super::document::Document;
 use super::names::check_policy_name;
 use super::node::Node;
 use super::SharedItem;
-use crate::error::{ApiFailure, Code};
+use crate::error::{echo, ApiFailure, Code};
 use crate::model::{
     AccessControlPolicy, AclEntityType, AclType, AuthorizerIdentity, AuthorizerType,
     CustomAuthorizer, GatewayResponse, GatewayResponseSet, NetworkType, SharedDefinition,
@@ -114,7 +114,8 @@ fn push(
             format!(
                 "the {} {name:?} is also defined at {}",
                 kind.as_str(),
-                first.pointer
+                first.pointer,
+                name = echo(name)
             ),
         );
         first.definition = Err(failure.clone());
@@ -256,7 +257,10 @@ fn access_control(name: &str, node: &Node<'_>) -> Result<SharedDefinition, ApiFa
             return Err(value_node.fail(
                 Code::Apig2015,
                 "value",
-                format!("{entry:?} is not an IPv4 address, a CIDR block or a range a-b"),
+                format!(
+                    "{entry:?} is not an IPv4 address, a CIDR block or a range a-b",
+                    entry = echo(entry)
+                ),
             ));
         }
     }
@@ -292,7 +296,7 @@ fn responses(name: &str, node: &Node<'_>) -> Result<SharedDefinition, ApiFailure
     if !name_ok {
         return Err(node.invalid(
             name,
-            format!("{name:?} is not a valid gateway response name: 1 to 64 letters, digits, '-' or '_'"),
+            format!("{name:?} is not a valid gateway response name: 1 to 64 letters, digits, '-' or '_'", name = echo(name)),
         ));
     }
     require_object(node, name)?;
@@ -301,7 +305,10 @@ fn responses(name: &str, node: &Node<'_>) -> Result<SharedDefinition, ApiFailure
         if !ERROR_TYPES.contains(&error_type) {
             return Err(response.invalid(
                 error_type,
-                format!("{error_type:?} is not a gateway error type"),
+                format!(
+                    "{error_type:?} is not a gateway error type",
+                    error_type = echo(error_type)
+                ),
             ));
         }
         require_object(&response, error_type)?;
@@ -361,7 +368,10 @@ fn authorizer(node: &Node<'_>) -> Result<SharedDefinition, ApiFailure> {
     if authorizer_type != "FUNC" {
         return Err(node.field_node("authorizer_type").invalid(
             "authorizer_type",
-            format!("{authorizer_type:?} is not supported, only FUNC is"),
+            format!(
+                "{authorizer_type:?} is not supported, only FUNC is",
+                authorizer_type = echo(authorizer_type)
+            ),
         ));
     }
     let uri = node.required_str("authorizer_uri")?;
@@ -369,7 +379,7 @@ fn authorizer(node: &Node<'_>) -> Result<SharedDefinition, ApiFailure> {
         return Err(node.field_node("authorizer_uri").fail(
             Code::Apig9002,
             "authorizer_uri",
-            format!("{uri:?} is not a function URN"),
+            format!("{uri:?} is not a function URN", uri = echo(uri)),
         ));
     }
     let mut identities = Vec::new();

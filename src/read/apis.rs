@@ -1,0 +1,171 @@
+//! ListApisV2 and ShowDetailsOfApiV2.
+
+use super::{count, require_instance, sort_groups, Page, TextFilter};
+use crate::error::ApigError;
+use crate::model::{
+    Api, AuthType, BackendEndpoint, Id, Method, Protocol, ReferenceKind, RequestType, Scope,
+    SharedKind,
+};
+use crate::store::Store;
+use crate::views::{self, ListApisResponse, Lookups};
+use std::collections::BTreeSet;
+
+/// The filters of ListApisV2; `None` or empty matches every API.
+#[derive(Debug, Clone, Default)]
+pub struct ApiFilters {
+    pub id: Option<String>,
+    pub name: Option<TextFilter>,
+    pub req_uri: Option<TextFilter>,
+    pub req_protocol: Option<Protocol>,
+    pub req_method: Option<Method>,
+    pub auth_type: Option<AuthType>,
+    pub api_type: Option<RequestType>,
+    pub vpc_channel_name: Option<String>,
+    /// Any of these tags; `#no_tags#` selects APIs without tags.
+    pub tags: Vec<String>,
+    /// APIs are not published: filtering by an environment selects none.
+    pub env_id: bool,
+}
+
+impl ApiFilters {
+    pub fn matches(&self, api: &Api) -> bool {
+        let d = &api.definition;
+        let channel = match &d.backend.endpoint {
+            BackendEndpoint::HttpVpc(vpc) => Some(vpc.channel_name.as_str()),
+            _ => None,
+        };
+        let tags_match = self.tags.is_empty()
+            || self.tags.iter().any(|t| {
+                if t == "#no_tags#" {
+                    d.tags.is_empty()
+                } else {
+                    d.tags.contains(t)
+                }
+            });
+        !self.env_id
+            && self.id.as_deref().is_none_or(|id| api.id.as_str() == id)
+            && self.name.as_ref().is_none_or(|f| f.matches(&d.name))
+            && self.req_uri.as_ref().is_none_or(|f| f.matches(&d.path))
+            && self.req_protocol.is_none_or(|p| d.protocol == p)
+            && self.req_method.is_none_or(|m| d.method == m)
+            && self.auth_type.is_none_or(|a| d.auth_type == a)
+            && self.api_type.is_none_or(|t| d.request_type == t)
+            && self
+                .vpc_channel_name
+                .as_deref()
+                .is_none_or(|name| channel == Some(name))
+            && tags_match
+    }
+}
+
+/// What ListApisV2 asks for: a page of the matching APIs, of one group (`group_id`, as the
+/// client wrote it) or of all.
+#[derive(Debug, Clone, Default)]
+pub struct ListApis {
+    pub page: Page,
+    pub group_id: Option<String>,
+    pub filters: ApiFilters,
+}
+
+/// ListApisV2: the matching APIs group by group (oldest group first), each group's APIs by
+/// path, method and match mode; paged.
+pub async fn list_apis(
+    store: &dyn Store,
+    scope: &Scope,
+    request: &ListApis,
+) -> Result<ListApisResponse, ApigError> {
+    require_instance(store, scope).await?;
+    let mut groups = match &request.group_id {
+        Some(raw) => {
+            let id = Id::parse(raw).ok_or_else(|| ApigError::group_not_found(raw))?;
+            let group = store.get_group(scope, &id).await?;
+            vec![group.ok_or_else(|| ApigError::group_not_found(raw))?]
+        }
+        None => store.list_groups(scope).await?,
+    };
+    sort_groups(&mut groups);
+
+    let mut matching: Vec<(usize, Api)> = Vec::new();
+    for (index, group) in groups.iter().enumerate() {
+        let mut apis = store.list_apis(scope, &group.id).await?;
+        apis.retain(|api| request.filters.matches(api));
+        apis.sort_by(|a, b| {
+            let key = |api: &Api| {
+                let d = &api.definition;
+                (d.path.clone(), d.method, d.match_mode)
+            };
+            key(a).cmp(&key(b))
+        });
+        matching.extend(apis.into_iter().map(|api| (index, api)));
+    }
+    let (total, page_items) = request.page.of(matching);
+
+    let apis: Vec<&Api> = page_items.iter().map(|(_, api)| api).collect();
+    let lookups = lookups(store, scope, &apis).await?;
+    Ok(ListApisResponse {
+        total,
+        size: count(page_items.len()),
+        apis: page_items
+            .iter()
+            .map(|(index, api)| views::api_summary(api, groups.get(*index), &lookups))
+            .collect(),
+    })
+}
+
+/// ShowDetailsOfApiV2 of the API `raw_id` (as the client wrote it).
+pub async fn show_api(
+    store: &dyn Store,
+    scope: &Scope,
+    raw_id: &str,
+) -> Result<views::ApiDetail, ApigError> {
+    require_instance(store, scope).await?;
+    let not_found = || ApigError::api_not_found(raw_id);
+    let id = Id::parse(raw_id).ok_or_else(not_found)?;
+    let api = store.get_api(scope, &id).await?.ok_or_else(not_found)?;
+    let group = store.get_group(scope, &api.group_id).await?;
+    let lookups = lookups(store, scope, &[&api]).await?;
+    Ok(views::api_detail(&api, group.as_ref(), &lookups))
+}
+
+/// Resolve what `apis` reference by name, reading only what they need.
+async fn lookups(store: &dyn Store, scope: &Scope, apis: &[&Api]) -> Result<Lookups, ApigError> {
+    let mut lookups = Lookups::default();
+    let uses_vpc = |api: &&Api| {
+        let d = &api.definition;
+        std::iter::once(&d.backend)
+            .chain(d.backend_policies.iter().map(|p| &p.backend))
+            .any(|b| matches!(b.endpoint, BackendEndpoint::HttpVpc(_)))
+    };
+    if apis.iter().any(|a| a.definition.authorizer.is_some()) {
+        for object in store
+            .list_shared(scope, SharedKind::Authorizer, None)
+            .await?
+        {
+            lookups.authorizers.insert(object.key.name, object.id);
+        }
+    }
+    let response_groups: BTreeSet<&Id> = apis
+        .iter()
+        .filter(|a| a.definition.response.is_some())
+        .map(|a| &a.group_id)
+        .collect();
+    for group_id in response_groups {
+        for object in store
+            .list_shared(scope, SharedKind::GatewayResponse, Some(group_id))
+            .await?
+        {
+            lookups
+                .responses
+                .insert((group_id.clone(), object.key.name), object.id);
+        }
+    }
+    if apis.iter().any(uses_vpc) {
+        for reference in store
+            .list_references(scope, ReferenceKind::VpcChannel)
+            .await?
+        {
+            lookups.vpc_channels.insert(reference.name, reference.id);
+        }
+    }
+    Ok(lookups)
+}

@@ -1,0 +1,128 @@
+//! The read operations (`import-api.md` §7) over any [`Store`]: what an import stored,
+//! filtered, ordered and paged like Huawei's `ListApiGroupsV2`, `ListApisV2` and
+//! `ShowDetailsOfApiV2`, and shaped by [`crate::views`]. The HTTP layer parses queries
+//! into these requests; the CLI can call them directly.
+//!
+//! Every lookup is scoped to one instance: an unknown instance is `APIG.3030`, and a group
+//! or API of another instance does not exist for this one.
+
+mod apis;
+mod groups;
+
+pub use apis::{list_apis, show_api, ApiFilters, ListApis};
+pub use groups::{list_api_groups, ListApiGroups};
+
+use crate::error::ApigError;
+use crate::model::{Group, Scope};
+use crate::store::Store;
+
+/// Default page size of the list operations.
+pub const DEFAULT_LIMIT: u64 = 20;
+/// Largest page size of the list operations.
+pub const MAX_LIMIT: u64 = 500;
+
+/// One page of a list: skip `offset` items, return at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page {
+            offset: 0,
+            limit: DEFAULT_LIMIT,
+        }
+    }
+}
+
+impl Page {
+    /// This page of `items`, with the total count.
+    pub fn of<T>(self, items: Vec<T>) -> (i64, Vec<T>) {
+        let total = count(items.len());
+        let skip = usize::try_from(self.offset).unwrap_or(usize::MAX);
+        let take = usize::try_from(self.limit).unwrap_or(usize::MAX);
+        (total, items.into_iter().skip(skip).take(take).collect())
+    }
+}
+
+/// A count as the responses carry it.
+fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// A text filter: exact, or a case-insensitive substring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextFilter {
+    pub value: String,
+    pub exact: bool,
+}
+
+impl TextFilter {
+    pub fn matches(&self, candidate: &str) -> bool {
+        if self.exact {
+            candidate == self.value
+        } else {
+            candidate
+                .to_lowercase()
+                .contains(&self.value.to_lowercase())
+        }
+    }
+}
+
+/// `APIG.3030` unless the instance exists.
+async fn require_instance(store: &dyn Store, scope: &Scope) -> Result<(), ApigError> {
+    if store.instance_exists(scope).await? {
+        Ok(())
+    } else {
+        Err(ApigError::instance_not_found(scope))
+    }
+}
+
+/// Groups in a stable order: oldest first, then by name (unique in an instance).
+fn sort_groups(groups: &mut [Group]) {
+    groups.sort_by(|a, b| {
+        (a.created_at.as_str(), a.name.as_str()).cmp(&(b.created_at.as_str(), b.name.as_str()))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages() {
+        assert_eq!(
+            Page {
+                offset: 2,
+                limit: 2
+            }
+            .of(vec![1, 2, 3, 4, 5]),
+            (5, vec![3, 4])
+        );
+        assert_eq!(
+            Page {
+                offset: 9,
+                limit: 2
+            }
+            .of(vec![1, 2]),
+            (2, vec![])
+        );
+        assert_eq!(Page::default().of((0..30).collect()).1.len(), 20);
+    }
+
+    #[test]
+    fn text_filters() {
+        let fuzzy = TextFilter {
+            value: "Prod".to_string(),
+            exact: false,
+        };
+        assert!(fuzzy.matches("list_products") && !fuzzy.matches("health"));
+        let exact = TextFilter {
+            value: "/shop".to_string(),
+            exact: true,
+        };
+        assert!(exact.matches("/shop") && !exact.matches("/shop/products"));
+    }
+}
