@@ -228,6 +228,14 @@ impl fmt::Display for Code {
     }
 }
 
+/// A JSON pointer into the client's document, as an error message may repeat it: its
+/// tokens are the document's keys, so each goes through [`echo`] on its own (a long key is
+/// cut, the location keeps its shape).
+pub fn echo_pointer(pointer: &str) -> String {
+    let tokens: Vec<Cow<'_, str>> = pointer.split('/').map(echo).collect();
+    tokens.join("/")
+}
+
 /// A whole-request error: an HTTP status (from the code, or overridden for routing errors),
 /// a code and a message for the caller.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -348,10 +356,7 @@ impl ApiFailure {
             message.push(' ');
             message.push_str(detail);
         }
-        // The pointer's tokens are the document's keys: each is bounded on its own, so
-        // that a long key is cut but the location keeps its shape.
-        let tokens: Vec<Cow<'_, str>> = pointer.split('/').map(echo).collect();
-        message.push_str(&format!(" (at {})", tokens.join("/")));
+        message.push_str(&format!(" (at {})", echo_pointer(pointer)));
         Self { code, message }
     }
 }
@@ -419,5 +424,152 @@ mod tests {
         assert_eq!(e.code, Code::Apig9999);
         assert_eq!(e.status(), 500);
         assert!(!e.message.contains("secret"));
+    }
+}
+
+/// Each place that used to repeat client input whole, fed 3–100 kB of it: the answer stays
+/// small.
+#[cfg(test)]
+mod echo_sites {
+    use super::*;
+    use crate::config::Limits;
+    use crate::model::PathId;
+    use crate::spec::{parse_document, MapOptions, OperationOutcome};
+    use crate::store::sqlite::SqliteStore;
+    use crate::store::Store;
+    use serde_json::{json, Value};
+
+    /// Well above what a message needs, far below what was sent.
+    const SMALL: usize = 400;
+
+    fn long(n: usize) -> String {
+        "é".repeat(n / 2)
+    }
+
+    fn document_error(doc: &Value) -> ApigError {
+        parse_document(
+            doc.to_string().as_bytes(),
+            MapOptions::default(),
+            &Limits::default(),
+        )
+        .expect_err("document refused")
+    }
+
+    fn operation_failure(operation: Value) -> ApiFailure {
+        let doc = json!({"swagger": "2.0", "info": {"title": "t_t"},
+            "paths": {"/a": {"get": operation}}});
+        let parsed = parse_document(
+            doc.to_string().as_bytes(),
+            MapOptions::default(),
+            &Limits::default(),
+        )
+        .expect("document accepted");
+        match &parsed.operations[0].outcome {
+            OperationOutcome::Failed(failure) => failure.clone(),
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    fn scope() -> Scope {
+        let id = |s: &str| PathId::parse(s).expect("id");
+        Scope::new(id("p1"), id("i1"))
+    }
+
+    #[test]
+    fn swagger_version() {
+        let e = document_error(&json!({"swagger": long(5_000), "paths": {}}));
+        assert_eq!(e.code, Code::Apig3602);
+        assert!(e.message.len() < SMALL, "{}", e.message.len());
+        assert!(e.message.contains('…'), "{}", e.message);
+    }
+
+    #[test]
+    fn yaml_syntax() {
+        for doc in [
+            format!("a: *{}\n", "n".repeat(4_000)),
+            format!("a: !{} x\n", "t".repeat(4_000)),
+            format!("a: b\n{}: [\n", "k".repeat(4_000)),
+            format!("a: b\na: {}\n", "v".repeat(4_000)),
+            format!("{}: 1\n{}: 2\n", "d".repeat(4_000), "d".repeat(4_000)),
+        ] {
+            let e = parse_document(doc.as_bytes(), MapOptions::default(), &Limits::default())
+                .expect_err("refused");
+            assert!(e.message.len() < SMALL, "{}: {}", e.code, e.message);
+        }
+    }
+
+    #[test]
+    fn operation_id() {
+        let f = operation_failure(json!({"operationId": long(100_000)}));
+        assert!(f.message.len() < SMALL, "{}", f.message.len());
+        assert!(f.message.contains("operationId"), "{}", f.message);
+    }
+
+    #[test]
+    fn reference() {
+        let f = operation_failure(json!({"parameters": [{"$ref": format!("#/{}", long(3_000))}]}));
+        assert_eq!(f.code, Code::Apig2011);
+        assert!(f.message.len() < SMALL, "{}", f.message.len());
+        assert!(f.message.contains("$ref"), "{}", f.message);
+    }
+
+    #[test]
+    fn match_mode() {
+        let f = operation_failure(json!({"x-apigateway-match-mode": long(3_000)}));
+        assert!(f.message.len() < SMALL, "{}", f.message.len());
+        assert!(f.message.contains("match-mode"), "{}", f.message);
+    }
+
+    #[test]
+    fn path_key() {
+        let key = format!("/{}", long(100_000));
+        let doc = json!({"swagger": "2.0", "info": {"title": "t_t"},
+            "paths": {key: {"get": {"operationId": "a_b"}}}});
+        let parsed = parse_document(
+            doc.to_string().as_bytes(),
+            MapOptions::default(),
+            &Limits::default(),
+        )
+        .expect("document accepted");
+        match &parsed.operations[0].outcome {
+            OperationOutcome::Failed(f) => {
+                assert!(f.message.len() < SMALL * 2, "{}", f.message.len())
+            }
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn title() {
+        let store = SqliteStore::in_memory().expect("store");
+        store.create_instance(&scope()).await.expect("instance");
+        let doc = json!({"swagger": "2.0", "info": {"title": format!("a{}", long(100_000))},
+            "paths": {}});
+        let request = crate::import::ImportRequest {
+            scope: scope(),
+            caller: "tester".to_string(),
+            options: Default::default(),
+            document: doc.to_string().into(),
+        };
+        let e = crate::import::run(&store, &Limits::default(), request)
+            .await
+            .expect_err("title refused");
+        assert_eq!(e.code, Code::Apig2044);
+        assert!(e.message.len() < SMALL, "{}", e.message.len());
+    }
+
+    #[tokio::test]
+    async fn group_id_of_a_read() {
+        let store = SqliteStore::in_memory().expect("store");
+        store.create_instance(&scope()).await.expect("instance");
+        let request = crate::read::ListApis {
+            group_id: Some("g".repeat(4_096)),
+            ..Default::default()
+        };
+        let e = crate::read::list_apis(&store, &scope(), &request)
+            .await
+            .expect_err("no such group");
+        assert_eq!(e.code, Code::Apig3001);
+        assert!(e.message.len() < SMALL, "{}", e.message.len());
     }
 }

@@ -8,7 +8,7 @@ use super::document::Document;
 use super::names::check_policy_name;
 use super::node::Node;
 use super::SharedItem;
-use crate::error::{echo, ApiFailure, Code};
+use crate::error::{echo, echo_pointer, ApiFailure, Code};
 use crate::model::{
     AccessControlPolicy, AclEntityType, AclType, AuthorizerIdentity, AuthorizerType,
     CustomAuthorizer, GatewayResponse, GatewayResponseSet, NetworkType, SharedDefinition,
@@ -114,7 +114,7 @@ fn push(
             format!(
                 "the {} {name:?} is also defined at {}",
                 kind.as_str(),
-                first.pointer,
+                echo_pointer(&first.pointer),
                 name = echo(name)
             ),
         );
