@@ -330,7 +330,10 @@ fn check_path_vars(
             return Err(node.fail(
                 Code::Apig2027,
                 "path",
-                format!("the backend path variable {{{name}}} is not a path backend parameter"),
+                format!(
+                    "the backend path variable {{{name}}} is not a path backend parameter",
+                    name = echo(name)
+                ),
             ));
         }
         rest = &after[close + 1..];
