@@ -5,7 +5,7 @@ mod app;
 
 use apig_import::config::Limits;
 use apig_import::model::{AuthType, BackendEndpoint, Id, MatchMode, Method, ReferenceKind};
-use apig_import::store::Store;
+use apig_import::store::Catalog;
 use app::{fixture, pairs, scope, App};
 
 fn shop() -> Vec<u8> {

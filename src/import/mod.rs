@@ -20,7 +20,7 @@ use crate::config::Limits;
 use crate::error::{ApiFailure, ApigError, Code};
 use crate::model::{Group, Id, ImportOptionsRecord, ImportRecord, RouteKey, Scope};
 use crate::spec::{self, OperationOutcome, ParsedDocument};
-use crate::store::{ApiWriteOutcome, Store};
+use crate::store::{ApiWriteOutcome, Catalog};
 use group::internal;
 use plan::{Candidate, Decision, Existing};
 use references::{ReferenceCheck, Registered};
@@ -61,7 +61,7 @@ pub fn instance_not_found(scope: &Scope) -> ApigError {
 /// Run one import. Whole-request errors are returned as `Err` (and nothing is written);
 /// per-API failures are items of the response.
 pub async fn run(
-    store: &dyn Store,
+    store: &dyn Catalog,
     limits: &Limits,
     request: ImportRequest,
 ) -> Result<ImportResponse, ApigError> {
@@ -190,7 +190,7 @@ async fn candidates(
 /// Write the candidates; writes that lost an optimistic-lock race under override are
 /// planned again against a fresh read of the group.
 async fn write(
-    store: &dyn Store,
+    store: &dyn Catalog,
     scope: &Scope,
     group: &Group,
     mut pending: Vec<Candidate>,
