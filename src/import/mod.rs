@@ -18,7 +18,7 @@ pub use response::ImportResponse;
 
 use crate::config::Limits;
 use crate::error::{ApiFailure, ApigError, Code};
-use crate::model::{Group, Id, ImportOptionsRecord, ImportRecord, RouteKey, Scope};
+use crate::model::{Group, Id, ImportRecord, RouteKey, Scope};
 use crate::spec::{self, OperationOutcome, ParsedDocument};
 use crate::store::{ApiWriteOutcome, Catalog};
 use group::internal;
@@ -115,13 +115,7 @@ pub async fn run(
         id: record_id,
         group_id: group.id.clone(),
         caller,
-        options: ImportOptionsRecord {
-            is_create_group: options.group == GroupTarget::New,
-            api_mode: options.api_mode.as_str().to_string(),
-            extend_mode: options.extend_mode.as_str().to_string(),
-            simple_mode: options.simple_mode,
-            mock_mode: options.mock_mode,
-        },
+        options,
         document_sha256: hex::encode(Sha256::digest(&document)),
         success: count(response.success.len()),
         failure: count(response.failure.len()),
