@@ -138,9 +138,8 @@ pub enum SharedWriteOutcome {
 /// [`check_api_batch`] (a batch's APIs belong to its group; an empty batch writes nothing),
 /// [`check_shared`] (a shared key agrees with its definition) and [`shared_listing`]
 /// (which group scope a listing reads). A replacement keeps the stored `id` and
-/// `created_at`, whatever the replacing value says ([`ApiWrite::replace`],
-/// [`SharedWrite::replace`] build such values; the contract suite checks each store keeps
-/// them).
+/// `created_at`, whatever the replacing value says ([`KeepIdentity`]; [`ApiWrite::replace`]
+/// and [`SharedWrite::replace`] build replacements from the stored value).
 #[async_trait]
 pub trait Catalog: Send + Sync + 'static {
     /// Register an instance; `false` if it was already registered.
@@ -241,6 +240,33 @@ pub trait AccessKeyStore: Send + Sync + 'static {
 pub trait Store: Catalog + AccessKeyStore {}
 
 impl<T: Catalog + AccessKeyStore> Store for T {}
+
+/// What a replacement keeps of the stored value whatever the replacing value says: its `id`
+/// and `created_at`. The one statement of that rule; each store supplies the stored values
+/// (SQLite from its row, DynamoDB from the item's native attributes, which a conditional
+/// update of the body leaves alone).
+pub(crate) trait KeepIdentity {
+    /// Take the stored `id` (when known) and `created_at`.
+    fn keep_identity(&mut self, stored_id: Option<Id>, stored_created_at: String);
+}
+
+impl KeepIdentity for Api {
+    fn keep_identity(&mut self, stored_id: Option<Id>, stored_created_at: String) {
+        if let Some(id) = stored_id {
+            self.id = id;
+        }
+        self.created_at = stored_created_at;
+    }
+}
+
+impl KeepIdentity for SharedObject {
+    fn keep_identity(&mut self, stored_id: Option<Id>, stored_created_at: String) {
+        if let Some(id) = stored_id {
+            self.id = id;
+        }
+        self.created_at = stored_created_at;
+    }
+}
 
 /// The checks of a batch of API writes: every API belongs to `group_id` (a stray one is a
 /// caller bug, a [`StoreError`]). `Ok(false)`: the batch is empty, nothing to do.

@@ -29,7 +29,7 @@
 
 use super::{
     check_api_batch, check_shared, shared_listing, AccessKeyStore, ApiWrite, ApiWriteOutcome,
-    Catalog, GroupCreate, SharedWrite, SharedWriteOutcome, StoreError, StoreResult,
+    Catalog, GroupCreate, KeepIdentity, SharedWrite, SharedWriteOutcome, StoreError, StoreResult,
 };
 use crate::model::{
     from_unix_seconds, unix_seconds, AccessKey, AccessKeyLock, Api, Group, Id, ImportRecord,
@@ -526,7 +526,7 @@ fn replace_api(
         return Ok(ApiWriteOutcome::NameTaken);
     }
     let mut replacement = api.clone();
-    replacement.created_at = created_at;
+    replacement.keep_identity(None, created_at);
     let body = to_json(&replacement)?;
     let updated = conn
         .prepare_cached(
@@ -682,10 +682,7 @@ fn write_shared_tx(
                 return Ok(SharedWriteOutcome::VersionConflict);
             }
             let mut replacement = object.clone();
-            if let Some(id) = Id::parse(&id) {
-                replacement.id = id;
-            }
-            replacement.created_at = created_at;
+            replacement.keep_identity(Id::parse(&id), created_at);
             tx.prepare_cached(
                 "UPDATE shared_objects SET version = ?6, body = ?7 WHERE project_id = ?1 \
                  AND instance_id = ?2 AND kind = ?3 AND group_scope = ?4 AND name = ?5",

@@ -290,11 +290,6 @@ fn whole(value: Option<f64>) -> Option<i64> {
         .map(|v| v as i64)
 }
 
-/// The `auth_type` string of an API.
-pub fn auth_type(a: AuthType) -> &'static str {
-    a.as_str()
-}
-
 /// The `type` number of an API: `1` public, `2` private.
 pub fn api_type(r: RequestType) -> i32 {
     match r {
