@@ -436,7 +436,7 @@ mod echo_sites {
     use crate::model::PathId;
     use crate::spec::{parse_document, MapOptions, OperationOutcome};
     use crate::store::sqlite::SqliteStore;
-    use crate::store::Store;
+    use crate::store::Catalog;
     use serde_json::{json, Value};
 
     /// Well above what a message needs, far below what was sent.

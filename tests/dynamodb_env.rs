@@ -7,7 +7,7 @@ mod common;
 
 use apig_import::model::Id;
 use apig_import::store::dynamodb::{table, DynamoStore};
-use apig_import::store::{GroupCreate, Store};
+use apig_import::store::{Catalog, GroupCreate};
 use common::fixtures::*;
 use common::stores::dynamodb_endpoint;
 

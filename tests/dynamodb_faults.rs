@@ -14,7 +14,7 @@ mod common;
 use apig_import::model::*;
 use apig_import::store::dynamodb::testing::{FailNth, FailPoint, RequestCounter};
 use apig_import::store::dynamodb::DynamoStore;
-use apig_import::store::{ApiWrite, ApiWriteOutcome, Store};
+use apig_import::store::{ApiWrite, ApiWriteOutcome, Catalog};
 use aws_sdk_dynamodb::config::SharedInterceptor;
 use common::fixtures::*;
 use common::stores::{dynamodb_endpoint, dynamodb_store_at, dynamodb_store_on};

@@ -8,7 +8,7 @@ mod common;
 
 use apig_import::model::*;
 use apig_import::store::dynamodb::testing::RequestCounter;
-use apig_import::store::{ApiWrite, ApiWriteOutcome, GroupCreate, Store};
+use apig_import::store::{ApiWrite, ApiWriteOutcome, Catalog, GroupCreate};
 use aws_sdk_dynamodb::config::SharedInterceptor;
 use common::fixtures::*;
 use common::stores::{dynamodb_endpoint, dynamodb_store_at};

@@ -5,7 +5,7 @@ mod app;
 
 use apig_import::config::Limits;
 use apig_import::model::{AuthType, BackendEndpoint, Id, MatchMode, Method, ReferenceKind};
-use apig_import::store::Store;
+use apig_import::store::Catalog;
 use app::{fixture, pairs, scope, App};
 
 fn shop() -> Vec<u8> {
@@ -110,8 +110,8 @@ async fn shop_imports_with_its_documented_outcome() {
     match &list.backend.endpoint {
         BackendEndpoint::Http(http) => {
             assert_eq!(http.address, "catalog.internal.example.com:8443");
-            assert_eq!(http.timeout_ms, 3000);
-            assert_eq!(http.retry_count, 2);
+            assert_eq!(http.target.timeout_ms, 3000);
+            assert_eq!(http.target.retry_count, 2);
         }
         other => panic!("expected an HTTP backend, got {other:?}"),
     }

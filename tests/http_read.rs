@@ -9,7 +9,7 @@ use apig_import::auth::{
 };
 use apig_import::model::Id;
 use apig_import::model::{PathId, ReferenceKind, Scope, SharedKey, SharedKind};
-use apig_import::store::Store;
+use apig_import::store::Catalog;
 use apig_import::views::sdk_schema::conforms;
 use app::{fixture, import_uri, multipart, scope, App, Reply, INSTANCE, PROJECT, SECRET};
 use axum::body::Body;

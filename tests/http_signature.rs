@@ -10,7 +10,7 @@ use apig_import::config::Limits;
 use apig_import::http::{router, AppState};
 use apig_import::model::{PathId, Scope};
 use apig_import::store::sqlite::SqliteStore;
-use apig_import::store::Store;
+use apig_import::store::{AccessKeyStore, Catalog};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Request};
 use bytes::Bytes;

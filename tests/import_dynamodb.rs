@@ -10,7 +10,7 @@ use apig_import::import::{self, GroupTarget, ImportOptions, ImportRequest, Impor
 use apig_import::model::{Id, PathId, Scope};
 use apig_import::store::dynamodb::testing::{FailNth, FailPoint, RequestCounter};
 use apig_import::store::dynamodb::DynamoStore;
-use apig_import::store::Store;
+use apig_import::store::{Catalog, Store};
 use aws_sdk_dynamodb::config::SharedInterceptor;
 use common::stores::{dynamodb_endpoint, dynamodb_store_at, dynamodb_store_on};
 use std::sync::Arc;

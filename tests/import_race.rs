@@ -5,7 +5,7 @@ use apig_import::config::Limits;
 use apig_import::import::{self, GroupTarget, ImportOptions, ImportRequest};
 use apig_import::model::{Id, PathId, Scope};
 use apig_import::store::sqlite::SqliteStore;
-use apig_import::store::Store;
+use apig_import::store::Catalog;
 use std::collections::HashSet;
 use std::path::Path;
 

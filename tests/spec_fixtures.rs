@@ -134,9 +134,12 @@ fn shop_list_products_in_detail() {
         panic!("{:?}", a.backend)
     };
     assert_eq!(http.address, "catalog.internal.example.com:8443");
-    assert_eq!((http.scheme, http.method), (Scheme::Https, Method::Get));
-    assert_eq!(http.path, "/v1/items");
-    assert_eq!((http.timeout_ms, http.retry_count), (3000, 2));
+    assert_eq!(
+        (http.target.scheme, http.target.method),
+        (Scheme::Https, Method::Get)
+    );
+    assert_eq!(http.target.path, "/v1/items");
+    assert_eq!((http.target.timeout_ms, http.target.retry_count), (3000, 2));
     assert_eq!(a.backend.parameters.len(), 3);
     assert_eq!(
         a.backend.parameters[0],
@@ -184,7 +187,11 @@ fn shop_other_backends() {
     };
     assert_eq!(vpc.channel_name, "catalog_channel");
     assert_eq!(
-        (vpc.scheme, vpc.path.as_str(), vpc.timeout_ms),
+        (
+            vpc.target.scheme,
+            vpc.target.path.as_str(),
+            vpc.target.timeout_ms
+        ),
         (Scheme::Http, "/v1/items/{id}", 2000)
     );
 
@@ -236,9 +243,9 @@ fn shop_other_backends() {
     assert_eq!(
         (
             http.address.as_str(),
-            http.method,
-            http.timeout_ms,
-            http.retry_count
+            http.target.method,
+            http.target.timeout_ms,
+            http.target.retry_count
         ),
         ("#cdn_host#", Method::Any, 5000, -1)
     );
@@ -387,7 +394,7 @@ fn library_operations() {
         panic!()
     };
     assert_eq!(
-        (http.address.as_str(), http.scheme),
+        (http.address.as_str(), http.target.scheme),
         ("books.internal:8080", Scheme::Http)
     );
     assert_eq!(list.backend.parameters[0].location, ParamLocation::Query);

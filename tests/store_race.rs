@@ -7,7 +7,7 @@ mod common;
 use apig_import::model::*;
 use apig_import::store::sqlite::SqliteStore;
 use apig_import::store::{
-    ApiWrite, ApiWriteOutcome, GroupCreate, SharedWrite, SharedWriteOutcome, Store,
+    ApiWrite, ApiWriteOutcome, Catalog, GroupCreate, SharedWrite, SharedWriteOutcome,
 };
 use common::fixtures::*;
 use std::collections::{BTreeMap, BTreeSet};

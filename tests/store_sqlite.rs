@@ -5,7 +5,7 @@ mod common;
 
 use apig_import::model::*;
 use apig_import::store::sqlite::SqliteStore;
-use apig_import::store::{ApiWrite, ApiWriteOutcome, GroupCreate, SharedWrite, Store};
+use apig_import::store::{ApiWrite, ApiWriteOutcome, Catalog, GroupCreate, SharedWrite};
 use common::fixtures::*;
 
 fn file_store() -> (tempfile::TempDir, std::path::PathBuf, SqliteStore) {

@@ -12,7 +12,7 @@ use super::local_key::{load_or_create_secret, LocalKeyError};
 use super::signature::{self, SignedRequest, MAX_SKEW};
 use super::{AuthError, Caller};
 use crate::model::{LockoutPolicy, PathId};
-use crate::store::Store;
+use crate::store::AccessKeyStore;
 use hmac::{Hmac, Mac};
 use rand::Rng;
 use sha2::Sha256;
@@ -189,7 +189,7 @@ impl Signing {
     /// one resets the count.
     pub async fn authenticate(
         &self,
-        store: &dyn Store,
+        store: &dyn AccessKeyStore,
         authorization: &str,
         request: &SignedRequest<'_>,
     ) -> Result<Caller, AuthError> {

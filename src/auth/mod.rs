@@ -27,7 +27,7 @@ pub use token::{issue, KeyError, TokenKeys, VerifiedClaims};
 
 use crate::error::{echo, ApigError, Code};
 use crate::model::PathId;
-use crate::store::Store;
+use crate::store::AccessKeyStore;
 use axum::http::{self, HeaderMap};
 
 /// The action an import needs.
@@ -224,7 +224,7 @@ pub fn credentials(headers: &HeaderMap) -> Result<Credentials<'_>, AuthError> {
 pub struct Authenticator<'a> {
     pub keys: &'a TokenKeys,
     pub signing: Option<&'a Signing>,
-    pub store: &'a dyn Store,
+    pub store: &'a dyn AccessKeyStore,
 }
 
 impl Authenticator<'_> {

@@ -178,23 +178,13 @@ impl Query {
     }
 }
 
+/// The model's one string form decides; the query is case-insensitive.
 fn parse_protocol(v: &str) -> Option<Protocol> {
-    match v.to_ascii_uppercase().as_str() {
-        "HTTP" => Some(Protocol::Http),
-        "HTTPS" => Some(Protocol::Https),
-        "BOTH" => Some(Protocol::Both),
-        _ => None,
-    }
+    v.to_ascii_uppercase().parse().ok()
 }
 
 fn parse_auth_type(v: &str) -> Option<AuthType> {
-    match v.to_ascii_uppercase().as_str() {
-        "NONE" => Some(AuthType::None),
-        "APP" => Some(AuthType::App),
-        "IAM" => Some(AuthType::Iam),
-        "AUTHORIZER" => Some(AuthType::Authorizer),
-        _ => None,
-    }
+    v.to_ascii_uppercase().parse().ok()
 }
 
 fn parse_api_type(v: &str) -> Option<RequestType> {

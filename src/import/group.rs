@@ -5,7 +5,7 @@ use crate::config::Limits;
 use crate::error::{echo, ApigError, Code};
 use crate::model::{Group, GroupName, GroupNameError, Id, Scope};
 use crate::spec::ParsedDocument;
-use crate::store::{GroupCreate, Store};
+use crate::store::{Catalog, GroupCreate};
 
 const MAX_GROUP_DESCRIPTION: usize = 1000;
 
@@ -18,7 +18,7 @@ pub enum GroupPlan {
 
 /// Check the group part of the request (`import-api.md` §3.1 steps 5 and 6) without writing.
 pub async fn plan(
-    store: &dyn Store,
+    store: &dyn Catalog,
     scope: &Scope,
     target: &GroupTarget,
     document: &ParsedDocument,
@@ -60,7 +60,7 @@ pub async fn plan(
 
 /// Store the planned group if it is new; the group the APIs go into.
 pub async fn commit(
-    store: &dyn Store,
+    store: &dyn Catalog,
     scope: &Scope,
     plan: GroupPlan,
     limits: &Limits,

@@ -18,9 +18,9 @@ pub use response::ImportResponse;
 
 use crate::config::Limits;
 use crate::error::{ApiFailure, ApigError, Code};
-use crate::model::{Group, Id, ImportOptionsRecord, ImportRecord, RouteKey, Scope};
+use crate::model::{Group, Id, ImportRecord, RouteKey, Scope};
 use crate::spec::{self, OperationOutcome, ParsedDocument};
-use crate::store::{ApiWriteOutcome, Store};
+use crate::store::{ApiWriteOutcome, Catalog};
 use plan::{Candidate, Decision, Existing};
 use references::{ReferenceCheck, Registered};
 use response::{Action, FailureItem, IgnoreItem, Outcome, SuccessItem, SwaggerInfo};
@@ -52,7 +52,7 @@ enum Slot {
 /// Run one import. Whole-request errors are returned as `Err` (and nothing is written);
 /// per-API failures are items of the response.
 pub async fn run(
-    store: &dyn Store,
+    store: &dyn Catalog,
     limits: &Limits,
     request: ImportRequest,
 ) -> Result<ImportResponse, ApigError> {
@@ -106,13 +106,7 @@ pub async fn run(
         id: record_id,
         group_id: group.id.clone(),
         caller,
-        options: ImportOptionsRecord {
-            is_create_group: options.group == GroupTarget::New,
-            api_mode: options.api_mode.as_str().to_string(),
-            extend_mode: options.extend_mode.as_str().to_string(),
-            simple_mode: options.simple_mode,
-            mock_mode: options.mock_mode,
-        },
+        options,
         document_sha256: hex::encode(Sha256::digest(&document)),
         success: count(response.success.len()),
         failure: count(response.failure.len()),
@@ -178,7 +172,7 @@ async fn candidates(
 /// Write the candidates; writes that lost an optimistic-lock race under override are
 /// planned again against a fresh read of the group.
 async fn write(
-    store: &dyn Store,
+    store: &dyn Catalog,
     scope: &Scope,
     group: &Group,
     mut pending: Vec<Candidate>,

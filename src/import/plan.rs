@@ -76,17 +76,11 @@ impl<'a> Existing<'a> {
                 if holder_of_name.is_some_and(|holder| holder.id != existing.id) {
                     return Decision::Fail(name_taken(name));
                 }
-                Decision::Write(Box::new(ApiWrite::Replace {
-                    expected_version: existing.version,
-                    api: Api {
-                        id: existing.id.clone(),
-                        group_id: group_id.clone(),
-                        version: existing.version + 1,
-                        created_at: existing.created_at.clone(),
-                        updated_at: now.to_string(),
-                        definition: candidate.definition.clone(),
-                    },
-                }))
+                Decision::Write(Box::new(ApiWrite::replace(
+                    existing,
+                    candidate.definition.clone(),
+                    now,
+                )))
             }
             None if holder_of_name.is_some() => Decision::Fail(name_taken(name)),
             None => Decision::Write(Box::new(ApiWrite::Create(Api {

@@ -5,7 +5,7 @@
 use super::shared::SharedBindings;
 use crate::error::{echo, ApiFailure, ApigError, Code};
 use crate::model::{ApiDefinition, Backend, BackendEndpoint, Id, ReferenceKind, Scope, SharedKind};
-use crate::store::Store;
+use crate::store::Catalog;
 use std::collections::{HashMap, HashSet};
 
 /// The gateway response every group has.
@@ -20,7 +20,7 @@ pub struct Registered {
 impl Registered {
     async fn contains(
         &mut self,
-        store: &dyn Store,
+        store: &dyn Catalog,
         scope: &Scope,
         kind: ReferenceKind,
         name: &str,
@@ -38,7 +38,7 @@ impl Registered {
 
 /// Everything an API's references are checked against.
 pub struct ReferenceCheck<'a> {
-    pub store: &'a dyn Store,
+    pub store: &'a dyn Catalog,
     pub scope: &'a Scope,
     pub group_id: &'a Id,
     pub registered: Registered,

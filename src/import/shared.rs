@@ -7,7 +7,7 @@ use crate::config::Limits;
 use crate::error::{echo, ApiFailure, ApigError, Code};
 use crate::model::{Id, Scope, SharedKey, SharedKind, SharedObject};
 use crate::spec::SharedItem;
-use crate::store::{SharedWrite, SharedWriteOutcome, Store};
+use crate::store::{Catalog, SharedWrite, SharedWriteOutcome};
 use std::collections::HashMap;
 
 /// How often an override retries after losing an optimistic-lock race.
@@ -23,7 +23,7 @@ pub struct SharedBindings {
 impl SharedBindings {
     /// Save every shared object the document defines.
     pub async fn save(
-        store: &dyn Store,
+        store: &dyn Catalog,
         scope: &Scope,
         group_id: &Id,
         items: &[SharedItem],
@@ -54,7 +54,7 @@ impl SharedBindings {
     /// in the document nor in the store.
     pub async fn resolve(
         &mut self,
-        store: &dyn Store,
+        store: &dyn Catalog,
         scope: &Scope,
         group_id: &Id,
         kind: SharedKind,
@@ -90,7 +90,7 @@ fn quota(kind: SharedKind, limits: &Limits) -> Option<(u32, Code)> {
 
 /// Create the object, or — when the name is taken — keep (merge) or replace (override) it.
 async fn save_one(
-    store: &dyn Store,
+    store: &dyn Catalog,
     scope: &Scope,
     key: SharedKey,
     definition: &crate::model::SharedDefinition,
@@ -103,15 +103,7 @@ async fn save_one(
         let now = crate::now_rfc3339();
         let write = match (existing, mode) {
             (Some(_), Mode::Merge) => return Ok(Ok(())),
-            (Some(stored), Mode::Override) => SharedWrite::Replace {
-                expected_version: stored.version,
-                object: SharedObject {
-                    version: stored.version + 1,
-                    definition: definition.clone(),
-                    updated_at: now,
-                    ..stored
-                },
-            },
+            (Some(stored), Mode::Override) => SharedWrite::replace(stored, definition.clone(), now),
             (None, _) => SharedWrite::Create(SharedObject {
                 id: Id::generate(),
                 key: key.clone(),

@@ -1,121 +1,96 @@
 //! An API definition as the importer builds it from one operation, and as stored.
 
 use super::ids::Id;
+use super::strings::string_enum;
 use serde::{Deserialize, Serialize};
 
-/// Request method of an API; `Any` comes from `x-apigateway-any-method`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Method {
-    Get,
-    Post,
-    Put,
-    Delete,
-    Head,
-    Patch,
-    Options,
-    Any,
+string_enum! {
+    /// Request method of an API; `Any` comes from `x-apigateway-any-method`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum Method {
+        Get = "GET",
+        Post = "POST",
+        Put = "PUT",
+        Delete = "DELETE",
+        Head = "HEAD",
+        Patch = "PATCH",
+        Options = "OPTIONS",
+        Any = "ANY",
+    }
 }
 
 impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Delete => "DELETE",
-            Method::Head => "HEAD",
-            Method::Patch => "PATCH",
-            Method::Options => "OPTIONS",
-            Method::Any => "ANY",
-        }
-    }
-
     /// Case-insensitive parse of a method name (`ANY` included).
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s.to_ascii_uppercase().as_str() {
-            "GET" => Method::Get,
-            "POST" => Method::Post,
-            "PUT" => Method::Put,
-            "DELETE" => Method::Delete,
-            "HEAD" => Method::Head,
-            "PATCH" => Method::Patch,
-            "OPTIONS" => Method::Options,
-            "ANY" => Method::Any,
-            _ => return None,
-        })
+        s.to_ascii_uppercase().parse().ok()
     }
 }
 
-/// `x-apigateway-match-mode`: exact or prefix matching of the request path.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
-)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum MatchMode {
-    #[default]
-    Normal,
-    Swa,
-}
-
-impl MatchMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MatchMode::Normal => "NORMAL",
-            MatchMode::Swa => "SWA",
-        }
+string_enum! {
+    /// `x-apigateway-match-mode`: exact or prefix matching of the request path.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+    pub enum MatchMode {
+        #[default]
+        Normal = "NORMAL",
+        Swa = "SWA",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum AuthType {
-    #[default]
-    None,
-    App,
-    Iam,
-    Authorizer,
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub enum AuthType {
+        #[default]
+        None = "NONE",
+        App = "APP",
+        Iam = "IAM",
+        Authorizer = "AUTHORIZER",
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Protocol {
-    Http,
-    #[default]
-    Https,
-    Both,
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub enum Protocol {
+        Http = "HTTP",
+        #[default]
+        Https = "HTTPS",
+        Both = "BOTH",
+    }
 }
 
-/// `x-apigateway-request-type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum RequestType {
-    #[default]
-    Public,
-    Private,
+string_enum! {
+    /// `x-apigateway-request-type`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub enum RequestType {
+        #[default]
+        Public = "public",
+        Private = "private",
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum ParamLocation {
-    Path,
-    Query,
-    Header,
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ParamLocation {
+        Path = "PATH",
+        Query = "QUERY",
+        Header = "HEADER",
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum ParamType {
-    String,
-    Number,
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum ParamType {
+        String = "STRING",
+        Number = "NUMBER",
+    }
 }
 
-/// `x-apigateway-pass-through` on a parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PassThrough {
-    Always,
-    Never,
+string_enum! {
+    /// `x-apigateway-pass-through` on a parameter.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum PassThrough {
+        Always = "always",
+        Never = "never",
+    }
 }
 
 /// A request parameter of an API (from the operation's and path item's `parameters`).
@@ -138,13 +113,14 @@ pub struct RequestParam {
     pub orchestrations: Vec<String>,
 }
 
-/// Where a backend parameter's value comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum ParamOrigin {
-    Request,
-    Constant,
-    System,
+string_enum! {
+    /// Where a backend parameter's value comes from.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum ParamOrigin {
+        Request = "REQUEST",
+        Constant = "CONSTANT",
+        System = "SYSTEM",
+    }
 }
 
 /// A backend parameter (`x-apigateway-backend.parameters`).
@@ -158,11 +134,26 @@ pub struct BackendParam {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scheme {
-    Http,
-    Https,
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Scheme {
+        Http = "http",
+        Https = "https",
+    }
+}
+
+/// What an HTTP request to a backend looks like, whether it goes to an address
+/// ([`HttpEndpoint`]) or through a VPC channel ([`VpcEndpoint`]). Flattened into both, so
+/// the stored JSON has these fields beside the address or channel name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpTarget {
+    pub scheme: Scheme,
+    pub method: Method,
+    pub path: String,
+    pub timeout_ms: u32,
+    pub retry_count: i32,
+    pub enable_client_ssl: bool,
+    pub description: Option<String>,
 }
 
 /// `httpEndpoints` of an HTTP backend.
@@ -170,42 +161,34 @@ pub enum Scheme {
 pub struct HttpEndpoint {
     /// Host or IP with optional port; may contain `#var#` environment variables.
     pub address: String,
-    pub scheme: Scheme,
-    pub method: Method,
-    pub path: String,
-    pub timeout_ms: u32,
-    pub retry_count: i32,
-    pub enable_client_ssl: bool,
-    pub description: Option<String>,
+    #[serde(flatten)]
+    pub target: HttpTarget,
 }
 
 /// `httpVpcEndpoints` of an HTTP-VPC backend: the VPC channel is referenced by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VpcEndpoint {
     pub channel_name: String,
-    pub scheme: Scheme,
-    pub method: Method,
-    pub path: String,
-    pub timeout_ms: u32,
-    pub retry_count: i32,
-    pub enable_client_ssl: bool,
-    pub description: Option<String>,
+    #[serde(flatten)]
+    pub target: HttpTarget,
     pub cascade_flag: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum InvocationType {
-    Sync,
-    Async,
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum InvocationType {
+        Sync = "sync",
+        Async = "async",
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum NetworkType {
-    #[default]
-    V1,
-    V2,
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub enum NetworkType {
+        #[default]
+        V1 = "V1",
+        V2 = "V2",
+    }
 }
 
 /// `functionEndpoints` of a FUNCTION backend.
@@ -270,22 +253,24 @@ impl Backend {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ConditionType {
-    /// `equal` or `exact`.
-    Exact,
-    Enum,
-    Pattern,
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum ConditionType {
+        /// `equal` or `exact`.
+        Exact = "exact",
+        Enum = "enum",
+        Pattern = "pattern",
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ConditionOrigin {
-    /// The client's source IP.
-    Source,
-    /// A request parameter (`request` or `request_parameter`).
-    Request,
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum ConditionOrigin {
+        /// The client's source IP.
+        Source = "source",
+        /// A request parameter (`request` or `request_parameter`).
+        Request = "request",
+    }
 }
 
 /// A condition of a backend policy.

@@ -1,7 +1,9 @@
 //! API groups, import records and the objects documents reference by name.
 
 use super::ids::Id;
+use super::import_options::ImportOptions;
 use super::names::GroupName;
+use super::strings::string_enum;
 use serde::{Deserialize, Serialize};
 
 /// An API group of an instance.
@@ -14,28 +16,13 @@ pub struct Group {
     pub updated_at: String,
 }
 
-/// Objects that documents reference by name but never import (`extensions.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReferenceKind {
-    VpcChannel,
-    Plugin,
-    Orchestration,
-}
-
-impl ReferenceKind {
-    pub const ALL: [ReferenceKind; 3] = [
-        ReferenceKind::VpcChannel,
-        ReferenceKind::Plugin,
-        ReferenceKind::Orchestration,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReferenceKind::VpcChannel => "vpc_channel",
-            ReferenceKind::Plugin => "plugin",
-            ReferenceKind::Orchestration => "orchestration",
-        }
+string_enum! {
+    /// Objects that documents reference by name but never import (`extensions.md`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum ReferenceKind {
+        VpcChannel = "vpc_channel",
+        Plugin = "plugin",
+        Orchestration = "orchestration",
     }
 }
 
@@ -55,7 +42,7 @@ pub struct ImportRecord {
     pub group_id: Id,
     /// Who imported: the token subject or access key.
     pub caller: String,
-    pub options: ImportOptionsRecord,
+    pub options: ImportOptions,
     /// Lower-case hex SHA-256 of the uploaded document.
     pub document_sha256: String,
     pub success: u32,
@@ -63,14 +50,4 @@ pub struct ImportRecord {
     pub ignore: u32,
     pub result: String,
     pub created_at: String,
-}
-
-/// The options an import ran with, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportOptionsRecord {
-    pub is_create_group: bool,
-    pub api_mode: String,
-    pub extend_mode: String,
-    pub simple_mode: bool,
-    pub mock_mode: bool,
 }

@@ -9,14 +9,20 @@ pub mod access_key;
 pub mod api;
 pub mod group;
 pub mod ids;
+pub mod import_options;
 pub mod names;
 pub mod route;
 pub mod shared;
+pub mod strings;
 
 pub use access_key::*;
 pub use api::*;
 pub use group::*;
 pub use ids::*;
+pub use import_options::*;
 pub use names::*;
 pub use route::*;
 pub use shared::*;
+
+#[cfg(test)]
+mod stored_json;

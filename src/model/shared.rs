@@ -2,49 +2,44 @@
 //! policies and custom authorizers (per instance), gateway responses (per group).
 
 use super::ids::Id;
+use super::strings::string_enum;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SharedKind {
-    Throttle,
-    AccessControl,
-    Authorizer,
-    /// Scoped to a group, not the instance.
-    GatewayResponse,
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum SharedKind {
+        Throttle = "throttle",
+        AccessControl = "access_control",
+        Authorizer = "authorizer",
+        /// Scoped to a group, not the instance.
+        GatewayResponse = "gateway_response",
+    }
 }
 
 impl SharedKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SharedKind::Throttle => "throttle",
-            SharedKind::AccessControl => "access_control",
-            SharedKind::Authorizer => "authorizer",
-            SharedKind::GatewayResponse => "gateway_response",
-        }
-    }
-
     /// Is the object scoped to a group (else to the instance)?
     pub fn per_group(self) -> bool {
         matches!(self, SharedKind::GatewayResponse)
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum TimeUnit {
-    Second,
-    Minute,
-    Hour,
-    Day,
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum TimeUnit {
+        Second = "SECOND",
+        Minute = "MINUTE",
+        Hour = "HOUR",
+        Day = "DAY",
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum SpecialType {
-    App,
-    User,
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum SpecialType {
+        App = "APP",
+        User = "USER",
+    }
 }
 
 /// A special (per app / per user) throttling limit.
@@ -68,19 +63,21 @@ pub struct ThrottlePolicy {
     pub special: Vec<SpecialThrottle>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum AclType {
-    Permit,
-    Deny,
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum AclType {
+        Permit = "PERMIT",
+        Deny = "DENY",
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum AclEntityType {
-    Ip,
-    Domain,
-    DomainId,
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum AclEntityType {
+        Ip = "IP",
+        Domain = "DOMAIN",
+        DomainId = "DOMAIN_ID",
+    }
 }
 
 /// `x-apigateway-access-controls` entry.
@@ -92,11 +89,12 @@ pub struct AccessControlPolicy {
     pub value: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum AuthorizerType {
-    Frontend,
-    Backend,
+string_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum AuthorizerType {
+        Frontend = "FRONTEND",
+        Backend = "BACKEND",
+    }
 }
 
 /// An identity source of a custom authorizer.

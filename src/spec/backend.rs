@@ -5,8 +5,9 @@ use super::node::Node;
 use super::params::has_param;
 use crate::error::{echo, ApiFailure, Code};
 use crate::model::{
-    Backend, BackendEndpoint, BackendParam, FunctionEndpoint, HttpEndpoint, InvocationType, Method,
-    MockEndpoint, NetworkType, ParamLocation, ParamOrigin, RequestParam, Scheme, VpcEndpoint,
+    Backend, BackendEndpoint, BackendParam, FunctionEndpoint, HttpEndpoint, HttpTarget,
+    InvocationType, Method, MockEndpoint, NetworkType, ParamLocation, ParamOrigin, RequestParam,
+    Scheme, VpcEndpoint,
 };
 
 const DEFAULT_TIMEOUT_MS: i64 = 5000;
@@ -72,32 +73,20 @@ pub fn parse_backend(
         BackendType::Http => {
             let address = address(&endpoints, "address")?;
             check_address(&endpoints, address)?;
-            let common = common(&endpoints, simple_mode)?;
-            check_path_vars(&endpoints, &common.path, &parameters)?;
+            let target = http_target(&endpoints, simple_mode)?;
+            check_path_vars(&endpoints, &target.path, &parameters)?;
             BackendEndpoint::Http(HttpEndpoint {
                 address: address.to_string(),
-                scheme: common.scheme,
-                method: common.method,
-                path: common.path,
-                timeout_ms: common.timeout_ms,
-                retry_count: common.retry_count,
-                enable_client_ssl: common.enable_client_ssl,
-                description: common.description,
+                target,
             })
         }
         BackendType::HttpVpc => {
             let channel = address(&endpoints, "name")?;
-            let common = common(&endpoints, simple_mode)?;
-            check_path_vars(&endpoints, &common.path, &parameters)?;
+            let target = http_target(&endpoints, simple_mode)?;
+            check_path_vars(&endpoints, &target.path, &parameters)?;
             BackendEndpoint::HttpVpc(VpcEndpoint {
                 channel_name: channel.to_string(),
-                scheme: common.scheme,
-                method: common.method,
-                path: common.path,
-                timeout_ms: common.timeout_ms,
-                retry_count: common.retry_count,
-                enable_client_ssl: common.enable_client_ssl,
-                description: common.description,
+                target,
                 cascade_flag: endpoints.bool("cascade_flag")?,
             })
         }
@@ -240,18 +229,8 @@ fn check_address(endpoints: &Node<'_>, address: &str) -> Result<(), ApiFailure> 
     }
 }
 
-/// Fields shared by HTTP and HTTP-VPC endpoints.
-struct Common {
-    scheme: Scheme,
-    method: Method,
-    path: String,
-    timeout_ms: u32,
-    retry_count: i32,
-    enable_client_ssl: bool,
-    description: Option<String>,
-}
-
-fn common(endpoints: &Node<'_>, simple_mode: bool) -> Result<Common, ApiFailure> {
+/// The fields HTTP and HTTP-VPC endpoints share.
+fn http_target(endpoints: &Node<'_>, simple_mode: bool) -> Result<HttpTarget, ApiFailure> {
     let scheme = endpoints
         .choice(
             "scheme",
@@ -283,7 +262,7 @@ fn common(endpoints: &Node<'_>, simple_mode: bool) -> Result<Common, ApiFailure>
     let retry_count = endpoints
         .int_in("retryCount", -1..=10, Code::Apig2011)?
         .unwrap_or(-1);
-    Ok(Common {
+    Ok(HttpTarget {
         scheme,
         method,
         path: path.to_string(),
@@ -439,7 +418,7 @@ mod tests {
         };
         assert_eq!(h.address, "host.example.com:8443");
         assert_eq!(
-            (h.method, h.timeout_ms, h.retry_count),
+            (h.target.method, h.target.timeout_ms, h.target.retry_count),
             (Method::Get, 5000, 2)
         );
         assert_eq!(b.parameters.len(), 3);
@@ -461,7 +440,7 @@ mod tests {
         let BackendEndpoint::Http(h) = &b.endpoint else {
             panic!()
         };
-        assert_eq!(h.timeout_ms, 60000);
+        assert_eq!(h.target.timeout_ms, 60000);
     }
 
     #[test]

@@ -422,7 +422,7 @@ mod tests {
         let BackendEndpoint::Http(h) = &a.backend.endpoint else {
             panic!()
         };
-        assert_eq!(h.timeout_ms, 1);
+        assert_eq!(h.target.timeout_ms, 1);
     }
 
     #[test]

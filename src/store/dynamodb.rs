@@ -7,7 +7,7 @@
 //!   `TransactWriteItems` as the entity they protect (for APIs the entity item *is* the
 //!   route lock); quota counters are updated in the same transaction with a condition on
 //!   the limit; replacements are conditional on the stored `version`.
-//! * [`Store::write_apis`] packs writes into transactions of at most 100 actions, runs a
+//! * [`Catalog::write_apis`] packs writes into transactions of at most 100 actions, runs a
 //!   bounded number of them at once, and reads `CancellationReasons` to give each losing
 //!   write its own outcome and retry the others ([`transact`]).
 //! * Entities are JSON strings in a `body` attribute ([`codec`]); numbers round-trip exactly.
@@ -28,8 +28,8 @@ pub mod testing;
 mod transact;
 
 use super::{
-    check_shared, ApiWrite, ApiWriteOutcome, GroupCreate, SharedWrite, SharedWriteOutcome, Store,
-    StoreError, StoreResult,
+    check_api_batch, check_shared, shared_listing, AccessKeyStore, ApiWrite, ApiWriteOutcome,
+    Catalog, GroupCreate, SharedWrite, SharedWriteOutcome, StoreError, StoreResult,
 };
 use crate::model::{
     AccessKey, AccessKeyLock, Api, Group, Id, ImportRecord, LockoutPolicy, PathId, Reference,
@@ -66,7 +66,7 @@ const MAX_CONFLICT_RETRIES: u32 = 12;
 /// Keys per `BatchGetItem` request (the service limit).
 const BATCH_GET_LIMIT: usize = 100;
 
-/// The DynamoDB [`Store`]. Cheap to clone (the SDK client is shared).
+/// The DynamoDB [`Store`](super::Store). Cheap to clone (the SDK client is shared).
 #[derive(Clone)]
 pub struct DynamoStore {
     client: Client,
@@ -438,7 +438,7 @@ fn decode_all<T>(items: &[Item], decode: fn(&Item) -> StoreResult<T>) -> StoreRe
 }
 
 #[async_trait]
-impl Store for DynamoStore {
+impl Catalog for DynamoStore {
     async fn create_instance(&self, scope: &Scope) -> StoreResult<bool> {
         let keys = Keys::of(scope);
         let put = self
@@ -616,14 +616,7 @@ impl Store for DynamoStore {
         writes: Vec<ApiWrite>,
         limit: u32,
     ) -> StoreResult<Vec<ApiWriteOutcome>> {
-        if let Some(stray) = writes.iter().find(|w| &w.api().group_id != group_id) {
-            return Err(StoreError::new(format_args!(
-                "api {} belongs to group {}, not {group_id}",
-                stray.api().id,
-                stray.api().group_id
-            )));
-        }
-        if writes.is_empty() {
+        if !check_api_batch(group_id, &writes)? {
             return Ok(Vec::new());
         }
         transact::WriteApis::new(self, scope, group_id, limit)
@@ -650,14 +643,8 @@ impl Store for DynamoStore {
         kind: SharedKind,
         group_id: Option<&Id>,
     ) -> StoreResult<Vec<SharedObject>> {
-        // Instance-scoped kinds ignore `group_id`; a group-scoped kind without one has none.
-        let group = if kind.per_group() {
-            match group_id {
-                Some(id) => Some(id),
-                None => return Ok(Vec::new()),
-            }
-        } else {
-            None
+        let Some(group) = shared_listing(kind, group_id) else {
+            return Ok(Vec::new());
         };
         let keys = Keys::of(scope);
         let items = self
@@ -754,40 +741,6 @@ impl Store for DynamoStore {
         }
     }
 
-    async fn create_access_key(&self, key: &AccessKey) -> StoreResult<bool> {
-        self.ak_create(key).await
-    }
-
-    async fn get_access_key(&self, access_key: &str) -> StoreResult<Option<StoredAccessKey>> {
-        self.ak_get(access_key).await
-    }
-
-    async fn list_access_keys(&self, project: &PathId) -> StoreResult<Vec<StoredAccessKey>> {
-        self.ak_list(project).await
-    }
-
-    async fn set_access_key_enabled(
-        &self,
-        project: &PathId,
-        access_key: &str,
-        enabled: bool,
-    ) -> StoreResult<bool> {
-        self.ak_set_enabled(project, access_key, enabled).await
-    }
-
-    async fn record_auth_failure(
-        &self,
-        access_key: &str,
-        now: time::OffsetDateTime,
-        policy: LockoutPolicy,
-    ) -> StoreResult<Option<AccessKeyLock>> {
-        self.ak_record_failure(access_key, now, policy).await
-    }
-
-    async fn reset_auth_failures(&self, access_key: &str) -> StoreResult<()> {
-        self.ak_reset(access_key).await
-    }
-
     async fn put_import_record(&self, scope: &Scope, record: &ImportRecord) -> StoreResult<()> {
         let keys = Keys::of(scope);
         let entity = item(
@@ -824,6 +777,43 @@ impl Store for DynamoStore {
             .as_ref()
             .map(decode_record)
             .transpose()
+    }
+}
+
+#[async_trait]
+impl AccessKeyStore for DynamoStore {
+    async fn create_access_key(&self, key: &AccessKey) -> StoreResult<bool> {
+        self.ak_create(key).await
+    }
+
+    async fn get_access_key(&self, access_key: &str) -> StoreResult<Option<StoredAccessKey>> {
+        self.ak_get(access_key).await
+    }
+
+    async fn list_access_keys(&self, project: &PathId) -> StoreResult<Vec<StoredAccessKey>> {
+        self.ak_list(project).await
+    }
+
+    async fn set_access_key_enabled(
+        &self,
+        project: &PathId,
+        access_key: &str,
+        enabled: bool,
+    ) -> StoreResult<bool> {
+        self.ak_set_enabled(project, access_key, enabled).await
+    }
+
+    async fn record_auth_failure(
+        &self,
+        access_key: &str,
+        now: time::OffsetDateTime,
+        policy: LockoutPolicy,
+    ) -> StoreResult<Option<AccessKeyLock>> {
+        self.ak_record_failure(access_key, now, policy).await
+    }
+
+    async fn reset_auth_failures(&self, access_key: &str) -> StoreResult<()> {
+        self.ak_reset(access_key).await
     }
 }
 

@@ -11,8 +11,9 @@ pub mod dynamodb;
 pub mod sqlite;
 
 use crate::model::{
-    AccessKey, AccessKeyLock, Api, Group, Id, ImportRecord, LockoutPolicy, PathId, Reference,
-    ReferenceKind, Scope, SharedKey, SharedKind, SharedObject, StoredAccessKey,
+    AccessKey, AccessKeyLock, Api, ApiDefinition, Group, Id, ImportRecord, LockoutPolicy, PathId,
+    Reference, ReferenceKind, Scope, SharedDefinition, SharedKey, SharedKind, SharedObject,
+    StoredAccessKey,
 };
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -52,6 +53,22 @@ pub enum ApiWrite {
 }
 
 impl ApiWrite {
+    /// The replacement of `stored` by `definition`, written at `now`: the stored identity
+    /// (id, group, `created_at`) kept, the next version, expected to find `stored`'s.
+    pub fn replace(stored: &Api, definition: ApiDefinition, now: &str) -> Self {
+        ApiWrite::Replace {
+            expected_version: stored.version,
+            api: Api {
+                id: stored.id.clone(),
+                group_id: stored.group_id.clone(),
+                version: stored.version + 1,
+                created_at: stored.created_at.clone(),
+                updated_at: now.to_string(),
+                definition,
+            },
+        }
+    }
+
     pub fn api(&self) -> &Api {
         match self {
             ApiWrite::Create(api) | ApiWrite::Replace { api, .. } => api,
@@ -88,6 +105,22 @@ pub enum SharedWrite {
     },
 }
 
+impl SharedWrite {
+    /// The replacement of `stored` by `definition`, written at `now`: the stored identity
+    /// (key, id, `created_at`) kept, the next version, expected to find `stored`'s.
+    pub fn replace(stored: SharedObject, definition: SharedDefinition, now: String) -> Self {
+        SharedWrite::Replace {
+            expected_version: stored.version,
+            object: SharedObject {
+                version: stored.version + 1,
+                definition,
+                updated_at: now,
+                ..stored
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SharedWriteOutcome {
     Created,
@@ -97,10 +130,18 @@ pub enum SharedWriteOutcome {
     VersionConflict,
 }
 
-/// The persistence operations of the product. Every method is scoped by [`Scope`]: nothing
-/// of another project or instance is ever visible through it.
+/// The product's catalog: instances, references, groups, APIs, shared objects and import
+/// records. Every method is scoped by [`Scope`]: nothing of another project or instance is
+/// ever visible through it.
+///
+/// Rules every implementation keeps, checked once here rather than in each store:
+/// [`check_api_batch`] (a batch's APIs belong to its group; an empty batch writes nothing),
+/// [`check_shared`] (a shared key agrees with its definition) and [`shared_listing`]
+/// (which group scope a listing reads). A replacement keeps the stored `id` and
+/// `created_at`, whatever the replacing value says ([`KeepIdentity`]; [`ApiWrite::replace`]
+/// and [`SharedWrite::replace`] build replacements from the stored value).
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Catalog: Send + Sync + 'static {
     /// Register an instance; `false` if it was already registered.
     async fn create_instance(&self, scope: &Scope) -> StoreResult<bool>;
     async fn instance_exists(&self, scope: &Scope) -> StoreResult<bool>;
@@ -127,7 +168,8 @@ pub trait Store: Send + Sync + 'static {
     async fn list_apis(&self, scope: &Scope, group_id: &Id) -> StoreResult<Vec<Api>>;
     async fn get_api(&self, scope: &Scope, api_id: &Id) -> StoreResult<Option<Api>>;
     /// Carry out the writes, each atomically on its own, into `group_id` whose API quota is
-    /// `limit`. Returns one outcome per write, in order.
+    /// `limit`. Returns one outcome per write, in order. Implementations start with
+    /// [`check_api_batch`].
     async fn write_apis(
         &self,
         scope: &Scope,
@@ -138,7 +180,8 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get_shared(&self, scope: &Scope, key: &SharedKey)
         -> StoreResult<Option<SharedObject>>;
-    /// Shared objects of one kind (`group_id` for group-scoped kinds).
+    /// Shared objects of one kind (`group_id` for group-scoped kinds; see
+    /// [`shared_listing`]).
     async fn list_shared(
         &self,
         scope: &Scope,
@@ -146,6 +189,7 @@ pub trait Store: Send + Sync + 'static {
         group_id: Option<&Id>,
     ) -> StoreResult<Vec<SharedObject>>;
     /// A conditional write of a shared object; `limit` is the per-instance quota of its kind.
+    /// Implementations start with [`check_shared`].
     async fn write_shared(
         &self,
         scope: &Scope,
@@ -155,11 +199,14 @@ pub trait Store: Send + Sync + 'static {
 
     async fn put_import_record(&self, scope: &Scope, record: &ImportRecord) -> StoreResult<()>;
     async fn get_import_record(&self, scope: &Scope, id: &Id) -> StoreResult<Option<ImportRecord>>;
+}
 
-    // Access keys (AK/SK signing). Keyed by the AK alone, which is unique across projects:
-    // a signed request names its AK before anyone knows its project. One item per key,
-    // holding its lockout state too; every write is a single-item conditional write.
-
+/// Access keys (AK/SK signing), used only by authentication and key management. Keyed by
+/// the AK alone, which is unique across projects: a signed request names its AK before
+/// anyone knows its project. One item per key, holding its lockout state too; every write
+/// is a single-item conditional write.
+#[async_trait]
+pub trait AccessKeyStore: Send + Sync + 'static {
     /// Create the key (with no failures, unlocked) if its AK is free; `false` if it is taken
     /// (in any project).
     async fn create_access_key(&self, key: &AccessKey) -> StoreResult<bool>;
@@ -186,6 +233,63 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<AccessKeyLock>>;
     /// A successful signature: forget the failures and any lock (no-op for an unknown AK).
     async fn reset_auth_failures(&self, access_key: &str) -> StoreResult<()>;
+}
+
+/// Every capability of a store, for the callers that need one handle (the HTTP app, the
+/// CLI). Implemented for any type with both capabilities.
+pub trait Store: Catalog + AccessKeyStore {}
+
+impl<T: Catalog + AccessKeyStore> Store for T {}
+
+/// What a replacement keeps of the stored value whatever the replacing value says: its `id`
+/// and `created_at`. The one statement of that rule; each store supplies the stored values
+/// (SQLite from its row, DynamoDB from the item's native attributes, which a conditional
+/// update of the body leaves alone).
+pub(crate) trait KeepIdentity {
+    /// Take the stored `id` (when known) and `created_at`.
+    fn keep_identity(&mut self, stored_id: Option<Id>, stored_created_at: String);
+}
+
+impl KeepIdentity for Api {
+    fn keep_identity(&mut self, stored_id: Option<Id>, stored_created_at: String) {
+        if let Some(id) = stored_id {
+            self.id = id;
+        }
+        self.created_at = stored_created_at;
+    }
+}
+
+impl KeepIdentity for SharedObject {
+    fn keep_identity(&mut self, stored_id: Option<Id>, stored_created_at: String) {
+        if let Some(id) = stored_id {
+            self.id = id;
+        }
+        self.created_at = stored_created_at;
+    }
+}
+
+/// The checks of a batch of API writes: every API belongs to `group_id` (a stray one is a
+/// caller bug, a [`StoreError`]). `Ok(false)`: the batch is empty, nothing to do.
+pub(crate) fn check_api_batch(group_id: &Id, writes: &[ApiWrite]) -> StoreResult<bool> {
+    if let Some(stray) = writes.iter().find(|w| &w.api().group_id != group_id) {
+        return Err(StoreError::new(format_args!(
+            "api {} belongs to group {}, not {group_id}",
+            stray.api().id,
+            stray.api().group_id
+        )));
+    }
+    Ok(!writes.is_empty())
+}
+
+/// Which group scope a listing of `kind` reads: `Some(None)` for instance-scoped kinds
+/// (which ignore `group_id`), `Some(Some(id))` for a group-scoped kind, `None` when a
+/// group-scoped kind is asked for without a group (it has none).
+pub(crate) fn shared_listing(kind: SharedKind, group_id: Option<&Id>) -> Option<Option<&Id>> {
+    if kind.per_group() {
+        group_id.map(Some)
+    } else {
+        Some(None)
+    }
 }
 
 /// A shared object's key must agree with its definition and its kind's scope.

@@ -9,7 +9,7 @@
 //!   instance + kind). Conditional writes run inside `BEGIN IMMEDIATE` transactions, so the
 //!   check and the write see the same database even with many connections on one file; the
 //!   indexes are the backstop.
-//! * [`Store::write_apis`] carries a whole batch in one transaction, each write inside its
+//! * [`Catalog::write_apis`] carries a whole batch in one transaction, each write inside its
 //!   own SAVEPOINT, and reports each write's outcome on its own.
 //! * SQLite is blocking: each operation runs in `tokio::task::spawn_blocking` on the one
 //!   connection of the store, behind a mutex.
@@ -19,7 +19,7 @@
 //!
 //! Referential integrity: an API's group must exist in the same instance, and groups,
 //! references, shared objects and import records need a registered instance
-//! ([`Store::create_instance`]); a write breaking this is a [`StoreError`].
+//! ([`Catalog::create_instance`]); a write breaking this is a [`StoreError`].
 //!
 //! Access keys are the exception to the tenant keying: `access_keys` is keyed by the AK
 //! alone (authentication looks a key up before it knows the project), with an index on
@@ -28,8 +28,8 @@
 //! without a schema version bump: `CREATE TABLE IF NOT EXISTS` adds it to older files.
 
 use super::{
-    check_shared, ApiWrite, ApiWriteOutcome, GroupCreate, SharedWrite, SharedWriteOutcome, Store,
-    StoreError, StoreResult,
+    check_api_batch, check_shared, shared_listing, AccessKeyStore, ApiWrite, ApiWriteOutcome,
+    Catalog, GroupCreate, KeepIdentity, SharedWrite, SharedWriteOutcome, StoreError, StoreResult,
 };
 use crate::model::{
     from_unix_seconds, unix_seconds, AccessKey, AccessKeyLock, Api, Group, Id, ImportRecord,
@@ -140,7 +140,7 @@ CREATE TABLE IF NOT EXISTS access_keys (
 CREATE INDEX IF NOT EXISTS access_keys_by_project ON access_keys (project_id);
 "#;
 
-/// The embedded [`Store`]: one SQLite connection, shared by clones of the value.
+/// The embedded [`Store`](super::Store): one SQLite connection, shared by clones of the value.
 ///
 /// Several `SqliteStore` values may open the same file (e.g. several processes): every
 /// conditional write is an immediate transaction and the UNIQUE indexes hold the rules.
@@ -526,7 +526,7 @@ fn replace_api(
         return Ok(ApiWriteOutcome::NameTaken);
     }
     let mut replacement = api.clone();
-    replacement.created_at = created_at;
+    replacement.keep_identity(None, created_at);
     let body = to_json(&replacement)?;
     let updated = conn
         .prepare_cached(
@@ -682,10 +682,7 @@ fn write_shared_tx(
                 return Ok(SharedWriteOutcome::VersionConflict);
             }
             let mut replacement = object.clone();
-            if let Some(id) = Id::parse(&id) {
-                replacement.id = id;
-            }
-            replacement.created_at = created_at;
+            replacement.keep_identity(Id::parse(&id), created_at);
             tx.prepare_cached(
                 "UPDATE shared_objects SET version = ?6, body = ?7 WHERE project_id = ?1 \
                  AND instance_id = ?2 AND kind = ?3 AND group_scope = ?4 AND name = ?5",
@@ -797,7 +794,7 @@ fn write_lock(conn: &Connection, access_key: &str, lock: &AccessKeyLock) -> Stor
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl Catalog for SqliteStore {
     async fn create_instance(&self, scope: &Scope) -> StoreResult<bool> {
         let t = Tenant::of(scope);
         let now = crate::now_rfc3339();
@@ -966,14 +963,7 @@ impl Store for SqliteStore {
         writes: Vec<ApiWrite>,
         limit: u32,
     ) -> StoreResult<Vec<ApiWriteOutcome>> {
-        if let Some(stray) = writes.iter().find(|w| &w.api().group_id != group_id) {
-            return Err(StoreError::new(format_args!(
-                "api {} belongs to group {}, not {group_id}",
-                stray.api().id,
-                stray.api().group_id
-            )));
-        }
-        if writes.is_empty() {
+        if !check_api_batch(group_id, &writes)? {
             return Ok(Vec::new());
         }
         let t = Tenant::of(scope);
@@ -1012,15 +1002,10 @@ impl Store for SqliteStore {
         group_id: Option<&Id>,
     ) -> StoreResult<Vec<SharedObject>> {
         let t = Tenant::of(scope);
-        // Instance-scoped kinds ignore `group_id`; a group-scoped kind without one has none.
-        let gs = if kind.per_group() {
-            match group_id {
-                Some(id) => id.as_str().to_string(),
-                None => return Ok(Vec::new()),
-            }
-        } else {
-            String::new()
+        let Some(group) = shared_listing(kind, group_id) else {
+            return Ok(Vec::new());
         };
+        let gs = group.map(Id::as_str).unwrap_or("").to_string();
         let bodies = self
             .run(move |conn| {
                 query_bodies(
@@ -1075,7 +1060,10 @@ impl Store for SqliteStore {
         self.read_by_id(scope, "import_records", id, "read import record")
             .await
     }
+}
 
+#[async_trait]
+impl AccessKeyStore for SqliteStore {
     async fn create_access_key(&self, key: &AccessKey) -> StoreResult<bool> {
         let actions = to_json(&key.actions)?;
         let key = key.clone();

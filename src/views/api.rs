@@ -12,9 +12,8 @@
 use super::{Lookups, STATUS_VALID};
 use crate::model::{
     Api, AuthType, Backend, BackendEndpoint, BackendParam as StoredBackendParam,
-    BackendPolicy as StoredPolicy, ConditionOrigin, ConditionType, FunctionEndpoint, Group,
-    HttpEndpoint, InvocationType, NetworkType, ParamLocation, ParamType, PassThrough,
-    PolicyCondition, Protocol, RequestParam, RequestType, Scheme, VpcEndpoint,
+    BackendPolicy as StoredPolicy, ConditionOrigin, FunctionEndpoint, Group, HttpTarget,
+    PassThrough, PolicyCondition, RequestParam, RequestType, Scheme, VpcEndpoint,
 };
 use serde::Serialize;
 
@@ -291,24 +290,6 @@ fn whole(value: Option<f64>) -> Option<i64> {
         .map(|v| v as i64)
 }
 
-fn protocol(p: Protocol) -> &'static str {
-    match p {
-        Protocol::Http => "HTTP",
-        Protocol::Https => "HTTPS",
-        Protocol::Both => "BOTH",
-    }
-}
-
-/// The `auth_type` string of an API.
-pub fn auth_type(a: AuthType) -> &'static str {
-    match a {
-        AuthType::None => "NONE",
-        AuthType::App => "APP",
-        AuthType::Iam => "IAM",
-        AuthType::Authorizer => "AUTHORIZER",
-    }
-}
-
 /// The `type` number of an API: `1` public, `2` private.
 pub fn api_type(r: RequestType) -> i32 {
     match r {
@@ -327,32 +308,12 @@ pub fn backend_type(endpoint: &BackendEndpoint) -> &'static str {
     }
 }
 
+/// The SDK writes the scheme in upper case (`HTTP`, `HTTPS`); the document and the store
+/// in lower case.
 fn scheme(s: Scheme) -> &'static str {
     match s {
         Scheme::Http => "HTTP",
         Scheme::Https => "HTTPS",
-    }
-}
-
-fn location(l: ParamLocation) -> &'static str {
-    match l {
-        ParamLocation::Path => "PATH",
-        ParamLocation::Query => "QUERY",
-        ParamLocation::Header => "HEADER",
-    }
-}
-
-fn invocation(i: InvocationType) -> &'static str {
-    match i {
-        InvocationType::Sync => "sync",
-        InvocationType::Async => "async",
-    }
-}
-
-fn network(n: NetworkType) -> &'static str {
-    match n {
-        NetworkType::V1 => "V1",
-        NetworkType::V2 => "V2",
     }
 }
 
@@ -364,11 +325,8 @@ fn req_param(p: &RequestParam) -> ReqParam {
         || p.max_size.is_some();
     ReqParam {
         name: p.name.clone(),
-        param_type: match p.param_type {
-            ParamType::String => "STRING",
-            ParamType::Number => "NUMBER",
-        },
-        location: location(p.location),
+        param_type: p.param_type.as_str(),
+        location: p.location.as_str(),
         default_value: p.default.clone(),
         sample_value: p.sample.clone(),
         required: if p.required { 1 } else { 2 },
@@ -389,14 +347,10 @@ fn req_param(p: &RequestParam) -> ReqParam {
 
 fn backend_param(p: &StoredBackendParam) -> BackendParam {
     BackendParam {
-        origin: match p.origin {
-            crate::model::ParamOrigin::Request => "REQUEST",
-            crate::model::ParamOrigin::Constant => "CONSTANT",
-            crate::model::ParamOrigin::System => "SYSTEM",
-        },
+        origin: p.origin.as_str(),
         name: p.name.clone(),
         remark: p.description.clone(),
-        location: location(p.location),
+        location: p.location.as_str(),
         value: p.value.clone(),
     }
 }
@@ -407,18 +361,15 @@ fn condition(c: &PolicyCondition, params: &[RequestParam]) -> Condition {
         .as_deref()
         .and_then(|name| params.iter().find(|p| p.name == name));
     Condition {
+        // The SDK calls a request-parameter condition `param`; the store `request`.
         condition_origin: match c.origin {
             ConditionOrigin::Source => "source",
             ConditionOrigin::Request => "param",
         },
-        condition_type: match c.condition_type {
-            ConditionType::Exact => "exact",
-            ConditionType::Enum => "enum",
-            ConditionType::Pattern => "pattern",
-        },
+        condition_type: c.condition_type.as_str(),
         condition_value: c.value.clone(),
         req_param_name: c.parameter.clone(),
-        req_param_location: param.map(|p| location(p.location)),
+        req_param_location: param.map(|p| p.location.as_str()),
     }
 }
 
@@ -432,41 +383,38 @@ fn vpc_info(vpc: &VpcEndpoint, lookups: &Lookups) -> VpcInfo {
     }
 }
 
-fn http_backend(http: &HttpEndpoint) -> BackendApi {
+/// The HTTP request to a backend: to `url_domain` (HTTP) or through the VPC channel in
+/// `vpc_channel_info` (HTTP-VPC).
+fn http_backend(
+    target: &HttpTarget,
+    url_domain: Option<String>,
+    vpc_channel_info: Option<VpcInfo>,
+) -> BackendApi {
     BackendApi {
-        url_domain: Some(http.address.clone()),
-        req_protocol: scheme(http.scheme),
-        req_method: http.method.as_str(),
-        req_uri: http.path.clone(),
-        timeout: i64::from(http.timeout_ms),
-        retry_count: http.retry_count.to_string(),
-        enable_client_ssl: http.enable_client_ssl,
-        remark: http.description.clone(),
-        vpc_channel_status: 2,
-        vpc_channel_info: None,
-    }
-}
-
-fn vpc_backend(vpc: &VpcEndpoint, lookups: &Lookups) -> BackendApi {
-    BackendApi {
-        url_domain: None,
-        req_protocol: scheme(vpc.scheme),
-        req_method: vpc.method.as_str(),
-        req_uri: vpc.path.clone(),
-        timeout: i64::from(vpc.timeout_ms),
-        retry_count: vpc.retry_count.to_string(),
-        enable_client_ssl: vpc.enable_client_ssl,
-        remark: vpc.description.clone(),
-        vpc_channel_status: 1,
-        vpc_channel_info: Some(vpc_info(vpc, lookups)),
+        url_domain,
+        req_protocol: scheme(target.scheme),
+        req_method: target.method.as_str(),
+        req_uri: target.path.clone(),
+        timeout: i64::from(target.timeout_ms),
+        retry_count: target.retry_count.to_string(),
+        enable_client_ssl: target.enable_client_ssl,
+        remark: target.description.clone(),
+        vpc_channel_status: if vpc_channel_info.is_some() { 1 } else { 2 },
+        vpc_channel_info,
     }
 }
 
 /// The HTTP part of a backend (`backend_api`), for `HTTP` and `HTTP-VPC` backends.
 pub fn backend_api(backend: &Backend, lookups: &Lookups) -> Option<BackendApi> {
     match &backend.endpoint {
-        BackendEndpoint::Http(http) => Some(http_backend(http)),
-        BackendEndpoint::HttpVpc(vpc) => Some(vpc_backend(vpc, lookups)),
+        BackendEndpoint::Http(http) => {
+            Some(http_backend(&http.target, Some(http.address.clone()), None))
+        }
+        BackendEndpoint::HttpVpc(vpc) => Some(http_backend(
+            &vpc.target,
+            None,
+            Some(vpc_info(vpc, lookups)),
+        )),
         BackendEndpoint::Function(_) | BackendEndpoint::Mock(_) => None,
     }
 }
@@ -475,8 +423,8 @@ fn func_info(f: &FunctionEndpoint) -> ApiFunc {
     ApiFunc {
         function_urn: f.function_urn.clone(),
         remark: f.description.clone(),
-        invocation_type: invocation(f.invocation_type),
-        network_type: network(f.network_type),
+        invocation_type: f.invocation_type.as_str(),
+        network_type: f.network_type.as_str(),
         version: f.version.clone(),
         alias_urn: f.alias_urn.clone(),
         timeout: i64::from(f.timeout_ms),
@@ -503,10 +451,10 @@ pub fn api_summary(api: &Api, group: Option<&Group>, lookups: &Lookups) -> ApiSu
         id: api.id.to_string(),
         name: d.name.clone(),
         api_type: api_type(d.request_type),
-        req_protocol: protocol(d.protocol),
+        req_protocol: d.protocol.as_str(),
         req_method: d.method.as_str(),
         req_uri: d.path.clone(),
-        auth_type: auth_type(d.auth_type),
+        auth_type: d.auth_type.as_str(),
         auth_opt: AuthOpt {
             app_code_auth_type: if d.app_code_auth { "HEADER" } else { "DISABLE" },
         },
@@ -608,8 +556,8 @@ fn add_policy(
             backend_params,
             conditions,
             function_urn: f.function_urn.clone(),
-            invocation_type: invocation(f.invocation_type),
-            network_type: network(f.network_type),
+            invocation_type: f.invocation_type.as_str(),
+            network_type: f.network_type.as_str(),
             version: f.version.clone(),
             alias_urn: f.alias_urn.clone(),
             timeout: i64::from(f.timeout_ms),
@@ -627,7 +575,8 @@ fn add_policy(
 mod tests {
     use super::*;
     use crate::model::{
-        ApiDefinition, GroupName, Id, MatchMode, Method, MockEndpoint, ParamOrigin,
+        ApiDefinition, ConditionType, GroupName, HttpEndpoint, Id, InvocationType, MatchMode,
+        Method, MockEndpoint, NetworkType, ParamLocation, ParamOrigin, ParamType, Protocol,
     };
     use crate::views::sdk_schema::conforms;
     use serde_json::{json, Value};
@@ -658,13 +607,15 @@ mod tests {
     fn vpc(channel: &str) -> BackendEndpoint {
         BackendEndpoint::HttpVpc(VpcEndpoint {
             channel_name: channel.into(),
-            scheme: Scheme::Http,
-            method: Method::Get,
-            path: "/v1/items/{id}".into(),
-            timeout_ms: 2000,
-            retry_count: -1,
-            enable_client_ssl: false,
-            description: Some("via the channel".into()),
+            target: HttpTarget {
+                scheme: Scheme::Http,
+                method: Method::Get,
+                path: "/v1/items/{id}".into(),
+                timeout_ms: 2000,
+                retry_count: -1,
+                enable_client_ssl: false,
+                description: Some("via the channel".into()),
+            },
             cascade_flag: Some(false),
         })
     }
@@ -885,13 +836,15 @@ mod tests {
     fn http_function_and_mock_backends() {
         let d = detail(BackendEndpoint::Http(HttpEndpoint {
             address: "catalog.internal.example.com:8443".into(),
-            scheme: Scheme::Https,
-            method: Method::Any,
-            path: "/v1/items".into(),
-            timeout_ms: 3000,
-            retry_count: 2,
-            enable_client_ssl: true,
-            description: None,
+            target: HttpTarget {
+                scheme: Scheme::Https,
+                method: Method::Any,
+                path: "/v1/items".into(),
+                timeout_ms: 3000,
+                retry_count: 2,
+                enable_client_ssl: true,
+                description: None,
+            },
         }));
         assert_eq!(d["backend_type"], "HTTP");
         assert_eq!(

@@ -7,7 +7,7 @@ use apig_import::config::Limits;
 use apig_import::http::{router, AppState};
 use apig_import::model::{Id, PathId, Reference, ReferenceKind, Scope};
 use apig_import::store::sqlite::SqliteStore;
-use apig_import::store::Store;
+use apig_import::store::Catalog;
 use axum::body::Body;
 use http_body_util::BodyExt;
 use serde_json::Value;

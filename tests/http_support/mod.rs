@@ -10,7 +10,8 @@ use apig_import::model::{
     ReferenceKind, Scope, SharedKey, SharedKind, SharedObject, StoredAccessKey,
 };
 use apig_import::store::{
-    ApiWrite, ApiWriteOutcome, GroupCreate, SharedWrite, SharedWriteOutcome, Store, StoreResult,
+    AccessKeyStore, ApiWrite, ApiWriteOutcome, Catalog, GroupCreate, SharedWrite,
+    SharedWriteOutcome, StoreResult,
 };
 use async_trait::async_trait;
 use axum::body::Body;
@@ -34,7 +35,7 @@ pub fn import_path() -> String {
 pub struct UnreachableStore;
 
 #[async_trait]
-impl Store for UnreachableStore {
+impl Catalog for UnreachableStore {
     async fn create_instance(&self, _: &Scope) -> StoreResult<bool> {
         panic!("store reached")
     }
@@ -96,6 +97,10 @@ impl Store for UnreachableStore {
     async fn get_import_record(&self, _: &Scope, _: &Id) -> StoreResult<Option<ImportRecord>> {
         panic!("store reached")
     }
+}
+
+#[async_trait]
+impl AccessKeyStore for UnreachableStore {
     async fn create_access_key(&self, _: &AccessKey) -> StoreResult<bool> {
         panic!("store reached")
     }

@@ -9,7 +9,7 @@
 
 use super::keys::Key;
 use crate::model::{Api, Group, ImportRecord, Reference, SharedObject};
-use crate::store::{StoreError, StoreResult};
+use crate::store::{KeepIdentity, StoreError, StoreResult};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -115,7 +115,7 @@ pub fn decode_record(item: &Item) -> StoreResult<ImportRecord> {
 pub fn decode_api(item: &Item) -> StoreResult<Api> {
     let mut api: Api = body(item)?;
     api.version = get_n(item, VERSION)?;
-    api.created_at = get_s(item, CREATED_AT)?.to_string();
+    api.keep_identity(None, get_s(item, CREATED_AT)?.to_string());
     Ok(api)
 }
 
@@ -123,9 +123,9 @@ pub fn decode_api(item: &Item) -> StoreResult<Api> {
 pub fn decode_shared(item: &Item) -> StoreResult<SharedObject> {
     let mut object: SharedObject = body(item)?;
     object.version = get_n(item, VERSION)?;
-    object.created_at = get_s(item, CREATED_AT)?.to_string();
-    if let Some(id) = crate::model::Id::parse(get_s(item, ID)?) {
-        object.id = id;
-    }
+    object.keep_identity(
+        crate::model::Id::parse(get_s(item, ID)?),
+        get_s(item, CREATED_AT)?.to_string(),
+    );
     Ok(object)
 }
