@@ -23,6 +23,7 @@ mod access_keys;
 pub mod audit;
 pub mod codec;
 pub mod keys;
+pub mod reservation;
 pub mod table;
 pub mod testing;
 mod transact;
@@ -48,17 +49,18 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 use codec::{
-    decode_api, decode_group, decode_record, decode_reference, decode_shared, get_n_or_zero, get_s,
-    item, n, s, to_json, Item, API_COUNT, BODY, CREATED_AT, GROUP, GROUP_COUNT, ID, NAME, ROUTE,
-    VERSION,
+    decode_api, decode_group, decode_record, decode_reference, decode_shared, get_s, item, n, s,
+    to_json, Item, API_COUNT, BODY, CREATED_AT, GROUP, GROUP_COUNT, ID, NAME, ROUTE, VERSION,
 };
 use keys::{Key, Keys};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Transactions of one `write_apis` call in flight at once, by default.
-pub const DEFAULT_CONCURRENCY: usize = 4;
+/// Transactions of one `write_apis` call in flight at once, by default. They share no item
+/// (the quota is reserved once, not updated by each), so they do not conflict: a 300-API
+/// import is one wave of 10 transactions.
+pub const DEFAULT_CONCURRENCY: usize = 10;
 /// SDK attempts per request (standard retry mode: exponential backoff with jitter).
 pub const MAX_ATTEMPTS: u32 = 5;
 /// Retries of a transaction cancelled only by conflicts with other transactions.
@@ -72,6 +74,7 @@ pub struct DynamoStore {
     client: Client,
     table: Arc<str>,
     concurrency: usize,
+    reservation_ttl: Duration,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -161,6 +164,7 @@ impl DynamoStore {
             client,
             table: Arc::from(table.into()),
             concurrency: DEFAULT_CONCURRENCY,
+            reservation_ttl: reservation::DEFAULT_RESERVATION_TTL,
         }
     }
 
@@ -185,6 +189,14 @@ impl DynamoStore {
     /// At most `n` (≥ 1) transactions of one `write_apis` call in flight at once.
     pub fn with_concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
+        self
+    }
+
+    /// How long a quota reservation of this store's writers is trusted before another
+    /// writer may release it (default [`reservation::DEFAULT_RESERVATION_TTL`]; shorter only
+    /// in tests of the release).
+    pub fn with_reservation_ttl(mut self, ttl: Duration) -> Self {
+        self.reservation_ttl = ttl;
         self
     }
 
@@ -846,9 +858,4 @@ impl DynamoStore {
             )
             .build())
     }
-}
-
-/// The counter of an item (0 when absent).
-pub(crate) fn counter(item: &Item, attr: &str) -> StoreResult<u64> {
-    get_n_or_zero(item, attr)
 }
