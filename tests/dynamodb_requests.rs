@@ -200,3 +200,58 @@ async fn imports_of_300_apis_into_new_and_full_groups_take_few_requests() {
     assert_eq!(store.list_apis(&scope, &full.id).await.unwrap().len(), 900);
     assert!(store.audit(&scope).await.unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_concurrent_imports_into_one_group_are_exact_and_rarely_conflict() {
+    let Some(endpoint) = dynamodb_endpoint() else {
+        return;
+    };
+    let emulator = Emulator::at(&endpoint);
+    let counter = RequestCounter::new();
+    let store = dynamodb_store_at(&endpoint, vec![SharedInterceptor::new(counter.clone())]).await;
+    let scope = instance(&store).await;
+    let g = stored_group(&store, &scope, "shared_by_eight").await;
+    counter.reset();
+    let before = cancelled(&emulator, &store);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..8)
+        .map(|r| {
+            let store = store.clone();
+            let scope = scope.clone();
+            let gid = g.id.clone();
+            tokio::spawn(async move {
+                let apis: Vec<Api> = (0..50).map(|i| realistic_api(&gid, r * 100 + i)).collect();
+                store
+                    .write_apis(&scope, &gid, creates(&apis), 1000)
+                    .await
+                    .expect("write apis")
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(
+            t.await.expect("import panicked"),
+            vec![ApiWriteOutcome::Created; 50]
+        );
+    }
+    print("8 concurrent imports of 50 APIs", &counter, started);
+    let cancellations = cancelled(&emulator, &store) - before;
+    println!("dynamodb requests: 8 concurrent imports: {cancellations} transactions cancelled");
+    // Each import: one reservation, 2 transactions, its settlement (alone when other
+    // imports hold reservations). Only a transaction carrying a settlement shares an item
+    // (the group's) with another import; cancelled, it goes again without it: at most one
+    // cancellation per import.
+    let conflicts = emulator
+        .as_ref()
+        .map(|e| e.stats(Some(store.table())).expect("stats").conflicts)
+        .unwrap_or(0);
+    println!("dynamodb requests: 8 concurrent imports: {conflicts} single writes refused");
+    assert!(cancellations <= 8, "{cancellations} cancellations");
+    assert!(
+        counter.total() <= 8 * 4 + cancellations + conflicts,
+        "{} requests",
+        counter.total()
+    );
+    assert_eq!(store.list_apis(&scope, &g.id).await.unwrap().len(), 400);
+    assert!(store.audit(&scope).await.unwrap().is_empty());
+}

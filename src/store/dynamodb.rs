@@ -287,6 +287,22 @@ impl DynamoStore {
     /// throttling are retried here with jittered backoff; a cancellation with a failed
     /// condition is returned with its reasons.
     pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> StoreResult<TxResult> {
+        match self.transact_with(items, MAX_CONFLICT_RETRIES).await? {
+            Some(result) => Ok(result),
+            None => Err(StoreError::new(
+                "dynamodb: transact write items: still conflicting after retries",
+            )),
+        }
+    }
+
+    /// [`transact`](Self::transact) with at most `max_conflict_retries` retries of
+    /// cancellations by conflicts; `None` when the last one, with none allowed, was still
+    /// cancelled by a conflict (the caller changes the transaction instead of waiting).
+    pub(crate) async fn transact_with(
+        &self,
+        items: Vec<TransactWriteItem>,
+        max_conflict_retries: u32,
+    ) -> StoreResult<Option<TxResult>> {
         let mut conflicts = 0;
         loop {
             // A fresh token per attempt of ours; the SDK's own retries of one attempt reuse
@@ -300,7 +316,7 @@ impl DynamoStore {
                 .send()
                 .await;
             let e = match sent {
-                Ok(_) => return Ok(TxResult::Committed),
+                Ok(_) => return Ok(Some(TxResult::Committed)),
                 Err(e) => e,
             };
             let reasons: Vec<Reason> = match &e {
@@ -318,10 +334,13 @@ impl DynamoStore {
                 _ => return Err(sdk_error("transact write items", e)),
             };
             if reasons.iter().any(Reason::condition_failed) {
-                return Ok(TxResult::Cancelled(reasons));
+                return Ok(Some(TxResult::Cancelled(reasons)));
             }
             let retryable = reasons.iter().all(|r| r.passed() || r.transient());
-            if !retryable || conflicts >= MAX_CONFLICT_RETRIES {
+            if retryable && max_conflict_retries == 0 {
+                return Ok(None);
+            }
+            if !retryable || conflicts >= max_conflict_retries {
                 return Err(sdk_error("transact write items", e));
             }
             conflicts += 1;

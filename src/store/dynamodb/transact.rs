@@ -174,6 +174,10 @@ pub(super) struct WriteApis<'a> {
     group_seen: bool,
     /// The reservation is settled (with the last transaction).
     settled: bool,
+    /// Other writers held reservations on the group when this call last reserved: they
+    /// may settle at the same time, so the settlement goes alone (`UpdateItem`s on one
+    /// item serialize; transactions cancel each other) instead of riding with a transaction.
+    contended: bool,
     waits: u32,
 }
 
@@ -189,6 +193,7 @@ impl<'a> WriteApis<'a> {
             reserved_at: None,
             group_seen: false,
             settled: false,
+            contended: false,
             waits: 0,
         }
     }
@@ -326,6 +331,9 @@ impl<'a> WriteApis<'a> {
         let mut budget = budget;
         if let Some((granted, group_item)) = reserved {
             self.group_seen = true;
+            self.contended = reservations(&group_item)?
+                .iter()
+                .any(|r| r.marker != self.marker);
             if granted > 0 {
                 self.reserved += granted;
                 self.reserved_at = Some(Instant::now());
@@ -407,7 +415,7 @@ impl<'a> WriteApis<'a> {
             .map(|p| self.prepare(p))
             .collect::<StoreResult<Vec<Prepared>>>()?;
         let mut chunks = chunk(prepared);
-        let settling = if last_round && self.reserved > 0 && !self.settled {
+        let settling = if last_round && self.reserved > 0 && !self.settled && !self.contended {
             chunks.pop()
         } else {
             None
@@ -655,10 +663,13 @@ impl<'a> WriteApis<'a> {
     /// Run one chunk to the end: retry without the losers until it commits or is empty.
     /// With `settle`, the chunk's transaction also settles the reservation, counting its
     /// own creates as used.
+    /// If that transaction is cancelled by a conflict (only the group item can be shared:
+    /// another writer settling), it goes again without the settlement, which `run` then
+    /// sends alone.
     async fn run_chunk(
         &self,
         mut items: Vec<Prepared>,
-        settle: Option<Settle>,
+        mut settle: Option<Settle>,
     ) -> StoreResult<ChunkResult> {
         let mut result = ChunkResult::default();
         while !items.is_empty() {
@@ -687,7 +698,16 @@ impl<'a> WriteApis<'a> {
                     unused,
                 )?);
             }
-            let reasons = match self.store.transact(actions).await? {
+            let sent = if settle.is_some() {
+                self.store.transact_with(actions, 0).await?
+            } else {
+                Some(self.store.transact(actions).await?)
+            };
+            let Some(sent) = sent else {
+                settle = None;
+                continue;
+            };
+            let reasons = match sent {
                 TxResult::Committed => {
                     for it in items.drain(..) {
                         let outcome = if it.create {
