@@ -6,7 +6,9 @@
 //!   name and reference name are items created with `attribute_not_exists` in the same
 //!   `TransactWriteItems` as the entity they protect (for APIs the entity item *is* the
 //!   route lock); quota counters are updated in the same transaction with a condition on
-//!   the limit; replacements are conditional on the stored `version`.
+//!   the limit — except a group's API counter, which `write_apis` reserves from once and
+//!   settles at the end ([`reservation`]); replacements are conditional on the stored
+//!   `version`.
 //! * [`Store::write_apis`] packs writes into transactions of at most 100 actions, runs a
 //!   bounded number of them at once, and reads `CancellationReasons` to give each losing
 //!   write its own outcome and retry the others ([`transact`]).
