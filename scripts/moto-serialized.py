@@ -10,12 +10,15 @@ moto also snapshots the *whole table* (a deep copy) before every transaction, wh
 an import into a large group quadratic; with requests serialized, a snapshot of the items
 the transaction touches is enough, and that is what this launcher takes instead.
 
+In front of moto runs `dynamodb_conflicts.ConflictingDynamoDB`: it applies the requests
+one at a time (one lock around each) and makes transactions conflict as on DynamoDB
+(`APIG_TEST_DYNAMODB_TX_HOLD_MS`, `APIG_TEST_DYNAMODB_LATENCY_MS`, `/_emulator/stats`).
+
 Usage: python moto-serialized.py -H 127.0.0.1 -p PORT
 """
 
 import argparse
 import copy
-import threading
 
 import moto.dynamodb.models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
@@ -23,27 +26,13 @@ from moto.dynamodb.models.table import Table
 
 from werkzeug.serving import run_simple
 
+from dynamodb_conflicts import ConflictingDynamoDB
+
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
-
-
-class Serialized:
-    def __init__(self, app):
-        self.app = app
-        self.lock = threading.Lock()
-
-    def __call__(self, environ, start_response):
-        with self.lock:
-            result = self.app(environ, start_response)
-            try:
-                return [b"".join(result)]
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
 
 
 class _CopyExceptTables:
@@ -106,7 +95,7 @@ def main():
     run_simple(
         args.host,
         args.port,
-        Serialized(app),
+        ConflictingDynamoDB(app),
         threaded=True,
         request_handler=MotoRequestHandler,
     )

@@ -7,11 +7,17 @@
 //! audited (no lock without its entity, no entity without its locks, pointers matching,
 //! counters true), the same writes are run again, and the end state is checked.
 //!
+//! Every request's response is also dropped in turn and the request retried by the SDK (a
+//! retried commit must count once), and a writer that dies between reserving the group's
+//! quota and settling it has its reservation released by the next writer.
+//!
 //! Run through `scripts/dynamodb-local cargo test --test dynamodb_faults`.
 
 mod common;
 
 use apig_import::model::*;
+use apig_import::store::dynamodb::keys::Keys;
+use apig_import::store::dynamodb::reservation::reservations;
 use apig_import::store::dynamodb::testing::{FailNth, FailPoint, RequestCounter};
 use apig_import::store::dynamodb::DynamoStore;
 use apig_import::store::{ApiWrite, ApiWriteOutcome, Catalog};
@@ -195,10 +201,27 @@ async fn throttled_requests_are_retried() {
     let Some(endpoint) = dynamodb_endpoint() else {
         return;
     };
-    // Every request of the batch answered once with a ThrottlingException after the server
-    // carried it out: the SDK retries it, and a retried write that had been applied is
-    // recognised as such.
-    for n in 1..=6 {
+    // How many requests the batch takes.
+    let requests = {
+        let store = dynamodb_store_at(&endpoint, Vec::new()).await;
+        let case = setup(&store).await;
+        let counter = RequestCounter::new();
+        let counted = dynamodb_store_on(
+            &endpoint,
+            store.table(),
+            vec![SharedInterceptor::new(counter.clone())],
+        );
+        counted
+            .write_apis(&case.scope, &case.group.id, case.writes.clone(), 1000)
+            .await
+            .unwrap();
+        counter.total()
+    };
+    // Every request of the batch in turn (the reservation, each transaction, the
+    // settlement) answered with a ThrottlingException after the server carried it out (its
+    // response lost): the SDK retries it — transactions with the same ClientRequestToken —
+    // and a retried write that had been applied counts once.
+    for n in 1..=requests {
         let store = dynamodb_store_at(&endpoint, Vec::new()).await;
         let case = setup(&store).await;
         let fault = FailNth::new(n, None, FailPoint::Throttled);
@@ -215,7 +238,7 @@ async fn throttled_requests_are_retried() {
             .write_apis(&case.scope, &case.group.id, case.writes.clone(), 1000)
             .await
             .unwrap_or_else(|e| panic!("throttled request {n}: {e}"));
-        assert!(fault.fired());
+        assert!(fault.fired(), "request {n}");
         let replaced = out
             .iter()
             .filter(|o| **o == ApiWriteOutcome::Replaced)
@@ -241,4 +264,85 @@ async fn a_store_error_is_an_error_not_a_panic() {
         .write_apis(&scope, &g.id, creates(&[numbered_api(&g.id, 0)]), 10)
         .await
         .is_err());
+}
+
+/// The group item as stored.
+async fn group_item(
+    store: &DynamoStore,
+    scope: &Scope,
+    group: &Id,
+) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+    store
+        .client()
+        .get_item()
+        .table_name(store.table())
+        .set_key(Some(Keys::of(scope).group(group.as_str()).attrs()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get group")
+        .item()
+        .cloned()
+        .expect("the group exists")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_writers_reservation_is_released_by_the_next_writer() {
+    let Some(endpoint) = dynamodb_endpoint() else {
+        return;
+    };
+    let store = dynamodb_store_at(&endpoint, Vec::new()).await;
+    let case = setup(&store).await;
+    // A writer reserves the room for its creates, then dies before its first transaction
+    // is sent (others of the wave may have gone through).
+    let fault = FailNth::new(1, Some("TransactWriteItems"), FailPoint::BeforeSend);
+    let dying = dynamodb_store_on(
+        &endpoint,
+        store.table(),
+        vec![SharedInterceptor::new(fault.clone())],
+    )
+    .with_reservation_ttl(std::time::Duration::from_secs(1));
+    assert!(dying
+        .write_apis(&case.scope, &case.group.id, case.writes.clone(), 1000)
+        .await
+        .is_err());
+    assert!(fault.fired());
+    let open = reservations(&group_item(&store, &case.scope, &case.group.id).await).unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+    // The open reservation holds room, and the audit accounts for it.
+    assert_consistent(&store, &case.scope, "with an open reservation").await;
+    let stored = store
+        .list_apis(&case.scope, &case.group.id)
+        .await
+        .unwrap()
+        .len() as u32;
+
+    // After it expired, the next writer into the group releases it: room for exactly one
+    // more API than are stored.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let next = numbered_api(&case.group.id, 5000);
+    let out = store
+        .write_apis(&case.scope, &case.group.id, creates(&[next]), stored + 1)
+        .await
+        .unwrap();
+    assert_eq!(out, vec![ApiWriteOutcome::Created]);
+    let item = group_item(&store, &case.scope, &case.group.id).await;
+    assert!(reservations(&item).unwrap().is_empty(), "{item:?}");
+    let count = item
+        .get("apis")
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse::<u32>().ok());
+    assert_eq!(count, Some(stored + 1));
+    assert_consistent(&store, &case.scope, "after the release").await;
+    // And the quota is exact again.
+    let out = store
+        .write_apis(
+            &case.scope,
+            &case.group.id,
+            creates(&[numbered_api(&case.group.id, 5001)]),
+            stored + 1,
+        )
+        .await
+        .unwrap();
+    assert_eq!(out, vec![ApiWriteOutcome::QuotaReached]);
 }

@@ -6,7 +6,9 @@
 //!   name and reference name are items created with `attribute_not_exists` in the same
 //!   `TransactWriteItems` as the entity they protect (for APIs the entity item *is* the
 //!   route lock); quota counters are updated in the same transaction with a condition on
-//!   the limit; replacements are conditional on the stored `version`.
+//!   the limit — except a group's API counter, which `write_apis` reserves from once and
+//!   settles at the end ([`reservation`]); replacements are conditional on the stored
+//!   `version`.
 //! * [`Catalog::write_apis`] packs writes into transactions of at most 100 actions, runs a
 //!   bounded number of them at once, and reads `CancellationReasons` to give each losing
 //!   write its own outcome and retry the others ([`transact`]).
@@ -23,6 +25,7 @@ mod access_keys;
 pub mod audit;
 pub mod codec;
 pub mod keys;
+pub mod reservation;
 pub mod table;
 pub mod testing;
 mod transact;
@@ -48,17 +51,18 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 use codec::{
-    decode_api, decode_group, decode_record, decode_reference, decode_shared, get_n_or_zero, get_s,
-    item, n, s, to_json, Item, API_COUNT, BODY, CREATED_AT, GROUP, GROUP_COUNT, ID, NAME, ROUTE,
-    VERSION,
+    decode_api, decode_group, decode_record, decode_reference, decode_shared, get_s, item, n, s,
+    to_json, Item, API_COUNT, BODY, CREATED_AT, GROUP, GROUP_COUNT, ID, NAME, ROUTE, VERSION,
 };
 use keys::{Key, Keys};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Transactions of one `write_apis` call in flight at once, by default.
-pub const DEFAULT_CONCURRENCY: usize = 4;
+/// Transactions of one `write_apis` call in flight at once, by default. They share no item
+/// (the quota is reserved once, not updated by each), so they do not conflict: a 300-API
+/// import is one wave of 10 transactions.
+pub const DEFAULT_CONCURRENCY: usize = 10;
 /// SDK attempts per request (standard retry mode: exponential backoff with jitter).
 pub const MAX_ATTEMPTS: u32 = 5;
 /// Retries of a transaction cancelled only by conflicts with other transactions.
@@ -72,6 +76,7 @@ pub struct DynamoStore {
     client: Client,
     table: Arc<str>,
     concurrency: usize,
+    reservation_ttl: Duration,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -161,6 +166,7 @@ impl DynamoStore {
             client,
             table: Arc::from(table.into()),
             concurrency: DEFAULT_CONCURRENCY,
+            reservation_ttl: reservation::DEFAULT_RESERVATION_TTL,
         }
     }
 
@@ -185,6 +191,14 @@ impl DynamoStore {
     /// At most `n` (≥ 1) transactions of one `write_apis` call in flight at once.
     pub fn with_concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
+        self
+    }
+
+    /// How long a quota reservation of this store's writers is trusted before another
+    /// writer may release it (default [`reservation::DEFAULT_RESERVATION_TTL`]; shorter only
+    /// in tests of the release).
+    pub fn with_reservation_ttl(mut self, ttl: Duration) -> Self {
+        self.reservation_ttl = ttl;
         self
     }
 
@@ -275,6 +289,22 @@ impl DynamoStore {
     /// throttling are retried here with jittered backoff; a cancellation with a failed
     /// condition is returned with its reasons.
     pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> StoreResult<TxResult> {
+        match self.transact_with(items, MAX_CONFLICT_RETRIES).await? {
+            Some(result) => Ok(result),
+            None => Err(StoreError::new(
+                "dynamodb: transact write items: still conflicting after retries",
+            )),
+        }
+    }
+
+    /// [`transact`](Self::transact) with at most `max_conflict_retries` retries of
+    /// cancellations by conflicts; `None` when the last one, with none allowed, was still
+    /// cancelled by a conflict (the caller changes the transaction instead of waiting).
+    pub(crate) async fn transact_with(
+        &self,
+        items: Vec<TransactWriteItem>,
+        max_conflict_retries: u32,
+    ) -> StoreResult<Option<TxResult>> {
         let mut conflicts = 0;
         loop {
             // A fresh token per attempt of ours; the SDK's own retries of one attempt reuse
@@ -288,7 +318,7 @@ impl DynamoStore {
                 .send()
                 .await;
             let e = match sent {
-                Ok(_) => return Ok(TxResult::Committed),
+                Ok(_) => return Ok(Some(TxResult::Committed)),
                 Err(e) => e,
             };
             let reasons: Vec<Reason> = match &e {
@@ -306,10 +336,13 @@ impl DynamoStore {
                 _ => return Err(sdk_error("transact write items", e)),
             };
             if reasons.iter().any(Reason::condition_failed) {
-                return Ok(TxResult::Cancelled(reasons));
+                return Ok(Some(TxResult::Cancelled(reasons)));
             }
             let retryable = reasons.iter().all(|r| r.passed() || r.transient());
-            if !retryable || conflicts >= MAX_CONFLICT_RETRIES {
+            if retryable && max_conflict_retries == 0 {
+                return Ok(None);
+            }
+            if !retryable || conflicts >= max_conflict_retries {
                 return Err(sdk_error("transact write items", e));
             }
             conflicts += 1;
@@ -836,9 +869,4 @@ impl DynamoStore {
             )
             .build())
     }
-}
-
-/// The counter of an item (0 when absent).
-pub(crate) fn counter(item: &Item, attr: &str) -> StoreResult<u64> {
-    get_n_or_zero(item, attr)
 }

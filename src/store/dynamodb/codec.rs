@@ -33,6 +33,9 @@ pub const GROUP: &str = "group";
 pub const ROUTE: &str = "route";
 /// The API item's last writer: a random marker of the `write_apis` call that wrote it.
 pub const WRITER: &str = "w";
+/// The API item's (and its pointer's) creator: the marker of the `write_apis` call whose
+/// quota reservation it was created under; kept by replacements.
+pub const CREATOR: &str = "c";
 
 pub fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())

@@ -189,3 +189,95 @@ impl Intercept for FailNth {
         Ok(())
     }
 }
+
+/// The control endpoints of the test server's conflict emulator
+/// (`scripts/dynamodb_conflicts.py`): per-table hold time and request statistics. Plain
+/// HTTP/1.1 over a blocking socket: it is a test instrument, called between requests.
+#[derive(Debug, Clone)]
+pub struct Emulator {
+    addr: String,
+}
+
+/// What the emulator counted (globally, or for one table).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmulatorStats {
+    pub requests: BTreeMap<String, u64>,
+    pub total: u64,
+    /// Transactions cancelled with `TransactionConflict`.
+    pub cancelled: u64,
+    /// Single-item writes refused with `TransactionConflictException`.
+    pub conflicts: u64,
+    /// Transactions answered from their `ClientRequestToken`, not applied again.
+    pub replays: u64,
+}
+
+impl Emulator {
+    /// The emulator in front of the server at `endpoint` (`http://host:port`), if there is
+    /// one (plain moto has no control endpoints).
+    pub fn at(endpoint: &str) -> Option<Self> {
+        let addr = endpoint
+            .strip_prefix("http://")?
+            .trim_end_matches('/')
+            .to_string();
+        let emulator = Emulator { addr };
+        emulator.stats(None).ok().map(|_| emulator)
+    }
+
+    fn call(&self, method: &str, path: &str, body: &str) -> Result<String, String> {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&self.addr).map_err(|e| e.to_string())?;
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        );
+        stream
+            .write_all(request.as_bytes())
+            .map_err(|e| e.to_string())?;
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .map_err(|e| e.to_string())?;
+        let (head, body) = response
+            .split_once("\r\n\r\n")
+            .ok_or_else(|| format!("malformed response {response:?}"))?;
+        if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
+            return Err(format!("{method} {path}: {head}"));
+        }
+        Ok(body.to_string())
+    }
+
+    /// Statistics, of `table` or of everything.
+    pub fn stats(&self, table: Option<&str>) -> Result<EmulatorStats, String> {
+        let path = match table {
+            Some(t) => format!("/_emulator/stats?table={t}"),
+            None => "/_emulator/stats".to_string(),
+        };
+        let body = self.call("GET", &path, "")?;
+        let v: serde_json::Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+        let num = |name: &str| v.get(name).and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let requests = v
+            .get("requests")
+            .and_then(serde_json::Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, n)| (k.clone(), n.as_u64().unwrap_or(0)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(EmulatorStats {
+            requests,
+            total: num("total"),
+            cancelled: num("transactions_cancelled_by_conflict"),
+            conflicts: num("single_writes_conflicted"),
+            replays: num("idempotent_replays"),
+        })
+    }
+
+    /// Keep the committed transactions on `table` in flight for `ms` milliseconds.
+    pub fn set_hold(&self, table: &str, ms: u64) -> Result<(), String> {
+        let body = serde_json::json!({ "table": table, "hold_ms": ms }).to_string();
+        self.call("POST", "/_emulator/hold", &body).map(|_| ())
+    }
+}

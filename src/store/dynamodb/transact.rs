@@ -5,29 +5,32 @@
 //! 1. selects, in order, the pending writes that touch no item an earlier pending write
 //!    touches (one transaction may not touch an item twice, and an earlier write must win
 //!    a route or name both want);
-//! 2. reads, in one `BatchGetItem`, the group item (its API counter, when the round has
-//!    creates) and the id pointers of the replacements (their current route and name);
-//! 3. lets the first `limit - count` selected creates run; the others wait for a later
+//! 2. reads, in one `BatchGetItem`, the id pointers of the replacements (their current
+//!    route and name) and, when the round's creates exceed what this call has reserved of
+//!    the group's quota, reserves more (one conditional `UpdateItem` of the group item,
+//!    [`super::reservation`]), both at once;
+//! 3. lets the first `reserved - created` selected creates run; the others wait for a later
 //!    round, or — when no room is left — are checked against the stored route and name
 //!    items so that a conflict is still reported as such, and are otherwise `QuotaReached`;
 //! 4. packs the runnable writes into transactions of at most 100 actions (3 per create,
-//!    1 to 5 per replacement, plus one counter update per transaction, conditional on the
-//!    limit) and runs up to `concurrency` of them at once.
+//!    1 to 5 per replacement; the counter is not touched, so the call's transactions share
+//!    no item and cannot cancel each other) and runs up to `concurrency` of them at once.
+//!
+//! At the end the reservation is settled: the unused part given back, the record removed.
 //!
 //! A cancelled transaction's `CancellationReasons` name the actions whose condition failed:
 //! each losing write gets its outcome (the holder's name comes back with the failed route
 //! put, `ReturnValuesOnConditionCheckFailure::ALL_OLD`) and the rest are retried at once in
-//! a new transaction. A failed counter condition returns the current count, so the chunk is
-//! cut to the creates that fit. Without writers racing, the outcomes are those of the
-//! embedded store: creates take the room in order, and a conflict is reported before
-//! the quota.
+//! a new transaction. Without writers racing, the outcomes are those of the embedded store:
+//! creates take the room in order, and a conflict is reported before the quota.
 
 use super::codec::{
-    decode_api, get_s, item, n, s, to_json, Item, API_COUNT, BODY, CREATED_AT, GROUP, ID, NAME,
+    decode_api, get_s, item, n, s, to_json, Item, BODY, CREATED_AT, CREATOR, GROUP, ID, NAME,
     ROUTE, VERSION, WRITER,
 };
 use super::keys::{Key, Keys};
-use super::{counter, table, DynamoStore, TxResult};
+use super::reservation::reservations;
+use super::{backoff, table, DynamoStore, TxResult};
 use crate::model::{Api, Id, RouteKey, Scope};
 use crate::store::{ApiWrite, ApiWriteOutcome, StoreError, StoreResult};
 use aws_sdk_dynamodb::types::{
@@ -35,13 +38,15 @@ use aws_sdk_dynamodb::types::{
 };
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use std::collections::HashSet;
+use std::time::Instant;
 
 /// Actions per `TransactWriteItems` (the service limit).
 pub const MAX_ACTIONS: usize = 100;
 /// Estimated bytes per transaction we allow (the service limit is 4 MB).
 const MAX_BYTES: usize = 3 * 1024 * 1024;
-/// Retries of one chunk cut by a counter that moved under it (other writers).
-const MAX_COUNTER_RETRIES: u32 = 16;
+/// Rounds spent waiting for other writers' reservations to settle when the quota looks
+/// full (they may give room back).
+const MAX_RESERVATION_WAITS: u32 = 8;
 
 fn route_key(api: &Api) -> String {
     let d = &api.definition;
@@ -59,6 +64,8 @@ struct Pointer {
     route: String,
     name: String,
     created_at: String,
+    /// The reservation the API was created under (absent on items of older writers).
+    creator: Option<String>,
 }
 
 impl Pointer {
@@ -68,6 +75,7 @@ impl Pointer {
             route: get_s(item, ROUTE)?.to_string(),
             name: get_s(item, NAME)?.to_string(),
             created_at: get_s(item, CREATED_AT)?.to_string(),
+            creator: get_s(item, CREATOR).ok().map(str::to_string),
         })
     }
 }
@@ -134,11 +142,19 @@ struct Prepared {
     bytes: usize,
 }
 
-/// What a chunk decided, and the creates it handed back (cut by the quota).
+/// What a chunk decided.
 #[derive(Default)]
 struct ChunkResult {
     decided: Vec<(usize, ApiWriteOutcome)>,
-    returned: Vec<usize>,
+    /// The reservation was settled with the chunk's transaction.
+    settled: bool,
+}
+
+/// A settlement to send with a chunk: the creates reserved, and those created before it.
+#[derive(Clone, Copy)]
+struct Settle {
+    reserved: u64,
+    created_before: u64,
 }
 
 pub(super) struct WriteApis<'a> {
@@ -147,8 +163,22 @@ pub(super) struct WriteApis<'a> {
     group: String,
     limit: u64,
     /// Written, with the write's index, into every API item this call writes (`w`), so that
-    /// a retried request whose first attempt was applied recognises its own write.
+    /// a retried request whose first attempt was applied recognises its own write; also
+    /// the name of this call's quota reservation and the creator mark of its creates.
     marker: String,
+    /// Creates reserved from the group's counter so far.
+    reserved: u64,
+    /// When the reservation was last extended (it must settle long before it expires).
+    reserved_at: Option<Instant>,
+    /// Whether the group is known to exist.
+    group_seen: bool,
+    /// The reservation is settled (with the last transaction).
+    settled: bool,
+    /// Other writers held reservations on the group when this call last reserved: they
+    /// may settle at the same time, so the settlement goes alone (`UpdateItem`s on one
+    /// item serialize; transactions cancel each other) instead of riding with a transaction.
+    contended: bool,
+    waits: u32,
 }
 
 impl<'a> WriteApis<'a> {
@@ -159,6 +189,12 @@ impl<'a> WriteApis<'a> {
             group: group_id.as_str().to_string(),
             limit: u64::from(limit),
             marker: uuid::Uuid::new_v4().simple().to_string(),
+            reserved: 0,
+            reserved_at: None,
+            group_seen: false,
+            settled: false,
+            contended: false,
+            waits: 0,
         }
     }
 
@@ -185,7 +221,7 @@ impl<'a> WriteApis<'a> {
             .collect()
     }
 
-    pub async fn run(self, writes: Vec<ApiWrite>) -> StoreResult<Vec<ApiWriteOutcome>> {
+    pub async fn run(mut self, writes: Vec<ApiWrite>) -> StoreResult<Vec<ApiWriteOutcome>> {
         let count = writes.len();
         let mut outcomes: Vec<Option<ApiWriteOutcome>> = vec![None; count];
         let mut pending: Vec<Pending> = writes
@@ -211,6 +247,18 @@ impl<'a> WriteApis<'a> {
             self.round(&mut pending, &mut outcomes).await?;
             pending.retain(|p| outcomes[p.idx].is_none());
         }
+        if self.reserved > 0 && !self.settled {
+            let created = created_count(&outcomes);
+            self.store
+                .settle(
+                    &self.keys,
+                    &self.group,
+                    &self.marker,
+                    self.reserved,
+                    created,
+                )
+                .await?;
+        }
         outcomes
             .into_iter()
             .map(|o| o.ok_or_else(|| err("a write was left without an outcome")))
@@ -218,32 +266,93 @@ impl<'a> WriteApis<'a> {
     }
 
     async fn round(
-        &self,
+        &mut self,
         pending: &mut [Pending],
         outcomes: &mut [Option<ApiWriteOutcome>],
     ) -> StoreResult<()> {
-        // 1. Selection by the keys known so far; 2. one read of what the round needs.
+        if let Some(at) = self.reserved_at {
+            // Another writer may release a reservation once it expires: stop well before.
+            if at.elapsed() > self.store.reservation_ttl / 2 {
+                return Err(err(
+                    "the quota reservation is about to expire; the rest is not written",
+                ));
+            }
+        }
+        let created = created_count(outcomes);
+        // 1. Selection by the keys known so far; 2. one read of what the round needs, and
+        // the reservation of the room its creates need, at once.
         let first = self.select(pending);
         let mut reads = Vec::new();
-        let mut any_create = false;
+        let mut wanted = 0u64;
         for (p, selected) in pending.iter().zip(&first) {
             if !selected {
                 continue;
             }
             if p.is_create() {
-                any_create = true;
+                wanted += 1;
             } else if p.pointer.is_none() {
                 reads.push(self.keys.api_pointer(p.api().id.as_str()));
             }
         }
-        if any_create {
-            reads.push(self.group_key());
-        }
-        let found = if reads.is_empty() {
-            Default::default()
-        } else {
-            self.store.batch_get(&reads).await?
+        let budget = self.reserved.saturating_sub(created);
+        let store = self.store;
+        let read = async {
+            if reads.is_empty() {
+                Ok(Default::default())
+            } else {
+                store.batch_get(&reads).await
+            }
         };
+        let more = wanted.saturating_sub(budget);
+        let reserve = async {
+            if more > 0 && self.limit > 0 {
+                store
+                    .reserve(
+                        &self.keys,
+                        &self.group,
+                        &self.marker,
+                        self.reserved,
+                        more,
+                        self.limit,
+                    )
+                    .await
+                    .map(Some)
+            } else if wanted > 0 && !self.group_seen {
+                // Nothing to reserve (a limit of 0): the group must still exist.
+                match store.get(&self.group_key()).await? {
+                    Some(item) => Ok(Some((0, item))),
+                    None => Err(err(format_args!("group {} does not exist", self.group))),
+                }
+            } else {
+                Ok(None)
+            }
+        };
+        let (found, reserved) = futures_util::future::try_join(read, reserve).await?;
+        let mut budget = budget;
+        if let Some((granted, group_item)) = reserved {
+            self.group_seen = true;
+            self.contended = reservations(&group_item)?
+                .iter()
+                .any(|r| r.marker != self.marker);
+            if granted > 0 {
+                self.reserved += granted;
+                self.reserved_at = Some(Instant::now());
+                budget += granted;
+            }
+            // The quota looks full, but other writers hold reservations they may partly
+            // give back (their creates may lose): wait for them rather than report
+            // `QuotaReached` for creates a serial order would have let in.
+            if budget == 0 && self.waits < MAX_RESERVATION_WAITS {
+                let others = reservations(&group_item)?
+                    .iter()
+                    .any(|r| r.marker != self.marker && !r.expired());
+                if others {
+                    self.waits += 1;
+                    backoff(self.waits).await;
+                    return Ok(());
+                }
+            }
+        }
         for (p, selected) in pending.iter_mut().zip(&first) {
             if *selected && !p.is_create() && p.pointer.is_none() {
                 let key = self.keys.api_pointer(p.api().id.as_str());
@@ -256,14 +365,6 @@ impl<'a> WriteApis<'a> {
                 p.pointer = Some(pointer);
             }
         }
-        let room = if any_create {
-            let group = found
-                .get(&self.group_key())
-                .ok_or_else(|| err(format_args!("group {} does not exist", self.group)))?;
-            self.limit.saturating_sub(counter(group, API_COUNT)?)
-        } else {
-            0
-        };
 
         // 3. Selection with every key known, and the room.
         let live: Vec<usize> = (0..pending.len())
@@ -282,7 +383,6 @@ impl<'a> WriteApis<'a> {
                 })
                 .collect::<Vec<bool>>()
         };
-        let mut budget = room;
         let mut runnable: Vec<&Pending> = Vec::new();
         let mut overflow: Vec<&Pending> = Vec::new();
         for (p, sel) in live_pending.iter().zip(&selected) {
@@ -301,6 +401,10 @@ impl<'a> WriteApis<'a> {
             }
         }
         let creates_run = runnable.iter().any(|p| p.is_create());
+        // Everything still pending runs now (nothing waits for room or for an item another
+        // write touches): this is the last round, and the settlement of the reservation
+        // rides with its last transaction instead of costing a request of its own.
+        let last_round = overflow.is_empty() && runnable.len() == live_pending.len();
         // Creates that do not fit wait while creates of this round may still lose (and
         // free room); with no room at all they are decided now.
         let check = if creates_run { Vec::new() } else { overflow };
@@ -310,22 +414,37 @@ impl<'a> WriteApis<'a> {
             .iter()
             .map(|p| self.prepare(p))
             .collect::<StoreResult<Vec<Prepared>>>()?;
-        let chunks = chunk(prepared);
+        let mut chunks = chunk(prepared);
+        let settling = if last_round && self.reserved > 0 && !self.settled && !self.contended {
+            chunks.pop()
+        } else {
+            None
+        };
+        let this = &*self;
         let transactions = stream::iter(chunks)
-            .map(|c| self.run_chunk(c))
-            .buffer_unordered(self.store.concurrency)
+            .map(|c| this.run_chunk(c, None))
+            .buffer_unordered(this.store.concurrency)
             .try_collect::<Vec<ChunkResult>>();
         let (results, checked) =
-            futures_util::future::try_join(transactions, self.check_conflicts(&check)).await?;
+            futures_util::future::try_join(transactions, this.check_conflicts(&check)).await?;
         for r in results {
             for (idx, outcome) in r.decided {
                 outcomes[idx] = Some(outcome);
             }
-            // Returned creates stay pending.
-            let _ = r.returned;
         }
         for (idx, outcome) in checked {
             outcomes[idx] = Some(outcome);
+        }
+        if let Some(last) = settling {
+            let settle = Settle {
+                reserved: self.reserved,
+                created_before: created_count(outcomes),
+            };
+            let r = self.run_chunk(last, Some(settle)).await?;
+            for (idx, outcome) in r.decided {
+                outcomes[idx] = Some(outcome);
+            }
+            self.settled = r.settled;
         }
         Ok(())
     }
@@ -372,7 +491,10 @@ impl<'a> WriteApis<'a> {
         match &p.write {
             ApiWrite::Create(_) => {
                 actions.push((
-                    store.put_new(self.entity(p, &api.created_at, body)?, true)?,
+                    store.put_new(
+                        self.entity(p, &api.created_at, Some(&self.marker), body)?,
+                        true,
+                    )?,
                     Role::Route,
                 ));
                 actions.push((store.put_new(self.name_lock(api), false)?, Role::Name));
@@ -434,7 +556,10 @@ impl<'a> WriteApis<'a> {
                         Role::Version,
                     ));
                     actions.push((
-                        store.put_new(self.entity(p, &ptr.created_at, body)?, true)?,
+                        store.put_new(
+                            self.entity(p, &ptr.created_at, ptr.creator.as_deref(), body)?,
+                            true,
+                        )?,
                         Role::NewRoute,
                     ));
                 }
@@ -484,10 +609,16 @@ impl<'a> WriteApis<'a> {
         })
     }
 
-    /// The API item (it holds the route).
-    fn entity(&self, p: &Pending, created_at: &str, body: String) -> StoreResult<Item> {
+    /// The API item (it holds the route); `creator` is the reservation it was created under.
+    fn entity(
+        &self,
+        p: &Pending,
+        created_at: &str,
+        creator: Option<&str>,
+        body: String,
+    ) -> StoreResult<Item> {
         let api = p.api();
-        Ok(item(
+        let mut entity = item(
             &self.keys.api_route(&self.group, &p.route),
             "api",
             [
@@ -499,7 +630,11 @@ impl<'a> WriteApis<'a> {
                 (BODY, s(body)),
                 (WRITER, s(self.writer(p.idx))),
             ],
-        ))
+        );
+        if let Some(creator) = creator {
+            entity.insert(CREATOR.to_string(), s(creator));
+        }
+        Ok(entity)
     }
 
     fn name_lock(&self, api: &Api) -> Item {
@@ -520,34 +655,59 @@ impl<'a> WriteApis<'a> {
                 (ROUTE, s(route)),
                 (NAME, s(&api.definition.name)),
                 (CREATED_AT, s(created_at)),
+                (CREATOR, s(&self.marker)),
             ],
         )
     }
 
     /// Run one chunk to the end: retry without the losers until it commits or is empty.
-    async fn run_chunk(&self, mut items: Vec<Prepared>) -> StoreResult<ChunkResult> {
+    /// With `settle`, the chunk's transaction also settles the reservation, counting its
+    /// own creates as used.
+    /// If that transaction is cancelled by a conflict (only the group item can be shared:
+    /// another writer settling), it goes again without the settlement, which `run` then
+    /// sends alone.
+    async fn run_chunk(
+        &self,
+        mut items: Vec<Prepared>,
+        mut settle: Option<Settle>,
+    ) -> StoreResult<ChunkResult> {
         let mut result = ChunkResult::default();
-        let mut counter_retries = 0;
         while !items.is_empty() {
-            let creates = items.iter().filter(|i| i.create).count() as u64;
             let mut actions = Vec::new();
-            let mut roles: Vec<Option<(usize, Role)>> = Vec::new();
+            let mut roles: Vec<(usize, Role)> = Vec::new();
             for (pos, it) in items.iter().enumerate() {
                 for (action, role) in &it.actions {
                     actions.push(action.clone());
-                    roles.push(Some((pos, *role)));
+                    roles.push((pos, *role));
                 }
             }
-            if creates > 0 {
-                actions.push(self.store.bump_counter(
-                    &self.group_key(),
-                    API_COUNT,
-                    creates,
-                    Some(self.limit),
+            if let Some(s) = settle {
+                let creates = items.iter().filter(|i| i.create).count() as u64;
+                let used = s.created_before + creates;
+                let unused = s.reserved.checked_sub(used).ok_or_else(|| {
+                    err(format_args!(
+                        "{used} creates under a reservation of {}",
+                        s.reserved
+                    ))
+                })?;
+                actions.push(self.store.settle_action(
+                    &self.keys,
+                    &self.group,
+                    &self.marker,
+                    s.reserved,
+                    unused,
                 )?);
-                roles.push(None);
             }
-            let reasons = match self.store.transact(actions).await? {
+            let sent = if settle.is_some() {
+                self.store.transact_with(actions, 0).await?
+            } else {
+                Some(self.store.transact(actions).await?)
+            };
+            let Some(sent) = sent else {
+                settle = None;
+                continue;
+            };
+            let reasons = match sent {
                 TxResult::Committed => {
                     for it in items.drain(..) {
                         let outcome = if it.create {
@@ -557,20 +717,16 @@ impl<'a> WriteApis<'a> {
                         };
                         result.decided.push((it.idx, outcome));
                     }
+                    result.settled = settle.is_some();
                     break;
                 }
                 TxResult::Cancelled(reasons) => reasons,
             };
-            // Failed conditions per item, and the counter's.
+            // Failed conditions per item.
             let mut failed: Vec<Vec<(Role, Option<&Item>)>> = vec![Vec::new(); items.len()];
-            let mut counter_failed: Option<Option<&Item>> = None;
-            for (reason, role) in reasons.iter().zip(&roles) {
-                if !reason.condition_failed() {
-                    continue;
-                }
-                match role {
-                    Some((pos, role)) => failed[*pos].push((*role, reason.item.as_ref())),
-                    None => counter_failed = Some(reason.item.as_ref()),
+            for (reason, (pos, role)) in reasons.iter().zip(&roles) {
+                if reason.condition_failed() {
+                    failed[*pos].push((*role, reason.item.as_ref()));
                 }
             }
             let mut losers: Vec<(usize, ApiWriteOutcome)> = Vec::new();
@@ -583,44 +739,27 @@ impl<'a> WriteApis<'a> {
                     loser_outcome(&items[pos], fails, &self.writer(items[pos].idx))?,
                 ));
             }
-            if !losers.is_empty() {
-                for (pos, outcome) in losers.iter().rev() {
-                    let it = items.remove(*pos);
-                    result.decided.push((it.idx, outcome.clone()));
-                }
-                continue;
-            }
-            let Some(group) = counter_failed else {
+            if losers.is_empty() {
+                // Only the settlement failed: the reservation is not as this call left it.
                 return Err(err(format_args!(
-                    "transaction cancelled for no known reason: {reasons:?}"
+                    "transaction cancelled, the quota reservation changed: {reasons:?}"
                 )));
-            };
-            let group =
-                group.ok_or_else(|| err(format_args!("group {} does not exist", self.group)))?;
-            // Other writers took the room: keep the creates that fit, hand back the rest.
-            let room = self.limit.saturating_sub(counter(group, API_COUNT)?);
-            counter_retries += 1;
-            if counter_retries > MAX_COUNTER_RETRIES {
-                return Err(err("the group's API counter kept moving"));
             }
-            let mut kept_creates = 0;
-            let mut kept = Vec::new();
-            for it in items.drain(..) {
-                if it.create {
-                    if kept_creates < room {
-                        kept_creates += 1;
-                        kept.push(it);
-                    } else {
-                        result.returned.push(it.idx);
-                    }
-                } else {
-                    kept.push(it);
-                }
+            for (pos, outcome) in losers.iter().rev() {
+                let it = items.remove(*pos);
+                result.decided.push((it.idx, outcome.clone()));
             }
-            items = kept;
         }
         Ok(result)
     }
+}
+
+/// Creates decided `Created` (only creates are).
+fn created_count(outcomes: &[Option<ApiWriteOutcome>]) -> u64 {
+    outcomes
+        .iter()
+        .filter(|o| matches!(o, Some(ApiWriteOutcome::Created)))
+        .count() as u64
 }
 
 /// The outcome of a write whose conditions `fails` failed; `marker` is its writer mark.
@@ -693,14 +832,14 @@ fn route_outcome(holder: &Item, api_id: &str, marker: &str) -> StoreResult<ApiWr
     })
 }
 
-/// Pack prepared writes, in order, into chunks of at most [`MAX_ACTIONS`] actions (one kept
-/// for the counter) and [`MAX_BYTES`], balanced so that the chunks have similar sizes.
+/// Pack prepared writes, in order, into chunks of at most [`MAX_ACTIONS`] actions and
+/// [`MAX_BYTES`], balanced so that the chunks have similar sizes.
 fn chunk(prepared: Vec<Prepared>) -> Vec<Vec<Prepared>> {
     let total: usize = prepared.iter().map(|p| p.actions.len()).sum();
     if total == 0 {
         return Vec::new();
     }
-    let per_chunk = MAX_ACTIONS - 1;
+    let per_chunk = MAX_ACTIONS;
     let count = total.div_ceil(per_chunk);
     let target = total.div_ceil(count);
     let mut chunks = Vec::new();
