@@ -316,18 +316,47 @@ pub fn sign(
     Ok(hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Check everything but the signature itself: `X-Sdk-Date` within `max_skew` of `now`, and
-/// every signed header present. Returns the string to sign.
+/// Check what the headers alone decide, before a byte of the body is read: `X-Sdk-Date`
+/// within `max_skew` of `now`, every signed header present, and at most one
+/// `X-Sdk-Content-Sha256` (two would leave the payload hash to whichever one a proxy keeps).
+pub fn check_headers(
+    authorization: &Authorization,
+    headers: &HeaderMap,
+    now: OffsetDateTime,
+    max_skew: Duration,
+) -> Result<(), AuthError> {
+    let date = parse_sdk_date(sdk_date(headers)?).ok_or(AuthError::BadDate)?;
+    if (date - now).unsigned_abs() > max_skew {
+        return Err(AuthError::DateSkew);
+    }
+    if headers
+        .get_all(CONTENT_SHA256_HEADER)
+        .iter()
+        .nth(1)
+        .is_some()
+    {
+        return Err(AuthError::SignatureMalformed(
+            "X-Sdk-Content-Sha256 may appear only once",
+        ));
+    }
+    match authorization
+        .header_names()
+        .find(|name| !headers.contains_key(*name))
+    {
+        Some(missing) => Err(AuthError::SignedHeaderMissing(missing.to_string())),
+        None => Ok(()),
+    }
+}
+
+/// Check everything but the signature itself ([`check_headers`]). Returns the string to
+/// sign.
 pub fn check(
     authorization: &Authorization,
     request: &SignedRequest<'_>,
     now: OffsetDateTime,
     max_skew: Duration,
 ) -> Result<Vec<u8>, AuthError> {
-    let date = parse_sdk_date(sdk_date(request.headers)?).ok_or(AuthError::BadDate)?;
-    if (date - now).unsigned_abs() > max_skew {
-        return Err(AuthError::DateSkew);
-    }
+    check_headers(authorization, request.headers, now, max_skew)?;
     string_to_sign(request, &authorization.signed_headers)
 }
 

@@ -14,6 +14,7 @@ pub mod authn;
 pub mod body;
 pub mod edge;
 pub mod form;
+pub mod offload;
 pub mod path;
 pub mod read;
 pub mod response;
