@@ -344,7 +344,7 @@ mod heavy_imports {
         let mut running = Vec::new();
         for n in 0..imports {
             let app = app.clone();
-            let body = multipart(&[file(&big_document(4_500_000, &format!("big{n}")))]);
+            let body = multipart(&[file(&big_document(9_000_000, &format!("big{n}")))]);
             running.push(tokio::spawn(async move {
                 let answer = call(app, import_request_body(body)).await;
                 (answer.status.as_u16(), started.elapsed())
@@ -373,9 +373,17 @@ mod heavy_imports {
             import_times.push(took);
         }
         println!(
-            "GET api-groups during {imports} imports of 4.5 MB: {latency:?} (imports ended after {import_times:?})"
+            "GET api-groups during {imports} imports of 9 MB: {latency:?} (imports ended after {import_times:?})"
         );
         assert!(latency < Duration::from_secs(2), "list took {latency:?}");
+        // It did not wait for an import to end (with decoding on the async workers, it
+        // waits for the first one at least).
+        let answered = asked.duration_since(started) + latency;
+        let first_end = import_times.iter().min().copied().unwrap_or_default();
+        assert!(
+            answered < first_end,
+            "list answered after {answered:?}, an import ended after {first_end:?}"
+        );
     }
 
     fn import_request_body(body: Vec<u8>) -> Request<Body> {
