@@ -573,6 +573,27 @@ mod serve {
     }
 
     #[test]
+    fn idle_kept_alive_connections_are_closed() {
+        let server = Server::start(&[
+            ("APIG_HEADER_TIMEOUT_SECS", "30"),
+            ("APIG_IDLE_TIMEOUT_SECS", "1"),
+        ]);
+        let mut stream = TcpStream::connect(&server.authority).expect("connect");
+        let head = format!(
+            "GET {} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: {}\r\n\r\n",
+            server.groups_path(),
+            server.token
+        );
+        stream.write_all(head.as_bytes()).expect("write");
+        let started = Instant::now();
+        let (response, closed) = read_until_closed(&mut stream, Duration::from_secs(10));
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(closed, "idle connection kept open");
+        println!("idle connection closed after {:?}", started.elapsed());
+        assert!(started.elapsed() < Duration::from_secs(8));
+    }
+
+    #[test]
     fn stalled_uploads_hold_little_and_delay_nothing() {
         let server = Server::start(&[]);
         // Warm up, then measure.
