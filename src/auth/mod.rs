@@ -9,8 +9,13 @@
 //!   signed headers and the payload hash. When both headers are present the signature wins.
 //!   A server without a signing secret refuses signatures (`APIG.1002`).
 //!
-//! [`authenticate`] needs the body only for a signature without `X-Sdk-Content-Sha256`
-//! ([`Authenticator::needs_body`]); otherwise it runs before a byte of the body is read.
+//! Either header sent twice is refused ([`AuthError::Duplicate`]): a proxy that joins
+//! repeated headers with commas (API Gateway does) would see another credential.
+//!
+//! Two steps, so that a refusal never waits for (nor buffers) a body: [`check_headers`]
+//! checks everything the headers decide (the whole token; the signature's syntax, date and
+//! key) before the body is read, and [`finish`] compares a signature, over the body only
+//! when it has no `X-Sdk-Content-Sha256` ([`Authenticator::needs_body`]).
 //!
 //! Every failure is an [`AuthError`]; [`From<AuthError> for ApigError`] is the one place
 //! that turns them into `APIG.1000` / `APIG.1002` / `APIG.1005`.
@@ -385,6 +390,35 @@ mod tests {
             store: &store,
         };
         authenticate(&request, &with).await
+    }
+
+    #[test]
+    fn repeated_credential_headers_are_refused() {
+        let mut h = HeaderMap::new();
+        h.append(TOKEN_HEADER, "a".parse().expect("value"));
+        h.append(TOKEN_HEADER, "a".parse().expect("value"));
+        assert_eq!(credentials(&h), Err(AuthError::Duplicate("X-Auth-Token")));
+        let mut h = HeaderMap::new();
+        h.append(
+            http::header::AUTHORIZATION,
+            "Bearer a".parse().expect("value"),
+        );
+        h.append(
+            http::header::AUTHORIZATION,
+            "SDK-HMAC-SHA256 Access=A".parse().expect("value"),
+        );
+        h.insert(TOKEN_HEADER, "t".parse().expect("value"));
+        assert_eq!(credentials(&h), Err(AuthError::Duplicate("Authorization")));
+        let e: ApigError = AuthError::Duplicate("Authorization").into();
+        assert_eq!((e.code, e.status()), (Code::Apig1002, 401));
+        // One of each is not ambiguous: the signature is used (`import-api.md` §2).
+        let mut h = HeaderMap::new();
+        h.insert(TOKEN_HEADER, "t".parse().expect("value"));
+        h.insert(
+            http::header::AUTHORIZATION,
+            "SDK-HMAC-SHA256 Access=A".parse().expect("value"),
+        );
+        assert!(matches!(credentials(&h), Ok(Credentials::Signature(_))));
     }
 
     #[tokio::test]

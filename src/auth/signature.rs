@@ -878,4 +878,36 @@ mod tests {
         };
         assert_eq!(verify(&auth, SK, &req, now), Ok(()));
     }
+
+    #[test]
+    fn headers_are_checked_without_the_body() {
+        let auth = parse_authorization(&format!(
+            "SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host;x-sdk-date, Signature={}",
+            "0".repeat(64)
+        ))
+        .expect("parse");
+        let now = VECTOR_NOW;
+        let good = headers(&[("host", "h"), ("x-sdk-date", "20240101T000000Z")]);
+        assert_eq!(check_headers(&auth, &good, now, MAX_SKEW), Ok(()));
+        let missing = headers(&[("x-sdk-date", "20240101T000000Z")]);
+        assert_eq!(
+            check_headers(&auth, &missing, now, MAX_SKEW),
+            Err(AuthError::SignedHeaderMissing("host".into()))
+        );
+        let stale = headers(&[("host", "h"), ("x-sdk-date", "20231231T234400Z")]);
+        assert_eq!(
+            check_headers(&auth, &stale, now, MAX_SKEW),
+            Err(AuthError::DateSkew)
+        );
+        let twice = headers(&[
+            ("host", "h"),
+            ("x-sdk-date", "20240101T000000Z"),
+            ("x-sdk-content-sha256", "UNSIGNED-PAYLOAD"),
+            ("x-sdk-content-sha256", "abc"),
+        ]);
+        assert!(matches!(
+            check_headers(&auth, &twice, now, MAX_SKEW),
+            Err(AuthError::SignatureMalformed(_))
+        ));
+    }
 }
