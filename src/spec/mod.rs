@@ -149,6 +149,7 @@ mod request_path;
 mod samples;
 mod security;
 mod shared;
+mod yaml;
 
 #[cfg(test)]
 mod tests {
