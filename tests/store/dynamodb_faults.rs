@@ -7,17 +7,15 @@
 //! audited (no lock without its entity, no entity without its locks, pointers matching,
 //! counters true), the same writes are run again, and the end state is checked.
 //!
-//! Run through `scripts/dynamodb-local cargo test --test dynamodb_faults`.
+//! Run through `scripts/dynamodb-local cargo test --test store dynamodb_faults`.
 
-mod common;
-
+use crate::support::fixtures::*;
+use crate::support::stores::{dynamodb_endpoint, dynamodb_store_at, dynamodb_store_on};
 use apig_import::model::*;
 use apig_import::store::dynamodb::testing::{FailNth, FailPoint, RequestCounter};
 use apig_import::store::dynamodb::DynamoStore;
 use apig_import::store::{ApiWrite, ApiWriteOutcome, Store};
 use aws_sdk_dynamodb::config::SharedInterceptor;
-use common::fixtures::*;
-use common::stores::{dynamodb_endpoint, dynamodb_store_at, dynamodb_store_on};
 
 struct Case {
     scope: Scope,

@@ -1,8 +1,7 @@
 //! AK/SK-signed imports through the real router on a real embedded store (`signing.md`,
 //! `import-api.md` §2), with an injected clock.
 
-mod http_support;
-
+use crate::support::router::*;
 use apig_import::auth::access_key::new_access_key;
 use apig_import::auth::signature::{sign_request, CONTENT_SHA256_HEADER, UNSIGNED_PAYLOAD};
 use apig_import::auth::{Signing, SigningSecret, TokenKeys};
@@ -14,7 +13,6 @@ use apig_import::store::Store;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Request};
 use bytes::Bytes;
-use http_support::*;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use time::macros::datetime;

@@ -1,6 +1,7 @@
 //! The `apig` binary as scripts use it: exit statuses, printed ids and JSON, and the first
 //! start of `apig serve` with its demo project, token and curl line, access keys.
 
+use crate::support::fixture_path;
 use apig_import::auth::LocalKey;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -20,13 +21,6 @@ fn apig(data_dir: &Path, args: &[&str]) -> Output {
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
-fn fixture(name: &str) -> String {
-    format!(
-        "{}/../shared/fixtures/apig/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    )
 }
 
 #[test]
@@ -84,7 +78,7 @@ fn scripts_register_objects_and_import() {
     );
     assert!(stdout(&listed).ends_with("catalog_channel"), "{listed:?}");
 
-    let shop = fixture("shop-2.0.yaml");
+    let shop = fixture_path("apig/shop-2.0.yaml").display().to_string();
     let imported = apig(
         dir.path(),
         &[

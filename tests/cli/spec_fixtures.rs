@@ -1,18 +1,11 @@
 //! Every shared fixture, mapped: which operations become APIs, which fail with which code,
 //! and field-level checks of the extension-rich documents (see the fixtures' README files).
 
+use crate::support::fixture;
 use apig_import::config::Limits;
 use apig_import::error::Code;
 use apig_import::model::*;
 use apig_import::spec::{parse_document, MapOptions, OperationOutcome, ParsedDocument};
-use std::path::PathBuf;
-
-fn fixture(rel: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures")
-        .join(rel);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 fn parse(rel: &str, options: MapOptions) -> ParsedDocument {
     parse_document(&fixture(rel), options, &Limits::default())

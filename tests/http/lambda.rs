@@ -2,9 +2,7 @@
 //! into the request lambda_http would hand the service. Events are generated here (bodies
 //! base64-encoded by code, never by hand).
 
-mod http_support;
-
-use http_support::*;
+use crate::support::router::*;
 use lambda_http::RequestExt;
 use serde_json::json;
 use tower::ServiceExt;

@@ -2,16 +2,14 @@
 //! then 300 overrides of them. Requests are counted per operation by an SDK interceptor;
 //! the figures are printed (run with `--nocapture`) and bounded.
 //!
-//! Run through `scripts/dynamodb-local cargo test --test dynamodb_requests -- --nocapture`.
+//! Run through `scripts/dynamodb-local cargo test --test store dynamodb_requests -- --nocapture`.
 
-mod common;
-
+use crate::support::fixtures::*;
+use crate::support::stores::{dynamodb_endpoint, dynamodb_store_at};
 use apig_import::model::*;
 use apig_import::store::dynamodb::testing::RequestCounter;
 use apig_import::store::{ApiWrite, ApiWriteOutcome, GroupCreate, Store};
 use aws_sdk_dynamodb::config::SharedInterceptor;
-use common::fixtures::*;
-use common::stores::{dynamodb_endpoint, dynamodb_store_at};
 use std::time::Instant;
 
 /// A realistic API (every field set, a few KB) at `GET /r/<i>/{id}`.

@@ -2,14 +2,12 @@
 //! its own OS thread with its own runtime: the database's conditional writes, not any
 //! in-process lock, must keep routes, names and quotas right. No racer may see an error.
 
-mod common;
-
+use crate::support::fixtures::*;
 use apig_import::model::*;
 use apig_import::store::sqlite::SqliteStore;
 use apig_import::store::{
     ApiWrite, ApiWriteOutcome, GroupCreate, SharedWrite, SharedWriteOutcome, Store,
 };
-use common::fixtures::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::path::{Path, PathBuf};

@@ -1,15 +1,13 @@
 //! `DynamoStore::from_env` (the Lambda's and `apig`'s constructor) finds a local server
 //! through `AWS_ENDPOINT_URL_DYNAMODB`, and `create_table` is idempotent.
 //!
-//! Run through `scripts/dynamodb-local cargo test --test dynamodb_env`.
+//! Run through `scripts/dynamodb-local cargo test --test store dynamodb_env`.
 
-mod common;
-
+use crate::support::fixtures::*;
+use crate::support::stores::dynamodb_endpoint;
 use apig_import::model::Id;
 use apig_import::store::dynamodb::{table, DynamoStore};
 use apig_import::store::{GroupCreate, Store};
-use common::fixtures::*;
-use common::stores::dynamodb_endpoint;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn from_env_uses_the_endpoint_variable_and_create_table_is_idempotent() {

@@ -2,8 +2,7 @@
 //! faults half-way through an import — all through `import::run`, against the test server
 //! (`scripts/dynamodb-local`).
 
-mod common;
-
+use crate::support::stores::{dynamodb_endpoint, dynamodb_store_at, dynamodb_store_on};
 use apig_import::config::Limits;
 use apig_import::error::ApigError;
 use apig_import::import::{self, GroupTarget, ImportOptions, ImportRequest, ImportResponse};
@@ -12,7 +11,6 @@ use apig_import::store::dynamodb::testing::{FailNth, FailPoint, RequestCounter};
 use apig_import::store::dynamodb::DynamoStore;
 use apig_import::store::Store;
 use aws_sdk_dynamodb::config::SharedInterceptor;
-use common::stores::{dynamodb_endpoint, dynamodb_store_at, dynamodb_store_on};
 use std::sync::Arc;
 use std::time::Instant;
 

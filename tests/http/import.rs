@@ -1,12 +1,11 @@
 //! The import endpoint end to end: documents imported through the real HTTP router into
 //! the embedded store, with the outcomes the fixtures' READMEs document.
 
-mod app;
-
+use crate::support::app::{self, pairs, scope, App};
+use crate::support::fixture;
 use apig_import::config::Limits;
 use apig_import::model::{AuthType, BackendEndpoint, Id, MatchMode, Method, ReferenceKind};
 use apig_import::store::Store;
-use app::{fixture, pairs, scope, App};
 
 fn shop() -> Vec<u8> {
     fixture("apig/shop-2.0.yaml")

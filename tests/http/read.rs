@@ -2,8 +2,8 @@
 //! real router, then read back with ListApiGroupsV2, ListApisV2 and ShowDetailsOfApiV2, field
 //! by field, every answer checked against the official SDK's models.
 
-mod app;
-
+use crate::support::app::{import_uri, multipart, scope, App, Reply, INSTANCE, PROJECT, SECRET};
+use crate::support::fixture;
 use apig_import::auth::{
     token, GET_API_ACTION, IMPORT_ACTION, LIST_APIS_ACTION, LIST_GROUPS_ACTION,
 };
@@ -11,7 +11,6 @@ use apig_import::model::Id;
 use apig_import::model::{PathId, ReferenceKind, Scope, SharedKey, SharedKind};
 use apig_import::store::Store;
 use apig_import::views::sdk_schema::conforms;
-use app::{fixture, import_uri, multipart, scope, App, Reply, INSTANCE, PROJECT, SECRET};
 use axum::body::Body;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;

@@ -1,6 +1,5 @@
-//! Shared helpers of the `http_*` tests: a store that must never be reached, tokens,
+//! Helpers of the HTTP tests (`tests/http`): a store that must never be reached, tokens,
 //! multipart bodies, and a one-shot call through the real router.
-#![allow(dead_code)]
 
 use apig_import::auth::{TokenKeys, IMPORT_ACTION};
 use apig_import::config::Limits;

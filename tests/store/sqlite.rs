@@ -1,12 +1,10 @@
 //! What is particular to the SQLite store: the file, the schema version, integrity rules
 //! that surface as `StoreError`, and errors that leave the store usable.
 
-mod common;
-
+use crate::support::fixtures::*;
 use apig_import::model::*;
 use apig_import::store::sqlite::SqliteStore;
 use apig_import::store::{ApiWrite, ApiWriteOutcome, GroupCreate, SharedWrite, Store};
-use common::fixtures::*;
 
 fn file_store() -> (tempfile::TempDir, std::path::PathBuf, SqliteStore) {
     let dir = tempfile::tempdir().expect("temporary directory");

@@ -8,11 +8,9 @@
 //!
 //! The DynamoDB instantiation runs through `scripts/dynamodb-local cargo test`.
 
-mod common;
-
+use crate::support::fixtures::*;
 use apig_import::model::*;
 use apig_import::store::{ApiWriteOutcome, GroupCreate, SharedWrite, SharedWriteOutcome, Store};
-use common::fixtures::*;
 use std::sync::Arc;
 
 const RACERS: usize = 16;
@@ -196,7 +194,7 @@ pub async fn quotas_hold(store: Arc<dyn Store>) -> Scope {
 }
 
 mod dynamodb {
-    use crate::common::stores::dynamodb_store;
+    use crate::support::stores::dynamodb_store;
 
     /// Run a case on a fresh table, then audit the tenant it used.
     macro_rules! audited {
@@ -217,13 +215,13 @@ mod dynamodb {
 }
 
 mod sqlite_file {
-    use crate::common::stores::sqlite_file;
+    use crate::support::stores::sqlite_file;
 
     macro_rules! on_file {
         ($($case:ident),*) => {$(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $case() {
-                let fixture = sqlite_file().await;
+                let fixture = sqlite_file().await.expect("a SQLite store");
                 super::$case(fixture.store.clone()).await;
             }
         )*};

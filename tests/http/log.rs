@@ -1,9 +1,7 @@
 //! The request log: one JSON line per request with the request id, method, path, status
 //! and duration, and never a token or document contents.
 
-mod http_support;
-
-use http_support::*;
+use crate::support::router::*;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -67,7 +65,7 @@ async fn one_json_line_per_request_without_secrets() {
 
     let text = captured.text();
     assert!(!text.contains(&other), "{text}");
-    assert!(!text.contains(&http_support::token()), "{text}");
+    assert!(!text.contains(&crate::support::router::token()), "{text}");
     assert!(!text.contains("top-secret-title"), "{text}");
 
     let lines: Vec<serde_json::Value> = text

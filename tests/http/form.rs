@@ -4,15 +4,13 @@
 //! Requests the form accepts reach the importer, which is still a stub answering
 //! 500 `APIG.9999`; those tests assert "accepted" = not a 4xx (see `Answer::assert_accepted`).
 
-mod http_support;
-
+use crate::support::router::*;
 use apig_import::config::Limits;
 use apig_import::http::{parse_import_form, router};
 use apig_import::import::{GroupTarget, Mode};
 use axum::body::Body;
 use axum::http::Request;
 use bytes::Bytes;
-use http_support::*;
 
 // ---------------------------------------------------------------- accepted forms
 

@@ -1,8 +1,6 @@
 //! The local server: the same router on a real socket.
 
-mod http_support;
-
-use http_support::*;
+use crate::support::router::*;
 use std::io::{Read, Write};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

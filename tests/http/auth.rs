@@ -2,13 +2,11 @@
 //! Every refused request is refused before the store (which panics if reached) and before
 //! the body is read.
 
-mod http_support;
-
+use crate::support::router::*;
 use apig_import::auth::IMPORT_ACTION;
 use axum::body::Body;
 use axum::http::Request;
 use bytes::Bytes;
-use http_support::*;
 use serde_json::json;
 
 fn request_with(headers: &[(&str, &str)]) -> Request<Body> {

@@ -1,6 +1,5 @@
 //! A real application for tests: the HTTP router on an embedded store, a registered
 //! instance, a signed token, and a multipart body builder.
-#![allow(dead_code)]
 
 use apig_import::auth::{token, TokenKeys};
 use apig_import::config::Limits;
@@ -11,7 +10,6 @@ use apig_import::store::Store;
 use axum::body::Body;
 use http_body_util::BodyExt;
 use serde_json::Value;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt;
@@ -19,13 +17,6 @@ use tower::ServiceExt;
 pub const SECRET: &[u8] = b"test-secret-of-thirty-two-bytes!";
 pub const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 pub const INSTANCE: &str = "eddc4d25480b4cd6b512f270a1b8b341";
-
-pub fn fixture(relative: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures")
-        .join(relative);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
-}
 
 pub struct App {
     pub store: Arc<SqliteStore>,
