@@ -23,6 +23,17 @@ pub struct Limits {
     pub max_acls_per_instance: u32,
     /// Nesting depth of the document (`APIG.3602`).
     pub max_depth: usize,
+    /// `APIG_MAX_AUTHORIZERS`: custom authorizers defined by one document (`APIG.3602`).
+    pub max_authorizers: usize,
+    /// `APIG_MAX_GATEWAY_RESPONSES`: gateway response sets defined by one document
+    /// (`APIG.3602`).
+    pub max_gateway_responses: usize,
+    /// `APIG_MAX_CONDITIONS_PER_POLICY`: conditions of one backend policy (per-API
+    /// `APIG.3113`).
+    pub max_conditions_per_policy: usize,
+    /// `APIG_MAX_PLUGINS_PER_API`: plugins (and, likewise, orchestration rules) bound to one
+    /// API (per-API `APIG.2011`).
+    pub max_plugins_per_api: usize,
 }
 
 impl Default for Limits {
@@ -37,6 +48,10 @@ impl Default for Limits {
             max_throttles_per_instance: 300,
             max_acls_per_instance: 100,
             max_depth: 128,
+            max_authorizers: 50,
+            max_gateway_responses: 64,
+            max_conditions_per_policy: 10,
+            max_plugins_per_api: 10,
         }
     }
 }
@@ -87,6 +102,16 @@ impl Limits {
                 d.max_acls_per_instance,
             )?,
             max_depth: d.max_depth,
+            max_authorizers: env_number("APIG_MAX_AUTHORIZERS", d.max_authorizers)?,
+            max_gateway_responses: env_number(
+                "APIG_MAX_GATEWAY_RESPONSES",
+                d.max_gateway_responses,
+            )?,
+            max_conditions_per_policy: env_number(
+                "APIG_MAX_CONDITIONS_PER_POLICY",
+                d.max_conditions_per_policy,
+            )?,
+            max_plugins_per_api: env_number("APIG_MAX_PLUGINS_PER_API", d.max_plugins_per_api)?,
         })
     }
 
