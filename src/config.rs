@@ -34,6 +34,9 @@ pub struct Limits {
     /// `APIG_MAX_PLUGINS_PER_API`: plugins (and, likewise, orchestration rules) bound to one
     /// API (per-API `APIG.2011`).
     pub max_plugins_per_api: usize,
+    /// `APIG_MAX_DOCUMENT_NODES`: values (nodes) a document may decode to, estimated on its
+    /// text before decoding (`APIG.3602`); bounds the decoded tree's memory.
+    pub max_document_nodes: usize,
 }
 
 impl Default for Limits {
@@ -52,6 +55,7 @@ impl Default for Limits {
             max_gateway_responses: 64,
             max_conditions_per_policy: 10,
             max_plugins_per_api: 10,
+            max_document_nodes: 1_000_000,
         }
     }
 }
@@ -112,6 +116,7 @@ impl Limits {
                 d.max_conditions_per_policy,
             )?,
             max_plugins_per_api: env_number("APIG_MAX_PLUGINS_PER_API", d.max_plugins_per_api)?,
+            max_document_nodes: env_number("APIG_MAX_DOCUMENT_NODES", d.max_document_nodes)?,
         })
     }
 

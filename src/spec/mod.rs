@@ -39,6 +39,7 @@ pub fn parse_document(
     options: MapOptions,
     limits: &Limits,
 ) -> Result<ParsedDocument, ApigError> {
+    complexity::check(bytes, limits)?;
     let value = decode::decode(bytes, limits)?;
     let doc = document::Document::new(&value)?;
     let slots = operations::collect(&doc);
@@ -124,6 +125,7 @@ pub enum OperationOutcome {
 
 mod backend;
 mod bounded;
+mod complexity;
 mod decode;
 mod document;
 mod names;
