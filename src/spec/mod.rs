@@ -606,7 +606,7 @@ mod tests {
         let http = json!({"address": "h", "scheme": "https", "method": "GET", "path": "/"});
         let cases = [
             (
-                json!({"parameters": many(100_000, &query)}),
+                json!({"parameters": many(10_000, &query)}),
                 Code::Apig3111,
                 "at most 100 parameters",
                 "/get/parameters)",
