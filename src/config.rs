@@ -26,6 +26,20 @@ pub struct Limits {
     /// `APIG_BODY_TIMEOUT_SECS`: the whole request body must arrive within this time after
     /// its reading began, else 408 (a stalled upload holds its buffer and connection).
     pub body_timeout: Duration,
+    /// `APIG_MAX_AUTHORIZERS`: custom authorizers defined by one document (`APIG.3602`).
+    pub max_authorizers: usize,
+    /// `APIG_MAX_GATEWAY_RESPONSES`: gateway response sets defined by one document
+    /// (`APIG.3602`).
+    pub max_gateway_responses: usize,
+    /// `APIG_MAX_CONDITIONS_PER_POLICY`: conditions of one backend policy (per-API
+    /// `APIG.3113`).
+    pub max_conditions_per_policy: usize,
+    /// `APIG_MAX_PLUGINS_PER_API`: plugins (and, likewise, orchestration rules) bound to one
+    /// API (per-API `APIG.2011`).
+    pub max_plugins_per_api: usize,
+    /// `APIG_MAX_DOCUMENT_NODES`: values (nodes) a document may decode to, estimated on its
+    /// text before decoding (`APIG.3602`); bounds the decoded tree's memory.
+    pub max_document_nodes: usize,
 }
 
 impl Default for Limits {
@@ -41,6 +55,11 @@ impl Default for Limits {
             max_acls_per_instance: 100,
             max_depth: 128,
             body_timeout: Duration::from_secs(60),
+            max_authorizers: 50,
+            max_gateway_responses: 64,
+            max_conditions_per_policy: 10,
+            max_plugins_per_api: 10,
+            max_document_nodes: 1_000_000,
         }
     }
 }
@@ -105,6 +124,17 @@ impl Limits {
             )?,
             max_depth: d.max_depth,
             body_timeout: env_secs("APIG_BODY_TIMEOUT_SECS", d.body_timeout)?,
+            max_authorizers: env_number("APIG_MAX_AUTHORIZERS", d.max_authorizers)?,
+            max_gateway_responses: env_number(
+                "APIG_MAX_GATEWAY_RESPONSES",
+                d.max_gateway_responses,
+            )?,
+            max_conditions_per_policy: env_number(
+                "APIG_MAX_CONDITIONS_PER_POLICY",
+                d.max_conditions_per_policy,
+            )?,
+            max_plugins_per_api: env_number("APIG_MAX_PLUGINS_PER_API", d.max_plugins_per_api)?,
+            max_document_nodes: env_number("APIG_MAX_DOCUMENT_NODES", d.max_document_nodes)?,
         })
     }
 

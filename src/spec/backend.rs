@@ -10,9 +10,13 @@ use crate::model::{
     Scheme, VpcEndpoint,
 };
 
+use std::collections::HashSet;
+
 const DEFAULT_TIMEOUT_MS: i64 = 5000;
 const MAX_TIMEOUT_MS: i64 = 60_000;
 const MAX_MOCK_BODY: usize = 20_480;
+/// Backend parameters of one backend: the same 50 as request parameters (`APIG.3111`).
+const MAX_BACKEND_PARAMS: usize = 50;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum BackendType {
@@ -125,7 +129,15 @@ fn backend_params(
     req_params: &[RequestParam],
 ) -> Result<Vec<BackendParam>, ApiFailure> {
     let mut out: Vec<BackendParam> = Vec::new();
-    for item in node.array("parameters")? {
+    // Name + location, names compared case-insensitively: a set keeps the check linear.
+    let mut seen: HashSet<(ParamLocation, String)> = HashSet::new();
+    let items = node.array_max(
+        "parameters",
+        MAX_BACKEND_PARAMS,
+        Code::Apig3111,
+        "backend parameters",
+    )?;
+    for item in items {
         if !item.value.is_object() {
             return Err(item.invalid("parameters", "a backend parameter must be an object"));
         }
@@ -166,10 +178,7 @@ fn backend_params(
                 format!("the backend parameter {name:?} maps the request parameter {value:?}, which the API does not have", name = echo(name), value = echo(&value)),
             ));
         }
-        if out
-            .iter()
-            .any(|p| p.location == location && p.name.eq_ignore_ascii_case(name))
-        {
+        if !seen.insert((location, name.to_ascii_lowercase())) {
             return Err(item.invalid(
                 "name",
                 format!(

@@ -39,6 +39,7 @@ pub fn parse_document(
     options: MapOptions,
     limits: &Limits,
 ) -> Result<ParsedDocument, ApigError> {
+    complexity::check(bytes, limits)?;
     let value = decode::decode(bytes, limits)?;
     map_document(&value, options, limits)
 }
@@ -79,7 +80,7 @@ pub fn map_document(
         shared: if options.simple_mode {
             Vec::new()
         } else {
-            shared::shared_items(&doc)
+            shared::shared_items(&doc, limits)?
         },
         operations: operations::map(&doc, slots, options, limits),
     })
@@ -138,6 +139,7 @@ pub enum OperationOutcome {
 
 mod backend;
 mod bounded;
+mod complexity;
 mod decode;
 mod document;
 mod names;
@@ -489,6 +491,189 @@ mod tests {
         let e =
             parse_document(yaml.as_bytes(), MapOptions::default(), &Limits::default()).unwrap_err();
         assert_eq!(e.code, Code::Apig3127);
+    }
+
+    /// A 2.0 document with `n` items under the root collection `key`, each `item(i)`.
+    fn with_root_collection(key: &str, n: usize, item: impl Fn(usize) -> Value) -> Value {
+        let mut doc = swagger(json!({"/a": {"get": {}}}));
+        let map: serde_json::Map<String, Value> =
+            (0..n).map(|i| (format!("c_{i:06}"), item(i))).collect();
+        doc[key] = Value::Object(map);
+        doc
+    }
+
+    fn authorizers(n: usize) -> Value {
+        let mut doc = swagger(json!({"/a": {"get": {}}}));
+        let schemes: serde_json::Map<String, Value> = (0..n)
+            .map(|i| {
+                (
+                    format!("auth_{i:06}"),
+                    json!({"type": "apiKey", "name": "Authorization", "in": "header",
+                        "x-apigateway-authorizer": {"type": "FRONTEND",
+                        "authorizer_uri": "urn:fss:r:p:function:default:f:latest"}}),
+                )
+            })
+            .collect();
+        doc["securityDefinitions"] = Value::Object(schemes);
+        doc
+    }
+
+    #[test]
+    fn shared_collections_over_their_limit_are_refused_quickly() {
+        let limits = Limits::default();
+        let throttle = |_| json!({"api-limit": 10, "interval": 1, "unit": "SECOND"});
+        let acl = |_| json!({"acl-type": "PERMIT", "entity-type": "IP", "value": "10.0.0.1"});
+        let cases = [
+            (
+                with_root_collection("x-apigateway-responses", 40_000, |_| json!({})),
+                Code::Apig3602,
+                "64 gateway responses",
+                "(at /x-apigateway-responses)",
+            ),
+            (
+                authorizers(40_000),
+                Code::Apig3602,
+                "50 custom authorizers",
+                "(at /securityDefinitions)",
+            ),
+            (
+                with_root_collection("x-apigateway-ratelimits", 301, throttle),
+                Code::Apig3107,
+                "300 throttling policies",
+                "(at /x-apigateway-ratelimits)",
+            ),
+            (
+                with_root_collection("x-apigateway-access-controls", 101, acl),
+                Code::Apig3112,
+                "100 access-control policies",
+                "(at /x-apigateway-access-controls)",
+            ),
+        ];
+        for (doc, code, words, at) in cases {
+            let started = std::time::Instant::now();
+            let e = run(&doc, MapOptions::default(), &limits).unwrap_err();
+            // The 40,000 items took 37–44 s to import when each was compared with every
+            // earlier one and stored; refused up front, it is the decoding that counts. The
+            // bound is loose (a debug build on a shared machine): it catches the quadratic
+            // case, not a slow machine.
+            assert!(started.elapsed() < std::time::Duration::from_secs(15));
+            assert_eq!(e.code, code, "{}", e.message);
+            assert!(e.message.contains(words), "{}", e.message);
+            assert!(e.message.contains(at), "{}", e.message);
+        }
+        // 3.x: root and components count together.
+        let mut doc = json!({"openapi": "3.0.0", "paths": {}, "components": {}});
+        let half = |from: usize| -> Value {
+            (from..from + 40)
+                .map(|i| (format!("r_{i}"), json!({})))
+                .collect::<serde_json::Map<String, Value>>()
+                .into()
+        };
+        doc["x-apigateway-responses"] = half(0);
+        doc["components"]["x-apigateway-responses"] = half(40);
+        let e = run(&doc, MapOptions::default(), &limits).unwrap_err();
+        assert!(
+            e.message
+                .contains("(at /components/x-apigateway-responses)"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn shared_collections_at_their_limit_pass() {
+        let throttle = |_| json!({"api-limit": 10, "interval": 1, "unit": "SECOND"});
+        let acl = |_| json!({"acl-type": "PERMIT", "entity-type": "IP", "value": "10.0.0.1"});
+        let docs = [
+            (
+                with_root_collection("x-apigateway-responses", 64, |_| json!({})),
+                64,
+            ),
+            (authorizers(50), 50),
+            (
+                with_root_collection("x-apigateway-ratelimits", 300, throttle),
+                300,
+            ),
+            (
+                with_root_collection("x-apigateway-access-controls", 100, acl),
+                100,
+            ),
+        ];
+        for (doc, n) in docs {
+            let parsed = strict(&doc);
+            assert_eq!(parsed.shared.len(), n);
+            assert!(parsed.shared.iter().all(|s| s.definition.is_ok()));
+        }
+        // Simple mode imports no shared object, so it does not count them either.
+        assert!(simple(&with_root_collection(
+            "x-apigateway-responses",
+            65,
+            |_| json!({})
+        ))
+        .shared
+        .is_empty());
+    }
+
+    #[test]
+    fn per_api_collections_are_bounded_before_they_are_read() {
+        let many = |n: usize, f: &dyn Fn(usize) -> Value| -> Vec<Value> { (0..n).map(f).collect() };
+        let query = |i: usize| json!({"name": format!("q{i}"), "in": "query", "type": "string"});
+        let backend_param = |i: usize| json!({"name": format!("b{i}"), "in": "query", "origin": "CONSTANT", "value": "v"});
+        let condition = |_| json!({"type": "pattern", "value": "10.*", "origin": "source"});
+        let http = json!({"address": "h", "scheme": "https", "method": "GET", "path": "/"});
+        let cases = [
+            (
+                json!({"parameters": many(10_000, &query)}),
+                Code::Apig3111,
+                "at most 100 parameters",
+                "/get/parameters)",
+            ),
+            (
+                json!({"x-apigateway-backend": {"type": "HTTP", "httpEndpoints": http,
+                "parameters": many(51, &backend_param)}}),
+                Code::Apig3111,
+                "at most 50 backend parameters",
+                "/get/x-apigateway-backend/parameters)",
+            ),
+            (
+                json!({"x-apigateway-backend": {"type": "HTTP", "httpEndpoints": http},
+                "x-apigateway-backend-policies": [{"name": "pol_a", "type": "HTTP", "httpEndpoints": http,
+                "conditions": many(11, &condition)}]}),
+                Code::Apig3113,
+                "at most 10 conditions",
+                "/get/x-apigateway-backend-policies/0/conditions)",
+            ),
+            (
+                json!({"x-apigateway-plugins": many(11, &|i| json!(format!("p{i}")))}),
+                Code::Apig2011,
+                "at most 10 plugins",
+                "/get/x-apigateway-plugins)",
+            ),
+            (
+                json!({"x-apigateway-orchestrations": many(11, &|i| json!(format!("o{i}")))}),
+                Code::Apig2011,
+                "at most 10 orchestration rules",
+                "/get/x-apigateway-orchestrations)",
+            ),
+        ];
+        for (op, code, words, at) in cases {
+            let doc = strict(&swagger(json!({"/a": {"get": op}})));
+            let f = failure(&doc.operations[0]);
+            assert_eq!(f.code, code, "{}", f.message);
+            assert!(f.message.contains(words), "{}", f.message);
+            assert!(f.message.contains(at), "{}", f.message);
+        }
+        // At the limits, the same collections pass.
+        let op = json!({"parameters": many(50, &query),
+            "x-apigateway-backend": {"type": "HTTP", "httpEndpoints": http, "parameters": many(50, &backend_param)},
+            "x-apigateway-backend-policies": [{"name": "pol_a", "type": "HTTP", "httpEndpoints": http,
+                "conditions": many(10, &condition)}],
+            "x-apigateway-plugins": many(10, &|i| json!(format!("p{i}"))),
+            "x-apigateway-orchestrations": many(10, &|i| json!(format!("o{i}")))});
+        let doc = strict(&swagger(json!({"/a": {"get": op}})));
+        let a = api(&doc.operations[0]);
+        assert_eq!((a.req_params.len(), a.plugins.len()), (50, 10));
+        assert_eq!(a.backend_policies[0].conditions.len(), 10);
     }
 
     #[test]

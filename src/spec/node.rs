@@ -55,6 +55,27 @@ impl<'a> Node<'a> {
             .unwrap_or_default()
     }
 
+    /// The first entry of an object, without visiting the others.
+    pub fn first_entry(&self) -> Option<(&'a str, Node<'a>)> {
+        let (k, v) = self.value.as_object()?.iter().next()?;
+        Some((k.as_str(), Node::new(v, self.child_pointer(k))))
+    }
+
+    /// The entries of an object whose value passes `keep`, as they are visited: a pointer is
+    /// built only for the entries kept and reached, so that a search stays cheap on a large
+    /// object.
+    pub fn entries_lazy_where<'s>(
+        &'s self,
+        keep: fn(&Value) -> bool,
+    ) -> impl Iterator<Item = (&'a str, Node<'a>)> + 's {
+        self.value
+            .as_object()
+            .into_iter()
+            .flat_map(|map| map.iter())
+            .filter(move |(_, v)| keep(v))
+            .map(|(k, v)| (k.as_str(), Node::new(v, self.child_pointer(k))))
+    }
+
     /// The items of an array (empty if not an array).
     pub fn items(&self) -> Vec<Node<'a>> {
         self.value
@@ -207,6 +228,42 @@ impl<'a> Node<'a> {
                     .ok_or_else(|| node.invalid(key, "must be a number"))
             }
         }
+    }
+
+    /// An array field of at most `max` items (absent → empty). Counted before any item is
+    /// looked at, so that an oversized list costs nothing but its length; more items fail
+    /// with `code`, naming the collection (`what`), the limit and the location.
+    pub fn array_max(
+        &self,
+        key: &str,
+        max: usize,
+        code: Code,
+        what: &str,
+    ) -> Result<Vec<Node<'a>>, ApiFailure> {
+        if let Some(node) = self.get(key) {
+            let len = node.value.as_array().map_or(0, Vec::len);
+            if len > max {
+                return Err(node.fail(code, key, format!("at most {max} {what}, it has {len}")));
+            }
+        }
+        self.array(key)
+    }
+
+    /// An array of at most `max` strings (absent → empty); see [`Node::array_max`].
+    pub fn str_list_max(
+        &self,
+        key: &str,
+        max: usize,
+        code: Code,
+        what: &str,
+    ) -> Result<Vec<String>, ApiFailure> {
+        self.array_max(key, max, code, what)?
+            .into_iter()
+            .map(|item| match item.value.as_str() {
+                Some(s) => Ok(s.to_string()),
+                None => Err(item.invalid(key, "every item must be a string")),
+            })
+            .collect()
     }
 
     /// An array of strings (absent → empty).

@@ -193,7 +193,8 @@ fn map_api(
 
     let path_vars = request_path::parse(input.path)
         .map_err(|e| ApiFailure::field(Code::Apig2011, "path", input.path_pointer, e))?;
-    let mut req_params = request_params(doc, input.path_item, op, simple)?;
+    let mut req_params =
+        request_params(doc, input.path_item, op, simple, limits.max_params_per_api)?;
     for var in &path_vars {
         let declared = req_params
             .iter()
@@ -255,9 +256,13 @@ fn map_api(
     };
     // Dropped in mock mode (their backends would contradict the mock), skipped in simple mode.
     let backend_policies = match op.get("x-apigateway-backend-policies") {
-        Some(list) if !simple && !options.mock_mode => {
-            parse_policies(&list, &backend, &req_params, limits.max_backend_policies)?
-        }
+        Some(list) if !simple && !options.mock_mode => parse_policies(
+            &list,
+            &backend,
+            &req_params,
+            limits.max_backend_policies,
+            limits.max_conditions_per_policy,
+        )?,
         _ => Vec::new(),
     };
     let skipped = |key: &str| -> Result<Option<String>, ApiFailure> {
@@ -267,11 +272,11 @@ fn map_api(
             Ok(op.str(key)?.map(str::to_string))
         }
     };
-    let skipped_list = |key: &str| -> Result<Vec<String>, ApiFailure> {
+    let skipped_list = |key: &str, what: &str| -> Result<Vec<String>, ApiFailure> {
         if simple {
             Ok(Vec::new())
         } else {
-            op.str_list(key)
+            op.str_list_max(key, limits.max_plugins_per_api, Code::Apig2011, what)
         }
     };
     Ok(ApiDefinition {
@@ -319,9 +324,9 @@ fn map_api(
         backend_policies,
         ratelimit: skipped("x-apigateway-ratelimit")?,
         access_control: skipped("x-apigateway-access-control")?,
-        plugins: skipped_list("x-apigateway-plugins")?,
+        plugins: skipped_list("x-apigateway-plugins", "plugins")?,
         response: skipped("x-apigateway-response")?,
-        orchestrations: skipped_list("x-apigateway-orchestrations")?,
+        orchestrations: skipped_list("x-apigateway-orchestrations", "orchestration rules")?,
         result_normal_sample: samples.normal,
         result_failure_sample: samples.failure,
     })

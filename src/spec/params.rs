@@ -4,9 +4,10 @@
 use super::document::Document;
 use super::names::check_param_name;
 use super::node::{render, Node};
-use crate::error::{echo, ApiFailure};
+use crate::error::{echo, ApiFailure, Code};
 use crate::model::{ParamLocation, ParamType, PassThrough, RequestParam};
 use serde_json::Value;
+use std::collections::{HashMap, HashSet};
 
 /// The merged, mapped request parameters. Body, form, cookie parameters are not request
 /// parameters in APIG and are skipped.
@@ -15,17 +16,23 @@ pub fn request_params<'a>(
     path_item: &Node<'a>,
     operation: &Node<'a>,
     simple_mode: bool,
+    max_params: usize,
 ) -> Result<Vec<RequestParam>, ApiFailure> {
+    // Each list is bounded before it is read: twice the per-API limit leaves room for the
+    // body, form and cookie parameters that are skipped; the merged list is checked against
+    // the limit itself by the caller.
+    let raw_max = max_params.saturating_mul(2);
     let mut merged: Vec<RequestParam> = Vec::new();
+    let mut index: HashMap<(ParamLocation, String), usize> = HashMap::new();
     for (level, owner) in [path_item, operation].into_iter().enumerate() {
-        let mut seen_here: Vec<(ParamLocation, String)> = Vec::new();
-        for item in owner.array("parameters")? {
+        let mut seen_here: HashSet<(ParamLocation, String)> = HashSet::new();
+        for item in owner.array_max("parameters", raw_max, Code::Apig3111, "parameters")? {
             let param_node = doc.resolve(item.clone())?;
             let Some(param) = map_param(doc, &param_node, simple_mode)? else {
                 continue;
             };
             let key = identity(&param);
-            if seen_here.contains(&key) {
+            if !seen_here.insert(key.clone()) {
                 return Err(item.invalid(
                     "parameters",
                     format!(
@@ -35,11 +42,13 @@ pub fn request_params<'a>(
                     ),
                 ));
             }
-            seen_here.push(key.clone());
-            match merged.iter().position(|p| identity(p) == key) {
+            match index.get(&key) {
                 // Only a path-item parameter can be found here: the operation's wins.
-                Some(i) if level == 1 => merged[i] = param,
-                _ => merged.push(param),
+                Some(&i) if level == 1 => merged[i] = param,
+                _ => {
+                    index.insert(key, merged.len());
+                    merged.push(param);
+                }
             }
         }
     }
@@ -190,7 +199,7 @@ mod tests {
         let d = Document::new(doc).unwrap();
         let item = d.paths.as_ref().unwrap().get(path).unwrap();
         let op = item.get(verb).unwrap();
-        request_params(&d, &item, &op, false)
+        request_params(&d, &item, &op, false, 50)
     }
 
     #[test]

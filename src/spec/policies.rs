@@ -17,6 +17,7 @@ pub fn parse_policies(
     default_backend: &Backend,
     req_params: &[RequestParam],
     max_policies: usize,
+    max_conditions: usize,
 ) -> Result<Vec<BackendPolicy>, ApiFailure> {
     let Some(items) = list.value.as_array() else {
         return Err(list.invalid("x-apigateway-backend-policies", "must be an array"));
@@ -56,7 +57,8 @@ pub fn parse_policies(
                 ),
             ));
         }
-        let conditions = item.array("conditions")?;
+        let conditions =
+            item.array_max("conditions", max_conditions, Code::Apig3113, "conditions")?;
         if conditions.is_empty() {
             return Err(item.invalid(
                 "conditions",
@@ -155,7 +157,7 @@ mod tests {
             location: ParamLocation::Query,
             ..implicit_path_param("category")
         }];
-        parse_policies(&Node::new(v, "/p"), default, &params, 2)
+        parse_policies(&Node::new(v, "/p"), default, &params, 2, 3)
     }
 
     fn http() -> Value {

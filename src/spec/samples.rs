@@ -49,17 +49,16 @@ pub fn first_example<'a>(doc: &Document<'a>, operation: &Node<'a>) -> Result<Str
     let response = doc.resolve(response)?;
     let example = if doc.version.is_v3() {
         let mut found = None;
-        for (_, media) in response
-            .object("content")?
-            .map(|c| c.entries())
-            .unwrap_or_default()
-        {
+        let content = response.object("content")?;
+        // Media types without an example are passed over on the raw value: only the one
+        // that holds an example gets a node (and a pointer).
+        let with_example = content
+            .iter()
+            .flat_map(|c| c.entries_lazy_where(has_example));
+        for (_, media) in with_example {
             if let Some(example) = media.get("example") {
                 found = Some(example);
-            } else if let Some(first) = media
-                .object("examples")?
-                .and_then(|e| e.entries().into_iter().next())
-            {
+            } else if let Some(first) = media.object("examples")?.and_then(|e| e.first_entry()) {
                 found = doc.resolve(first.1)?.get("value");
             }
             if found.is_some() {
@@ -70,7 +69,7 @@ pub fn first_example<'a>(doc: &Document<'a>, operation: &Node<'a>) -> Result<Str
     } else {
         response
             .object("examples")?
-            .and_then(|e| e.entries().into_iter().next())
+            .and_then(|e| e.first_entry())
             .map(|(_, example)| example)
     };
     let Some(example) = example else {
@@ -84,6 +83,11 @@ pub fn first_example<'a>(doc: &Document<'a>, operation: &Node<'a>) -> Result<Str
         ));
     }
     Ok(body)
+}
+
+fn has_example(media: &serde_json::Value) -> bool {
+    media.get("example").is_some_and(|e| !e.is_null())
+        || media.get("examples").is_some_and(|e| !e.is_null())
 }
 
 #[cfg(test)]

@@ -8,19 +8,25 @@ use super::document::Document;
 use super::names::check_policy_name;
 use super::node::Node;
 use super::SharedItem;
-use crate::error::{echo, echo_pointer, ApiFailure, Code};
+use crate::config::Limits;
+use crate::error::{echo, echo_pointer, ApiFailure, ApigError, Code};
 use crate::model::{
     AccessControlPolicy, AclEntityType, AclType, AuthorizerIdentity, AuthorizerType,
     CustomAuthorizer, GatewayResponse, GatewayResponseSet, NetworkType, SharedDefinition,
     SharedKind, SpecialThrottle, SpecialType, ThrottlePolicy, TimeUnit,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
 
 const MAX_LIMIT: i64 = 2_147_483_647;
 const MAX_ACL_ENTRIES: usize = 100;
 const MAX_SPECIALS_PER_TYPE: usize = 30;
 const MAX_RESPONSE_HEADERS: usize = 10;
+/// Identity sources of one authorizer (headers and query strings it reads): a documented
+/// limit (README, "Limits"), Huawei publishes none.
+const MAX_AUTHORIZER_IDENTITIES: usize = 50;
+/// Body templates (one per content type) of one gateway response: a documented limit.
+const MAX_RESPONSE_BODIES: usize = 10;
 
 const ERROR_TYPES: &[&str] = &[
     "AUTH_FAILURE",
@@ -47,7 +53,11 @@ const ERROR_TYPES: &[&str] = &[
 type Parser = fn(&str, &Node<'_>) -> Result<SharedDefinition, ApiFailure>;
 
 /// Every shared object of the document, in document order.
-pub fn shared_items(doc: &Document<'_>) -> Vec<SharedItem> {
+///
+/// Each collection is counted before any of its items is parsed: a document defining more
+/// than the limit of a kind is refused as a whole (`import-api.md` §6 and the README's
+/// limits table), so that the work and the objects stored stay bounded whatever it holds.
+pub fn shared_items(doc: &Document<'_>, limits: &Limits) -> Result<Vec<SharedItem>, ApigError> {
     let root = Node::root(doc.root);
     let mut sources = vec![root.clone()];
     if doc.version.is_v3() {
@@ -66,47 +76,112 @@ pub fn shared_items(doc: &Document<'_>) -> Vec<SharedItem> {
             responses,
         ),
     ];
-    let mut items = Vec::new();
+    let mut items = SharedList::default();
+    let mut counts: HashMap<SharedKind, usize> = HashMap::new();
     for source in &sources {
         for (key, kind, parse) in collections {
+            let Some(collection) = source.get(key) else {
+                continue;
+            };
             // A collection that is not a map names nothing; references to it fail as unknown.
-            for (name, node) in source.get(key).map(|c| c.entries()).unwrap_or_default() {
+            let len = collection.value.as_object().map_or(0, |m| m.len());
+            let count = counts.entry(kind).or_default();
+            *count += len;
+            check_count(kind, *count, &collection.pointer, limits)?;
+            for (name, node) in collection.entries() {
                 let definition = parse(name, &node);
-                push(&mut items, kind, name, node.pointer, definition);
+                items.push(kind, name, node.pointer, definition);
             }
         }
     }
-    for (name, scheme) in doc
-        .security_schemes()
-        .map(|s| s.entries())
-        .unwrap_or_default()
-    {
-        let Ok(scheme) = doc.resolve(scheme) else {
-            continue; // the operations using this scheme report the broken reference
-        };
-        if let Some(node) = scheme.get("x-apigateway-authorizer") {
-            let definition = authorizer(&node);
-            push(
-                &mut items,
-                SharedKind::Authorizer,
-                name,
-                node.pointer,
-                definition,
-            );
+    let mut authorizers = 0;
+    if let Some(schemes) = doc.security_schemes() {
+        for (name, scheme) in schemes.entries() {
+            let Ok(scheme) = doc.resolve(scheme) else {
+                continue; // the operations using this scheme report the broken reference
+            };
+            if let Some(node) = scheme.get("x-apigateway-authorizer") {
+                authorizers += 1;
+                check_count(
+                    SharedKind::Authorizer,
+                    authorizers,
+                    &schemes.pointer,
+                    limits,
+                )?;
+                let definition = authorizer(&node);
+                items.push(SharedKind::Authorizer, name, node.pointer, definition);
+            }
         }
     }
-    items
+    Ok(items.items)
 }
 
-/// Add an item; a name defined twice (root and `components`) is ambiguous, so both fail.
-fn push(
-    items: &mut Vec<SharedItem>,
+/// The limit of a kind of shared object in one document, and the code for exceeding it:
+/// the instance quotas for policies (a document over them can never be saved whole),
+/// the documented per-document limits for the others.
+fn document_limit(kind: SharedKind, limits: &Limits) -> (usize, Code) {
+    let widen = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);
+    match kind {
+        SharedKind::Throttle => (widen(limits.max_throttles_per_instance), Code::Apig3107),
+        SharedKind::AccessControl => (widen(limits.max_acls_per_instance), Code::Apig3112),
+        SharedKind::Authorizer => (limits.max_authorizers, Code::Apig3602),
+        SharedKind::GatewayResponse => (limits.max_gateway_responses, Code::Apig3602),
+    }
+}
+
+fn check_count(
     kind: SharedKind,
-    name: &str,
-    pointer: String,
-    definition: Result<SharedDefinition, ApiFailure>,
-) {
-    if let Some(first) = items.iter_mut().find(|i| i.kind == kind && i.name == name) {
+    count: usize,
+    pointer: &str,
+    limits: &Limits,
+) -> Result<(), ApigError> {
+    let (max, code) = document_limit(kind, limits);
+    if count <= max {
+        return Ok(());
+    }
+    let what = match kind {
+        SharedKind::Throttle => "throttling policies",
+        SharedKind::AccessControl => "access-control policies",
+        SharedKind::Authorizer => "custom authorizers",
+        SharedKind::GatewayResponse => "gateway responses",
+    };
+    Err(ApigError::new(
+        code,
+        format!(
+            "the document defines more than {max} {what}, at most {max} may be imported at a time (at {})",
+            echo_pointer(pointer)
+        ),
+    ))
+}
+
+/// The shared items in document order, with an index by kind and name so that finding a
+/// name defined twice stays linear in the number of items.
+#[derive(Default)]
+struct SharedList {
+    items: Vec<SharedItem>,
+    first: HashMap<(SharedKind, String), usize>,
+}
+
+impl SharedList {
+    /// Add an item; a name defined twice (root and `components`) is ambiguous, so both fail.
+    fn push(
+        &mut self,
+        kind: SharedKind,
+        name: &str,
+        pointer: String,
+        definition: Result<SharedDefinition, ApiFailure>,
+    ) {
+        let index = self.items.len();
+        let first = *self.first.entry((kind, name.to_string())).or_insert(index);
+        if first == index {
+            self.items.push(SharedItem {
+                kind,
+                name: name.to_string(),
+                pointer,
+                definition,
+            });
+            return;
+        }
         let failure = ApiFailure::field(
             Code::Apig2011,
             name,
@@ -114,25 +189,18 @@ fn push(
             format!(
                 "the {} {name:?} is also defined at {}",
                 kind.as_str(),
-                echo_pointer(&first.pointer),
+                echo_pointer(&self.items[first].pointer),
                 name = echo(name)
             ),
         );
-        first.definition = Err(failure.clone());
-        items.push(SharedItem {
+        self.items[first].definition = Err(failure.clone());
+        self.items.push(SharedItem {
             kind,
             name: name.to_string(),
             pointer,
             definition: Err(failure),
         });
-        return;
     }
-    items.push(SharedItem {
-        kind,
-        name: name.to_string(),
-        pointer,
-        definition,
-    });
 }
 
 fn require_object(node: &Node<'_>, name: &str) -> Result<(), ApiFailure> {
@@ -322,6 +390,13 @@ fn responses(name: &str, node: &Node<'_>) -> Result<SharedDefinition, ApiFailure
         }
         let mut body = BTreeMap::new();
         if let Some(bodies) = response.object("body")? {
+            let count = bodies.value.as_object().map_or(0, |m| m.len());
+            if count > MAX_RESPONSE_BODIES {
+                return Err(bodies.invalid(
+                    "body",
+                    format!("at most {MAX_RESPONSE_BODIES} body templates, it has {count}"),
+                ));
+            }
             for (content_type, template) in bodies.entries() {
                 let Some(text) = template.value.as_str() else {
                     return Err(template.invalid(content_type, "a body template must be a string"));
@@ -383,7 +458,13 @@ fn authorizer(node: &Node<'_>) -> Result<SharedDefinition, ApiFailure> {
         ));
     }
     let mut identities = Vec::new();
-    for item in node.array("identities")? {
+    let identities_node = node.array_max(
+        "identities",
+        MAX_AUTHORIZER_IDENTITIES,
+        Code::Apig2011,
+        "identity sources",
+    )?;
+    for item in identities_node {
         identities.push(AuthorizerIdentity {
             name: item.required_str("name")?.to_string(),
             location: item.required_str("location")?.to_string(),
@@ -431,7 +512,7 @@ mod tests {
     use serde_json::{json, Value};
 
     fn items(v: &Value) -> Vec<SharedItem> {
-        shared_items(&Document::new(v).unwrap())
+        shared_items(&Document::new(v).unwrap(), &Limits::default()).unwrap()
     }
 
     fn one(kind_key: &str, def: Value) -> Result<SharedDefinition, ApiFailure> {

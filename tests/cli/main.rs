@@ -9,5 +9,7 @@ mod support;
 
 // The `apig` binary: exit statuses, printed ids and JSON, `apig serve`'s first start.
 mod apig;
+// `apig import` on the worst documents: peak memory and CPU within their budgets.
+mod memory_budget;
 // Every shared fixture mapped: which operations become APIs, which fail with which code.
 mod spec_fixtures;

@@ -15,6 +15,9 @@ mod form;
 // Hostile requests at the edge: credentials before bytes, ambiguous credentials and parts,
 // heavy imports off the async workers, the local server's timeouts and connection cap.
 mod hostile;
+// The hostile corpus: named requests (documents, forms, credentials, paths), each with its
+// exact status and code, never a 500.
+mod hostile_corpus;
 // The import endpoint end to end on the embedded store, with the fixtures' outcomes.
 mod import;
 // Lambda events (generated here) turned into requests as lambda_http does.

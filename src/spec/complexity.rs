@@ -1,0 +1,149 @@
+//! A node budget, checked on the raw bytes before the document is decoded.
+//!
+//! A decoded node costs about 70 bytes of memory (a `serde_json::Value`, its share of the
+//! containing vector or map, a key), while JSON can write one in two bytes (`0,`): a 4.3 MB
+//! array of digits peaked at 164 MiB, over the 128 MiB a 256 MB function can give an import.
+//! Counting the separators that introduce a node is linear, allocates nothing and is exact
+//! enough: it never counts fewer nodes than the decoder would build from the text (YAML alias
+//! expansion is the decoder's own budget), and a real document has many bytes per node (a
+//! 4.6 MB import of 300 operations is ~100,000 nodes), so only a document made to be dense
+//! meets the limit.
+
+use crate::config::Limits;
+use crate::error::{ApigError, Code};
+
+/// Refuse (`APIG.3602`) a document that would decode to more than `limits.max_document_nodes`
+/// nodes. Documents over the size limit or empty are left to the decoder's own errors.
+pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), ApigError> {
+    if bytes.len() > limits.max_document_bytes {
+        return Ok(());
+    }
+    let nodes = estimate(bytes);
+    if nodes > limits.max_document_nodes {
+        return Err(ApigError::new(
+            Code::Apig3602,
+            format!(
+                "the document is too complex: it has about {nodes} values, at most {} are allowed",
+                limits.max_document_nodes
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// What a mapping costs, in nodes: an ordered map allocates its entries and its index
+/// table (~400 bytes for one entry) where a scalar costs ~70.
+const MAPPING_WEIGHT: usize = 6;
+
+/// An upper bound (plus one) on the nodes the text can produce before alias expansion,
+/// a mapping counting [`MAPPING_WEIGHT`].
+///
+/// JSON (first significant byte `{` or `[`, as the decoder decides): every value other than
+/// the root follows `[`, `{`, `,` or `:` outside a string, and strings are unambiguous.
+/// YAML: every node needs its own line, a flow separator, an indicator (`- `, `? `) or is
+/// the value after a key's `:`; quotes are not followed (an apostrophe in a plain scalar
+/// would hide the separators after it), so these bytes count wherever they are — in text
+/// too, which only raises the bound. A block mapping starts on a line indented deeper than
+/// the one before, or after `- ` / `? `: such lines count as mappings.
+pub fn estimate(bytes: &[u8]) -> usize {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let is_json = matches!(
+        bytes.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    );
+    if is_json {
+        json_estimate(bytes)
+    } else {
+        yaml_estimate(bytes)
+    }
+}
+
+fn json_estimate(bytes: &[u8]) -> usize {
+    let mut count = 1;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' => count += MAPPING_WEIGHT,
+            b'[' | b',' | b':' => count += 1,
+            _ => {}
+        }
+    }
+    count
+}
+
+fn yaml_estimate(bytes: &[u8]) -> usize {
+    let mut count = 1;
+    let mut previous_indent = 0;
+    for line in bytes.split(|&b| b == b'\n') {
+        count += 1;
+        let indent = line.iter().take_while(|&&b| b == b' ').count();
+        let rest = &line[indent..];
+        let indicator = rest.starts_with(b"- ") || rest.starts_with(b"? ");
+        let has_colon = rest.contains(&b':');
+        if has_colon && (indent > previous_indent || indicator) {
+            count += MAPPING_WEIGHT;
+        }
+        if !rest.is_empty() && !rest.starts_with(b"#") {
+            previous_indent = indent;
+        }
+        for &b in rest {
+            match b {
+                b'{' | b'?' => count += MAPPING_WEIGHT,
+                b'[' | b',' | b':' | b'-' => count += 1,
+                _ => {}
+            }
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn estimates_bound_the_nodes() {
+        assert_eq!(estimate(br#"{"a": [1, 2, {"b": "x,y:[{"}]}"#), 8 + 2 * 5);
+        assert_eq!(estimate(br#"{"a\"b,": 1}"#), 3 + 5);
+        // YAML: lines and flow separators, quoted or not, and mappings.
+        assert_eq!(estimate(b"a: 1\nb: [1, 2]\nc: 'x,y'\n"), 11);
+        assert_eq!(estimate(b"- - - 0"), 5);
+        // A mapping per item, and one per deeper indentation.
+        assert_eq!(estimate(b"- a: 0\n- a: 0"), 3 + 2 * 8);
+        assert_eq!(estimate(b"a:\n  b:\n    c: 1"), 4 + 3 + 2 * 6);
+    }
+
+    #[test]
+    fn dense_documents_are_refused_and_ordinary_ones_pass() {
+        let limits = Limits {
+            max_document_nodes: 1000,
+            ..Limits::default()
+        };
+        let dense = format!("{{\"a\": [{}0]}}", "0,".repeat(1000));
+        let e = check(dense.as_bytes(), &limits).unwrap_err();
+        assert_eq!(e.code, Code::Apig3602);
+        assert!(e.message.contains("at most 1000"), "{}", e.message);
+        let yaml = "- 0\n".repeat(1000);
+        assert_eq!(
+            check(yaml.as_bytes(), &limits).unwrap_err().code,
+            Code::Apig3602
+        );
+        let prose = format!(
+            "{{\"description\": \"{}\"}}",
+            "lorem, ipsum: [dolor] ".repeat(10_000)
+        );
+        assert!(check(prose.as_bytes(), &limits).is_ok());
+    }
+}
