@@ -14,6 +14,8 @@ use serde_json::Value;
 
 /// `POST` — ExportApiDefinitionsV2.
 pub const EXPORT_ROUTE: &str = "/v2/{project_id}/apigw/instances/{instance_id}/openapi/export";
+/// An `ExportOpenApiReq` is a few ids; a megabyte holds thousands of them.
+const MAX_EXPORT_BODY: usize = 1024 * 1024;
 /// The action a caller needs (**[decision]** of §4).
 pub const EXPORT_ACTION: &str = "apig:api:export";
 
@@ -27,7 +29,11 @@ pub async fn export_api_definitions(
     let (_, body) =
         authn::authorize(&state, &parts, body, &ids.scope.project_id, EXPORT_ACTION).await?;
     let body = body
-        .bytes(&parts.headers, state.limits.max_body_bytes())
+        .bytes(
+            &parts.headers,
+            MAX_EXPORT_BODY.min(state.limits.max_body_bytes()),
+            state.limits.body_timeout,
+        )
         .await?;
     let oas = query_value(parts.uri.query(), "oas_version");
     let request = parse_request(&body, oas.as_deref())?;
