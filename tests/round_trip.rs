@@ -493,8 +493,11 @@ fn generated(seed: u64) -> Vec<u8> {
             }] = json!(rng.pick(TEXTS));
         }
         if rng.chance(40) {
-            let tag: &str = *rng.pick(TEXTS);
-            let tags: Vec<&str> = ["t1", tag].into_iter().filter(|t| !t.is_empty()).collect();
+            let tag = rng.pick(TEXTS).to_string();
+            let tags: Vec<String> = ["t1".to_string(), tag]
+                .into_iter()
+                .filter(|t| !t.is_empty())
+                .collect();
             op["tags"] = json!(tags);
         }
         if !param_values.is_empty() {
