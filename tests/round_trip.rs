@@ -732,3 +732,66 @@ async fn realworld_fixtures_round_trip() {
     }
     assert!(total > 200, "{total} APIs");
 }
+
+/// Issue 11 item 4: re-importing an unchanged document with `api_mode=override` reports
+/// every API as `update` with its id, and writes none of them (version and update time
+/// stay); a changed API is still written.
+#[tokio::test]
+async fn unchanged_overrides_are_not_written() {
+    let store = SqliteStore::in_memory().expect("store");
+    let scope = instance(&store).await;
+    let document = fixture("apig/shop-2.0.yaml");
+    let first = import_new_group(&store, &scope, &document).await;
+    let before = apis(&store, &scope, &first.group_id).await;
+    let limits = Limits::default();
+    let again = |document: Vec<u8>| {
+        let request = ImportRequest {
+            scope: scope.clone(),
+            caller: "tests".into(),
+            options: ImportOptions {
+                group: GroupTarget::Existing(first.group_id.clone()),
+                api_mode: apig_import::import::Mode::Override,
+                ..ImportOptions::default()
+            },
+            document: document.into(),
+        };
+        import::run(&store, &limits, request)
+    };
+    let response = again(document.clone()).await.expect("override");
+    let reported: Vec<_> = response
+        .success
+        .iter()
+        .map(|s| (format!("{:?}", s.action), s.id.clone()))
+        .collect();
+    let mut ids: Vec<_> = before.values().map(|a| a.id.as_str().to_string()).collect();
+    ids.sort();
+    let mut reported_ids: Vec<_> = reported.iter().map(|(_, id)| id.clone()).collect();
+    reported_ids.sort();
+    assert_eq!(reported_ids, ids);
+    assert!(
+        reported.iter().all(|(action, _)| action == "Update"),
+        "{reported:?}"
+    );
+    assert_eq!(
+        apis(&store, &scope, &first.group_id).await,
+        before,
+        "nothing rewritten"
+    );
+
+    let changed = String::from_utf8(document).expect("utf-8").replacen(
+        "description: List products, optionally filtered",
+        "description: List the products",
+        1,
+    );
+    again(changed.into_bytes()).await.expect("override");
+    let after = apis(&store, &scope, &first.group_id).await;
+    assert_eq!(
+        after["list_products"].version,
+        before["list_products"].version + 1
+    );
+    assert_eq!(
+        after["list_products"].definition.remark.as_deref(),
+        Some("List the products")
+    );
+    assert_eq!(after["get_product"], before["get_product"]);
+}
