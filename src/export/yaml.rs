@@ -2,8 +2,10 @@
 //! string (and key) double-quoted with escapes, so no value can be read back as another
 //! type (`"true"`, `"1.0"`, `"~"` stay strings) and no character is folded or lost.
 //!
-//! Why not a library: the tree has a YAML *decoder* only, which is being replaced; the
-//! export needs nothing a 60-line emitter cannot do exactly.
+//! Why not a library or the tree's other writer: the tree's YAML dependency is a decoder,
+//! and `docgen::to_yaml` (plain scalars, for readable generated documents) writes DEL and
+//! C1 controls as they are, which YAML refuses — an export must give back every string the
+//! import stored. 60 lines do it exactly, with no dependency.
 
 use serde_json::Value;
 use std::fmt::Write;
