@@ -68,6 +68,8 @@ pub enum Code {
     Apig3001,
     /// The API does not exist (read operations).
     Apig3002,
+    /// The environment does not exist (export).
+    Apig3003,
     /// Referenced throttling policy does not exist.
     Apig3005,
     /// Referenced access-control policy does not exist.
@@ -137,6 +139,7 @@ impl Code {
             Apig1005 => "APIG.1005",
             Apig3001 => "APIG.3001",
             Apig3002 => "APIG.3002",
+            Apig3003 => "APIG.3003",
             Apig3005 => "APIG.3005",
             Apig3006 => "APIG.3006",
             Apig3023 => "APIG.3023",
@@ -168,7 +171,7 @@ impl Code {
         match self {
             Apig1000 | Apig1002 => 401,
             Apig1005 | Apig3101 | Apig3107 | Apig3112 | Apig3127 => 403,
-            Apig3001 | Apig3002 | Apig3030 => 404,
+            Apig3001 | Apig3002 | Apig3003 | Apig3030 => 404,
             Apig9999 => 500,
             _ => 400,
         }
@@ -196,6 +199,7 @@ impl Code {
             Apig1005 => "No permissions to request this method",
             Apig3001 => "API group not found",
             Apig3002 => "The API does not exist",
+            Apig3003 => "The environment does not exist",
             Apig3005 => "The request throttling policy does not exist",
             Apig3006 => "The access control policy does not exist",
             Apig3023 => "The VPC channel does not exist",

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod docgen;
 pub mod error;
+pub mod export;
 pub mod http;
 pub mod import;
 pub mod model;

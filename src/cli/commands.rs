@@ -9,6 +9,7 @@ use crate::auth::access_key::new_access_key;
 use crate::auth::{token, LocalKey, Signing, SigningSecret};
 use crate::config::Limits;
 use crate::error::ApigError;
+use crate::export::{self, Define, ExportFormat, ExportRequest, OasVersion};
 use crate::import::{self, GroupTarget, ImportOptions, ImportRequest, Mode};
 use crate::model::{Id, PathId, Reference, ReferenceKind, Scope};
 use crate::store::Store;
@@ -87,6 +88,35 @@ async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
                 mock_mode,
             };
             import_file(&file, &target, options, &data).await
+        }
+        Command::Export {
+            target,
+            group_id,
+            define,
+            oas,
+            format,
+            version,
+            apis,
+            output,
+            data,
+        } => {
+            let request = ExportRequest {
+                env_id: export::RELEASE_ENV_ID.to_string(),
+                group_id,
+                define: Define::parse(&define).ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "--define: {define:?} is not spec, proxy, all or dev"
+                    ))
+                })?,
+                format: ExportFormat::parse(&format).ok_or_else(|| {
+                    CliError::Usage(format!("--type: {format:?} is not json, yaml or yml"))
+                })?,
+                oas: OasVersion::parse(&oas)
+                    .ok_or_else(|| CliError::Usage(format!("--oas: {oas:?} is not 2.0 or 3.0")))?,
+                version,
+                apis,
+            };
+            export_group(&target, &request, output.as_deref(), &data).await
         }
         Command::Token {
             project,
@@ -325,6 +355,28 @@ async fn import_file(
     } else {
         ExitCode::from(EXIT_PARTIAL)
     })
+}
+
+/// `apig export`: the file to `output` (its name is printed), or to standard output.
+async fn export_group(
+    target: &InstanceArgs,
+    request: &ExportRequest,
+    output: Option<&Path>,
+    data: &DataDir,
+) -> Result<ExitCode, CliError> {
+    let scope = scope(target)?;
+    let store = open_store(data).await?;
+    let file = export::export(&*store, &scope, request)
+        .await
+        .map_err(CliError::Refused)?;
+    match output {
+        Some(path) => {
+            std::fs::write(path, file.text.as_bytes())?;
+            eprintln!("{} ({})", path.display(), file.file_name);
+        }
+        None => print!("{}", file.text),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn reference(kind: ReferenceKind, command: ReferenceCommand) -> Result<ExitCode, CliError> {

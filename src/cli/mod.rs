@@ -94,6 +94,36 @@ pub enum Command {
         #[command(flatten)]
         data: DataDir,
     },
+    /// Export a group as Swagger 2.0 / OpenAPI 3.0 without HTTP (`ExportApiDefinitionsV2`);
+    /// writes the file to `-o` (else to standard output).
+    Export {
+        #[command(flatten)]
+        target: InstanceArgs,
+        /// The group to export.
+        #[arg(long)]
+        group_id: String,
+        /// `spec` (frontend), `proxy` (+ backends), `all` (+ policies, authorizers, gateway
+        /// responses and references: lossless), `dev` (like `all`).
+        #[arg(long, default_value = "spec")]
+        define: String,
+        /// `2.0` or `3.0`.
+        #[arg(long, default_value = "2.0")]
+        oas: String,
+        /// `json`, `yaml` or `yml`.
+        #[arg(long = "type", default_value = "json")]
+        format: String,
+        /// `info.version` of the file (default: the current date and time).
+        #[arg(long)]
+        version: Option<String>,
+        /// Export only these API ids (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        apis: Vec<String>,
+        /// Output file.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataDir,
+    },
     /// Print a token for `X-Auth-Token`, signed with `APIG_TOKEN_SECRET` when set (a
     /// deployed function's secret), else with the data directory's local key.
     Token {

@@ -13,6 +13,7 @@
 pub mod authn;
 pub mod body;
 pub mod edge;
+pub mod export;
 pub mod form;
 pub mod offload;
 pub mod path;

@@ -2,6 +2,7 @@
 
 use super::authn;
 use super::edge::{self, ImportSummary};
+use super::export;
 use super::form::parse_import_form;
 use super::path::{PathIds, RouteTemplate};
 use super::read;
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         (read::API_GROUPS_ROUTE, get(read::list_api_groups)),
         (read::APIS_ROUTE, get(read::list_apis)),
         (read::API_ROUTE, get(read::show_api)),
+        (export::EXPORT_ROUTE, post(export::export_api_definitions)),
     ]
     .into_iter()
     .fold(Router::new(), |routes, (template, handler)| {

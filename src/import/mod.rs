@@ -192,6 +192,12 @@ async fn write(
         for candidate in pending.drain(..) {
             match existing.decide(&candidate, &group.id, mode, &now) {
                 Decision::Fail(failure) => slots[candidate.slot] = Slot::Failure(failure),
+                Decision::Unchanged(id) => {
+                    slots[candidate.slot] = Slot::Success {
+                        action: Action::Update,
+                        id,
+                    }
+                }
                 Decision::Write(write) => {
                     writes.push(*write);
                     written.push(candidate);

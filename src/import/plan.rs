@@ -19,6 +19,9 @@ pub struct Candidate {
 /// What to do with one candidate.
 pub enum Decision {
     Write(Box<ApiWrite>),
+    /// `override` of an API identical to the stored one: reported as `update` (as Huawei
+    /// does) with the stored id, but not written, so the stored version and times stay.
+    Unchanged(Id),
     Fail(ApiFailure),
 }
 
@@ -75,6 +78,9 @@ impl<'a> Existing<'a> {
             Some(existing) => {
                 if holder_of_name.is_some_and(|holder| holder.id != existing.id) {
                     return Decision::Fail(name_taken(name));
+                }
+                if existing.definition == candidate.definition {
+                    return Decision::Unchanged(existing.id.clone());
                 }
                 Decision::Write(Box::new(ApiWrite::replace(
                     existing,

@@ -2,7 +2,7 @@
 //! definition (`import-api.md` §3.2, §4; `extensions.md`).
 
 use super::backend::{check_mock_body, parse_backend};
-use super::document::{servers_protocol, Document};
+use super::document::{protocol_of, servers_protocol, Document};
 use super::names::{check_api_name, generated_api_name};
 use super::node::Node;
 use super::params::{implicit_path_param, request_params};
@@ -229,13 +229,14 @@ fn map_api(
         ));
     }
 
-    // 3.x: the operation's (else the path item's) servers; 2.0 has only the root schemes.
+    // 3.x: the operation's (else the path item's) servers; 2.0: the operation's `schemes`
+    // (Swagger 2.0 lets an operation override the root's), else the root's.
     let protocol = if doc.version.is_v3() {
         servers_protocol(op.get("servers").map(|s| s.value))
             .or_else(|| servers_protocol(input.path_item.get("servers").map(|s| s.value)))
             .unwrap_or(doc.protocol)
     } else {
-        doc.protocol
+        operation_schemes(op).unwrap_or(doc.protocol)
     };
     let auth = auth_for(doc, op)?;
     let tags = tags(op)?;
@@ -369,4 +370,17 @@ fn tags(op: &Node<'_>) -> Result<Vec<String>, ApiFailure> {
         ));
     }
     Ok(tags)
+}
+
+/// The protocol of a 2.0 operation's own `schemes`, if it names http(s) or ws(s).
+fn operation_schemes(op: &Node<'_>) -> Option<crate::model::Protocol> {
+    let schemes: Vec<String> = op
+        .get("schemes")?
+        .value
+        .as_array()?
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .map(str::to_ascii_lowercase)
+        .collect();
+    protocol_of(schemes.iter().map(String::as_str))
 }

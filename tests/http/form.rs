@@ -481,7 +481,7 @@ async fn unknown_path_is_404() {
         "/",
         "/v2",
         "/v2/p/apigw/instances/i/openapi/import/extra",
-        "/v2/p/apigw/instances/i/openapi/export",
+        "/v2/p/apigw/instances/i/openapi/unknown",
         "/Prod/nothing",
     ] {
         let a = call(app(), post(path, None, Vec::new())).await;

@@ -15,6 +15,8 @@ import uuid
 import pytest
 from huaweicloudsdkapig.v2 import (
     ApigClient,
+    ExportApiDefinitionsV2Request,
+    ExportOpenApiReq,
     ImportApiDefinitionsV2Request,
     ImportApiDefinitionsV2RequestBody,
     ListApiGroupsV2Request,
@@ -393,3 +395,41 @@ def test_unknown_api_and_instance_are_404(client, server):
     with pytest.raises(ClientRequestException) as caught:
         client.list_apis_v2(ListApisV2Request(instance_id=uuid.uuid4().hex))
     assert (caught.value.status_code, caught.value.error_code) == (404, "APIG.3030")
+
+
+# ExportApiDefinitionsV2
+
+
+def test_export_api_definitions_v2_gets_the_file(client, server, imported):
+    """The SDK's export call returns the file (a download stream): the shop group as
+    OpenAPI 3.0 with every extension, and the error of an unknown environment."""
+    group_id = imported["shop"].group_id
+    body = ExportOpenApiReq(
+        env_id="DEFAULT_ENVIRONMENT_RELEASE_ID", group_id=group_id, define="all", type="json",
+        version="2.0.1",
+    )
+    response = client.export_api_definitions_v2(
+        ExportApiDefinitionsV2Request(instance_id=server.instance_id, oas_version="3.0", body=body)
+    )
+    chunks = []
+    response.consume_download_stream(lambda stream: chunks.extend(stream.iter_content(8192)))
+    document = json.loads(b"".join(chunks))
+    assert document["openapi"] == "3.0.3"
+    assert document["info"] == {"title": "shop_backend", "version": "2.0.1"} | (
+        {"description": document["info"]["description"]} if "description" in document["info"] else {}
+    )
+    operations = {
+        (method.upper() if method != "x-apigateway-any-method" else "ANY", path)
+        for path, item in document["paths"].items()
+        for method in item
+    }
+    assert operations == set(SHOP)
+    assert document["paths"]["/shop/products"]["get"]["operationId"] == "list_products"
+    assert "browse_limit" in document["x-apigateway-ratelimits"]
+
+    body.env_id = "TEST_ENV"
+    with pytest.raises(ClientRequestException) as caught:
+        client.export_api_definitions_v2(
+            ExportApiDefinitionsV2Request(instance_id=server.instance_id, body=body)
+        )
+    assert (caught.value.status_code, caught.value.error_code) == (404, "APIG.3003")
