@@ -1,5 +1,5 @@
-//! The command line and the document mapping: the `apig` binary as scripts use it, and
-//! every shared fixture mapped by the spec parser.
+//! The command line and the documents: the `apig` binary as scripts use it, every shared
+//! fixture mapped by the spec parser, the round trip through export, budgets.
 
 // A test may unwrap: a panic is a failure, with its message.
 #![allow(clippy::unwrap_used)]
@@ -11,5 +11,8 @@ mod support;
 mod apig;
 // `apig import` on the worst documents: peak memory and CPU within their budgets.
 mod memory_budget;
+// Import → export → import gives the same APIs and the same file (fixtures and 200 seeded
+// documents).
+mod round_trip;
 // Every shared fixture mapped: which operations become APIs, which fail with which code.
 mod spec_fixtures;

@@ -10,6 +10,8 @@ mod support;
 
 // Token authentication and authorization, refused before the store and the body.
 mod auth;
+// ExportApiDefinitionsV2 end to end: the file, its headers, every error.
+mod export;
 // The import form, the routes and the error bodies.
 mod form;
 // Hostile requests at the edge: credentials before bytes, ambiguous credentials and parts,

@@ -22,6 +22,8 @@ mod dynamodb_races;
 mod dynamodb_requests;
 // The importer on DynamoDB: request counts, racing imports, faults half-way.
 mod import_dynamodb;
+// An unchanged 300-API document re-imported with override writes no API (requests counted).
+mod import_noop_dynamodb;
 // Imports racing into one group from threads with their own SQLite connections.
 mod import_race;
 // Separate `SqliteStore` values racing on one file.

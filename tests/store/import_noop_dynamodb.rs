@@ -2,15 +2,13 @@
 //! `api_mode=override` reports 300 `update`s and writes no API — the requests are counted
 //! (run through `scripts/dynamodb-local`).
 
-mod common;
-
+use crate::support::stores::{dynamodb_endpoint, dynamodb_store_at};
 use apig_import::config::Limits;
 use apig_import::import::{self, GroupTarget, ImportOptions, ImportRequest, Mode};
 use apig_import::model::{Id, PathId, Scope};
 use apig_import::store::dynamodb::testing::RequestCounter;
 use apig_import::store::Catalog;
 use aws_sdk_dynamodb::config::SharedInterceptor;
-use common::stores::{dynamodb_endpoint, dynamodb_store_at};
 
 fn document(operations: usize) -> bytes::Bytes {
     let paths: Vec<String> = (0..operations)

@@ -6,6 +6,7 @@
 //! 200 seeded generated documents covering every backend type, policy kind, parameter
 //! location, authentication, gateway response, match mode, CORS and samples.
 
+use crate::support::fixture;
 use apig_import::config::Limits;
 use apig_import::export::{self, Define, ExportFormat, ExportRequest, OasVersion, RELEASE_ENV_ID};
 use apig_import::import::{self, GroupTarget, ImportOptions, ImportRequest, ImportResponse};
@@ -16,7 +17,6 @@ use apig_import::store::sqlite::SqliteStore;
 use apig_import::store::{Catalog, Store};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// VPC channels, plugins and orchestration rules every instance of these tests has.
@@ -227,13 +227,6 @@ fn assert_definitions_equal(context: &str, a: &ApiDefinition, b: &ApiDefinition,
         );
     }
     panic!("{context}: API {} differs: {a:?} vs {b:?}", a.name);
-}
-
-fn fixture(rel: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures")
-        .join(rel);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[tokio::test]

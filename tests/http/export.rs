@@ -1,11 +1,10 @@
 //! ExportApiDefinitionsV2 end to end (`async-export.md` §4): the shop fixture imported
 //! through the router, exported as a file with its headers, and every error of §4.
 
-mod app;
-
+use crate::support::app::{self, App, PROJECT, SECRET};
+use crate::support::fixture;
 use apig_import::auth::token;
 use apig_import::model::ReferenceKind;
-use app::{fixture, App, PROJECT, SECRET};
 use axum::body::Body;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
