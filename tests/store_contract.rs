@@ -78,4 +78,8 @@ dynamodb_contract_tests!(
     case_access_key_enable_disable,
     case_access_key_lockout,
     case_access_key_failures_are_atomic,
+    case_task_create_get_tenancy,
+    case_task_lease_and_finish,
+    case_task_lease_taken_once_concurrently,
+    case_task_unfinished_listed,
 );
