@@ -23,6 +23,9 @@ pub struct Limits {
     pub max_acls_per_instance: u32,
     /// Nesting depth of the document (`APIG.3602`).
     pub max_depth: usize,
+    /// `APIG_BODY_TIMEOUT_SECS`: the whole request body must arrive within this time after
+    /// its reading began, else 408 (a stalled upload holds its buffer and connection).
+    pub body_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -37,6 +40,7 @@ impl Default for Limits {
             max_throttles_per_instance: 300,
             max_acls_per_instance: 100,
             max_depth: 128,
+            body_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -64,6 +68,19 @@ where
     }
 }
 
+/// A duration in whole seconds (at least 1) from the environment.
+fn env_secs(name: &'static str, default: Duration) -> Result<Duration, ConfigError> {
+    let secs: u64 = env_number(name, default.as_secs())?;
+    if secs == 0 {
+        return Err(ConfigError {
+            name,
+            value: "0".into(),
+            reason: "must be at least 1 second".into(),
+        });
+    }
+    Ok(Duration::from_secs(secs))
+}
+
 impl Limits {
     /// The defaults, overridden by any `APIG_MAX_*` variable that is set.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -87,6 +104,7 @@ impl Limits {
                 d.max_acls_per_instance,
             )?,
             max_depth: d.max_depth,
+            body_timeout: env_secs("APIG_BODY_TIMEOUT_SECS", d.body_timeout)?,
         })
     }
 
@@ -99,3 +117,47 @@ impl Limits {
 
 /// Default lifetime of tokens made by `apig token`.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(12 * 3600);
+
+/// What bounds the connections of `apig serve` (under Lambda the platform does this).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeSettings {
+    /// `APIG_HEADER_TIMEOUT_SECS`: a request's headers must arrive within this time of its
+    /// first byte (slow-header clients are disconnected).
+    pub header_timeout: Duration,
+    /// `APIG_IDLE_TIMEOUT_SECS`: a kept-alive connection with no request in progress is
+    /// closed after this time.
+    pub idle_timeout: Duration,
+    /// `APIG_MAX_CONNECTIONS`: connections served at once; further clients wait in the
+    /// listen backlog until one closes.
+    pub max_connections: usize,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        ServeSettings {
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 256,
+        }
+    }
+}
+
+impl ServeSettings {
+    /// The defaults, overridden by the variables that are set.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let d = ServeSettings::default();
+        let max_connections = env_number("APIG_MAX_CONNECTIONS", d.max_connections)?;
+        if max_connections == 0 {
+            return Err(ConfigError {
+                name: "APIG_MAX_CONNECTIONS",
+                value: "0".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+        Ok(ServeSettings {
+            header_timeout: env_secs("APIG_HEADER_TIMEOUT_SECS", d.header_timeout)?,
+            idle_timeout: env_secs("APIG_IDLE_TIMEOUT_SECS", d.idle_timeout)?,
+            max_connections,
+        })
+    }
+}

@@ -13,6 +13,7 @@ use super::signature::{self, SignedRequest, MAX_SKEW};
 use super::{AuthError, Caller};
 use crate::model::{LockoutPolicy, PathId};
 use crate::store::AccessKeyStore;
+use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
 use rand::Rng;
 use sha2::Sha256;
@@ -180,38 +181,62 @@ impl Signing {
         (self.clock)()
     }
 
-    /// Authenticate a signed request (`authorization` is the whole header value).
-    ///
-    /// Order: parse; date and signed headers (no store access, not counted); the expected
-    /// signature is computed for every well-formed request, known AK or not; then the key:
-    /// unknown, locked (even a correct signature is refused), disabled; then the
-    /// signature. A wrong signature of an enabled key counts towards the lockout; a correct
-    /// one resets the count.
+    /// Authenticate a signed request (`authorization` is the whole header value):
+    /// [`Signing::check_before_body`], then [`Signing::finish`].
     pub async fn authenticate(
         &self,
         store: &dyn AccessKeyStore,
         authorization: &str,
         request: &SignedRequest<'_>,
     ) -> Result<Caller, AuthError> {
+        let pending = self
+            .check_before_body(store, authorization, request.headers)
+            .await?;
+        self.finish(store, pending, request).await
+    }
+
+    /// Everything the headers decide, checked before a byte of the body is read (a 401
+    /// must not wait for, nor buffer, a body): the `Authorization` syntax, the date and the
+    /// signed headers (no store access, not counted), then the key: unknown, locked (even
+    /// a correct signature is then refused), disabled.
+    pub async fn check_before_body(
+        &self,
+        store: &dyn AccessKeyStore,
+        authorization: &str,
+        headers: &HeaderMap,
+    ) -> Result<PendingSignature, AuthError> {
         let auth = signature::parse_authorization(authorization)?;
         let now = self.now();
-        let string_to_sign = signature::check(&auth, request, now, self.max_skew)?;
-        let secret_key = self.secret.secret_key(&auth.access_key);
-        let good = signature::matches(secret_key.as_bytes(), &string_to_sign, &auth.signature);
-        let ak = auth.access_key.as_str();
-
+        signature::check_headers(&auth, headers, now, self.max_skew)?;
         let stored = store
-            .get_access_key(ak)
+            .get_access_key(&auth.access_key)
             .await
             .map_err(|e| AuthError::Unavailable(e.to_string()))?
             .ok_or(AuthError::UnknownAccessKey)?;
         if stored.lock.is_locked(now) {
-            tracing::info!(target: "apig_import::auth", access_key = ak, "locked access key refused");
+            tracing::info!(target: "apig_import::auth", access_key = %auth.access_key, "locked access key refused");
             return Err(AuthError::AccessKeyLocked);
         }
         if !stored.key.enabled {
             return Err(AuthError::AccessKeyDisabled);
         }
+        Ok(PendingSignature { auth, stored, now })
+    }
+
+    /// The signature itself, over the request as received (with its body when the payload
+    /// hash is the body's). A wrong signature counts towards the lockout; a correct one
+    /// resets the count.
+    pub async fn finish(
+        &self,
+        store: &dyn AccessKeyStore,
+        pending: PendingSignature,
+        request: &SignedRequest<'_>,
+    ) -> Result<Caller, AuthError> {
+        let PendingSignature { auth, stored, now } = pending;
+        let string_to_sign = signature::string_to_sign(request, &auth.signed_headers)?;
+        let secret_key = self.secret.secret_key(&auth.access_key);
+        let good = signature::matches(secret_key.as_bytes(), &string_to_sign, &auth.signature);
+        let ak = auth.access_key.as_str();
         if !good {
             let after = store
                 .record_auth_failure(ak, now, self.lockout)
@@ -241,6 +266,15 @@ impl Signing {
             actions: stored.key.actions,
         })
     }
+}
+
+/// A signature whose headers and key passed [`Signing::check_before_body`]; only the
+/// comparison, which may need the body's hash, is left.
+#[derive(Debug)]
+pub struct PendingSignature {
+    auth: signature::Authorization,
+    stored: crate::model::StoredAccessKey,
+    now: OffsetDateTime,
 }
 
 /// A new access key of `project` (enabled, created now) and its secret key.

@@ -9,8 +9,13 @@
 //!   signed headers and the payload hash. When both headers are present the signature wins.
 //!   A server without a signing secret refuses signatures (`APIG.1002`).
 //!
-//! [`authenticate`] needs the body only for a signature without `X-Sdk-Content-Sha256`
-//! ([`Authenticator::needs_body`]); otherwise it runs before a byte of the body is read.
+//! Either header sent twice is refused ([`AuthError::Duplicate`]): a proxy that joins
+//! repeated headers with commas (API Gateway does) would see another credential.
+//!
+//! Two steps, so that a refusal never waits for (nor buffers) a body: [`check_headers`]
+//! checks everything the headers decide (the whole token; the signature's syntax, date and
+//! key) before the body is read, and [`finish`] compares a signature, over the body only
+//! when it has no `X-Sdk-Content-Sha256` ([`Authenticator::needs_body`]).
 //!
 //! Every failure is an [`AuthError`]; [`From<AuthError> for ApigError`] is the one place
 //! that turns them into `APIG.1000` / `APIG.1002` / `APIG.1005`.
@@ -20,7 +25,7 @@ pub mod local_key;
 pub mod signature;
 pub mod token;
 
-pub use access_key::{Clock, Signing, SigningSecret, SigningSecretError};
+pub use access_key::{Clock, PendingSignature, Signing, SigningSecret, SigningSecretError};
 pub use local_key::{LocalKey, LocalKeyError};
 pub use signature::SignedRequest;
 pub use token::{issue, KeyError, TokenKeys, VerifiedClaims};
@@ -49,6 +54,11 @@ pub enum AuthError {
     /// Neither `X-Auth-Token` nor `Authorization` (`APIG.1000`).
     #[error("Send an X-Auth-Token header or sign the request with an access key")]
     Missing,
+    /// A credential header sent more than once: a proxy joining the values with commas
+    /// (API Gateway does) would see another credential than the first value, so neither
+    /// is trusted.
+    #[error("The {0} header was sent more than once")]
+    Duplicate(&'static str),
     /// A signature, but the server has no signing secret.
     #[error("AK/SK signatures are not enabled on this server")]
     SignatureNotEnabled,
@@ -195,10 +205,29 @@ fn is_sdk_scheme(scheme: &str) -> bool {
             .is_some_and(|prefix| prefix.eq_ignore_ascii_case("SDK-"))
 }
 
-/// Pick the credentials of a request: an `SDK-HMAC-SHA256` signature wins over a token.
+/// The one value of a header, `None` when absent; sent twice is [`AuthError::Duplicate`].
+fn single<'h>(
+    headers: &'h HeaderMap,
+    name: &str,
+    display: &'static str,
+) -> Result<Option<&'h http::HeaderValue>, AuthError> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(AuthError::Duplicate(display));
+    }
+    Ok(first)
+}
+
+/// Pick the credentials of a request: an `SDK-HMAC-SHA256` signature wins over a token
+/// (`import-api.md` §2). Either header sent twice is refused, whatever the other says.
 pub fn credentials(headers: &HeaderMap) -> Result<Credentials<'_>, AuthError> {
-    let authorization = headers.get(http::header::AUTHORIZATION);
-    let token = headers.get(TOKEN_HEADER);
+    let authorization = single(
+        headers,
+        http::header::AUTHORIZATION.as_str(),
+        "Authorization",
+    )?;
+    let token = single(headers, TOKEN_HEADER, "X-Auth-Token")?;
     if let Some(value) = authorization {
         let value = value.to_str().map_err(|_| AuthError::UnsupportedScheme)?;
         let scheme = value.split_whitespace().next().unwrap_or("");
@@ -237,26 +266,66 @@ impl Authenticator<'_> {
     }
 }
 
-/// Authenticate a request: a token from its headers alone; a signature over the request
-/// as received (`request.body` only when [`Authenticator::needs_body`] said so).
+/// What the headers of a request prove, before its body is read.
+#[derive(Debug)]
+pub enum HeaderCheck {
+    /// A token: the caller is known.
+    Caller(Caller),
+    /// A signature whose syntax, date and key are good; the comparison is left
+    /// ([`finish`]), over the body when [`Authenticator::needs_body`].
+    Pending(PendingSignature),
+}
+
+/// Everything that can be checked from the headers alone (`request.body` is not looked
+/// at): the whole token; the signature's syntax, date and key. Runs before a byte of the
+/// body is read, so that every 401 but a wrong signature comes before any size or form
+/// error, and costs no upload.
+pub async fn check_headers(
+    headers: &HeaderMap,
+    with: &Authenticator<'_>,
+) -> Result<HeaderCheck, AuthError> {
+    match credentials(headers)? {
+        Credentials::Token(token) => {
+            let claims = with.keys.verify(token)?;
+            Ok(HeaderCheck::Caller(Caller {
+                id: claims.sub,
+                project_id: claims.project_id,
+                actions: claims.actions,
+            }))
+        }
+        Credentials::Signature(value) => match with.signing {
+            Some(signing) => signing
+                .check_before_body(with.store, value, headers)
+                .await
+                .map(HeaderCheck::Pending),
+            None => Err(AuthError::SignatureNotEnabled),
+        },
+    }
+}
+
+/// The end of [`check_headers`]: the caller, after comparing a pending signature over
+/// `request` (with its body when [`Authenticator::needs_body`] said so).
+pub async fn finish(
+    check: HeaderCheck,
+    request: &SignedRequest<'_>,
+    with: &Authenticator<'_>,
+) -> Result<Caller, AuthError> {
+    match check {
+        HeaderCheck::Caller(caller) => Ok(caller),
+        HeaderCheck::Pending(pending) => match with.signing {
+            Some(signing) => signing.finish(with.store, pending, request).await,
+            None => Err(AuthError::SignatureNotEnabled),
+        },
+    }
+}
+
+/// Authenticate a request in one go ([`check_headers`], then [`finish`]).
 pub async fn authenticate(
     request: &SignedRequest<'_>,
     with: &Authenticator<'_>,
 ) -> Result<Caller, AuthError> {
-    match credentials(request.headers)? {
-        Credentials::Token(token) => {
-            let claims = with.keys.verify(token)?;
-            Ok(Caller {
-                id: claims.sub,
-                project_id: claims.project_id,
-                actions: claims.actions,
-            })
-        }
-        Credentials::Signature(value) => match with.signing {
-            Some(signing) => signing.authenticate(with.store, value, request).await,
-            None => Err(AuthError::SignatureNotEnabled),
-        },
-    }
+    let check = check_headers(request.headers, with).await?;
+    finish(check, request, with).await
 }
 
 #[cfg(test)]
@@ -321,6 +390,35 @@ mod tests {
             store: &store,
         };
         authenticate(&request, &with).await
+    }
+
+    #[test]
+    fn repeated_credential_headers_are_refused() {
+        let mut h = HeaderMap::new();
+        h.append(TOKEN_HEADER, "a".parse().expect("value"));
+        h.append(TOKEN_HEADER, "a".parse().expect("value"));
+        assert_eq!(credentials(&h), Err(AuthError::Duplicate("X-Auth-Token")));
+        let mut h = HeaderMap::new();
+        h.append(
+            http::header::AUTHORIZATION,
+            "Bearer a".parse().expect("value"),
+        );
+        h.append(
+            http::header::AUTHORIZATION,
+            "SDK-HMAC-SHA256 Access=A".parse().expect("value"),
+        );
+        h.insert(TOKEN_HEADER, "t".parse().expect("value"));
+        assert_eq!(credentials(&h), Err(AuthError::Duplicate("Authorization")));
+        let e: ApigError = AuthError::Duplicate("Authorization").into();
+        assert_eq!((e.code, e.status()), (Code::Apig1002, 401));
+        // One of each is not ambiguous: the signature is used (`import-api.md` §2).
+        let mut h = HeaderMap::new();
+        h.insert(TOKEN_HEADER, "t".parse().expect("value"));
+        h.insert(
+            http::header::AUTHORIZATION,
+            "SDK-HMAC-SHA256 Access=A".parse().expect("value"),
+        );
+        assert!(matches!(credentials(&h), Ok(Credentials::Signature(_))));
     }
 
     #[tokio::test]

@@ -316,18 +316,47 @@ pub fn sign(
     Ok(hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Check everything but the signature itself: `X-Sdk-Date` within `max_skew` of `now`, and
-/// every signed header present. Returns the string to sign.
+/// Check what the headers alone decide, before a byte of the body is read: `X-Sdk-Date`
+/// within `max_skew` of `now`, every signed header present, and at most one
+/// `X-Sdk-Content-Sha256` (two would leave the payload hash to whichever one a proxy keeps).
+pub fn check_headers(
+    authorization: &Authorization,
+    headers: &HeaderMap,
+    now: OffsetDateTime,
+    max_skew: Duration,
+) -> Result<(), AuthError> {
+    let date = parse_sdk_date(sdk_date(headers)?).ok_or(AuthError::BadDate)?;
+    if (date - now).unsigned_abs() > max_skew {
+        return Err(AuthError::DateSkew);
+    }
+    if headers
+        .get_all(CONTENT_SHA256_HEADER)
+        .iter()
+        .nth(1)
+        .is_some()
+    {
+        return Err(AuthError::SignatureMalformed(
+            "X-Sdk-Content-Sha256 may appear only once",
+        ));
+    }
+    match authorization
+        .header_names()
+        .find(|name| !headers.contains_key(*name))
+    {
+        Some(missing) => Err(AuthError::SignedHeaderMissing(missing.to_string())),
+        None => Ok(()),
+    }
+}
+
+/// Check everything but the signature itself ([`check_headers`]). Returns the string to
+/// sign.
 pub fn check(
     authorization: &Authorization,
     request: &SignedRequest<'_>,
     now: OffsetDateTime,
     max_skew: Duration,
 ) -> Result<Vec<u8>, AuthError> {
-    let date = parse_sdk_date(sdk_date(request.headers)?).ok_or(AuthError::BadDate)?;
-    if (date - now).unsigned_abs() > max_skew {
-        return Err(AuthError::DateSkew);
-    }
+    check_headers(authorization, request.headers, now, max_skew)?;
     string_to_sign(request, &authorization.signed_headers)
 }
 
@@ -848,5 +877,37 @@ mod tests {
             body: None,
         };
         assert_eq!(verify(&auth, SK, &req, now), Ok(()));
+    }
+
+    #[test]
+    fn headers_are_checked_without_the_body() {
+        let auth = parse_authorization(&format!(
+            "SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host;x-sdk-date, Signature={}",
+            "0".repeat(64)
+        ))
+        .expect("parse");
+        let now = VECTOR_NOW;
+        let good = headers(&[("host", "h"), ("x-sdk-date", "20240101T000000Z")]);
+        assert_eq!(check_headers(&auth, &good, now, MAX_SKEW), Ok(()));
+        let missing = headers(&[("x-sdk-date", "20240101T000000Z")]);
+        assert_eq!(
+            check_headers(&auth, &missing, now, MAX_SKEW),
+            Err(AuthError::SignedHeaderMissing("host".into()))
+        );
+        let stale = headers(&[("host", "h"), ("x-sdk-date", "20231231T234400Z")]);
+        assert_eq!(
+            check_headers(&auth, &stale, now, MAX_SKEW),
+            Err(AuthError::DateSkew)
+        );
+        let twice = headers(&[
+            ("host", "h"),
+            ("x-sdk-date", "20240101T000000Z"),
+            ("x-sdk-content-sha256", "UNSIGNED-PAYLOAD"),
+            ("x-sdk-content-sha256", "abc"),
+        ]);
+        assert!(matches!(
+            check_headers(&auth, &twice, now, MAX_SKEW),
+            Err(AuthError::SignatureMalformed(_))
+        ));
     }
 }

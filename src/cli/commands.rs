@@ -96,12 +96,7 @@ async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
             data,
         } => {
             let project = path_id("--project", &project)?;
-            // The deployed function's HS256 secret when given (APIG_TOKEN_SECRET, as the
-            // function reads it), else the data directory's local key (`apig serve`).
-            let secret = match std::env::var("APIG_TOKEN_SECRET") {
-                Ok(secret) if !secret.is_empty() => secret.into_bytes(),
-                _ => local_key(&data)?.secret().to_vec(),
-            };
+            let secret = token_secret(&data)?;
             let token = token::issue(&secret, &subject, project.as_str(), &actions, ttl)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
             println!("{token}");
@@ -186,6 +181,16 @@ async fn open_store(data: &DataDir) -> Result<Arc<dyn Store>, CliError> {
         data_dir(data)?;
     }
     Ok(store::open(&data.store_choice()).await?)
+}
+
+/// The HS256 secret of tokens, the same for `apig token` and `apig serve`: the deployed
+/// function's (`APIG_TOKEN_SECRET`, as the function reads it) when set, else the data
+/// directory's local key.
+fn token_secret(data: &DataDir) -> Result<Vec<u8>, CliError> {
+    match std::env::var("APIG_TOKEN_SECRET") {
+        Ok(secret) if !secret.is_empty() => Ok(secret.into_bytes()),
+        _ => Ok(local_key(data)?.secret().to_vec()),
+    }
 }
 
 fn local_key(data: &DataDir) -> Result<LocalKey, CliError> {
@@ -379,7 +384,8 @@ async fn serve(listen: std::net::SocketAddr, data: &DataDir) -> Result<ExitCode,
         StoreKind::Dynamodb => !dir.join("demo.json").exists(),
     };
     let store = open_store(data).await?;
-    let key = local_key(data)?;
+    let secret = token_secret(data)?;
+    let settings = crate::config::ServeSettings::from_env()?;
     let signing = Signing::new(signing_secret(data)?);
     let demo_file = dir.join("demo.json");
     if first_start {
@@ -403,8 +409,7 @@ async fn serve(listen: std::net::SocketAddr, data: &DataDir) -> Result<ExitCode,
         store,
         limits,
         keys: Arc::new(
-            key.token_keys()
-                .map_err(|e| CliError::Usage(e.to_string()))?,
+            crate::auth::TokenKeys::hmac(&secret).map_err(|e| CliError::Usage(e.to_string()))?,
         ),
         signing: Some(Arc::new(signing)),
     };
@@ -416,16 +421,16 @@ async fn serve(listen: std::net::SocketAddr, data: &DataDir) -> Result<ExitCode,
         dir.display()
     );
     if let Some(demo) = demo {
-        print_demo(&demo, &key, address)?;
+        print_demo(&demo, &secret, address)?;
     }
-    crate::http::serve_listener(crate::http::router(state), listener).await?;
+    crate::http::serve_listener_with(crate::http::router(state), listener, settings).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_demo(demo: &Demo, key: &LocalKey, address: std::net::SocketAddr) -> Result<(), CliError> {
+fn print_demo(demo: &Demo, secret: &[u8], address: std::net::SocketAddr) -> Result<(), CliError> {
     let actions = vec!["apig:*".to_string()];
     let token = token::issue(
-        key.secret(),
+        secret,
         "demo-user",
         &demo.project_id,
         &actions,

@@ -10,10 +10,12 @@ use crate::model::PathId;
 use axum::body::Body;
 use axum::http::request::Parts;
 
-/// Authenticate a request (`X-Auth-Token` or an AK/SK signature). A signature is checked
-/// against the URI as the client sent it ([`OriginalUri`], stage prefix included), and
-/// against the body only when it has no `X-Sdk-Content-Sha256` header: then the body is
-/// read first, within the size limit. Otherwise nothing of the body is read.
+/// Authenticate a request (`X-Auth-Token` or an AK/SK signature). Everything the headers
+/// decide (the whole token; the signature's syntax, date and key) is checked before a byte
+/// of the body is read. Only the comparison of a signature whose payload hash is the
+/// body's (no `X-Sdk-Content-Sha256`) reads the body first, within the size limit. A
+/// signature is checked against the URI as the client sent it ([`OriginalUri`], stage
+/// prefix included).
 pub async fn authenticate(
     state: &AppState,
     parts: &Parts,
@@ -24,9 +26,10 @@ pub async fn authenticate(
         signing: state.signing.as_deref(),
         store: &*state.store,
     };
+    let check = auth::check_headers(&parts.headers, &with).await?;
     let body = if with.needs_body(&parts.headers) {
         let limit = state.limits.max_body_bytes();
-        RequestBody::Read(read_body(body, &parts.headers, limit).await?)
+        RequestBody::Read(read_body(body, &parts.headers, limit, state.limits.body_timeout).await?)
     } else {
         RequestBody::Unread(body)
     };
@@ -44,7 +47,7 @@ pub async fn authenticate(
             RequestBody::Unread(_) => None,
         },
     };
-    let caller = auth::authenticate(&request, &with).await?;
+    let caller = auth::finish(check, &request, &with).await?;
     if let Some(log) = parts.extensions.get::<RequestLog>() {
         log.set_caller(&caller.id);
     }

@@ -14,6 +14,7 @@ use axum::extract::{Extension, Request, State};
 use axum::http::header;
 use axum::routing::{get, post};
 use axum::Router;
+use std::sync::Arc;
 use tower::Layer;
 
 /// `POST` — the Import API.
@@ -65,7 +66,11 @@ async fn import(
         authn::authorize(&state, &parts, body, &ids.scope.project_id, IMPORT_ACTION).await?;
 
     let body = body
-        .bytes(&parts.headers, state.limits.max_body_bytes())
+        .bytes(
+            &parts.headers,
+            state.limits.max_body_bytes(),
+            state.limits.body_timeout,
+        )
         .await?;
     let content_type = parts
         .headers
@@ -86,6 +91,7 @@ async fn import(
         options,
         document,
     };
-    let response = crate::import::run(&*state.store, &state.limits, request).await?;
+    let response =
+        super::offload::run_import(Arc::clone(&state.store), state.limits.clone(), request).await?;
     Ok((Extension(ImportSummary::of(&response)), Json(response)))
 }

@@ -3,6 +3,10 @@
 //! Every malformed input is a 400 with a precise message; nothing here panics or reports a
 //! 500, whatever the bytes.
 
+mod disposition;
+
+pub use disposition::{Disposition, DispositionError};
+
 use crate::config::Limits;
 use crate::error::{ApigError, Code};
 use crate::import::{GroupTarget, ImportOptions, Mode};
@@ -110,13 +114,13 @@ async fn read_parts(body: Bytes, boundary: String, limits: &Limits) -> Result<Ra
             Ok(None) => break,
             Err(e) => return Err(multipart_error(e, limits)),
         };
-        let name = field.name().map(str::to_string);
-        match name.as_deref() {
+        let disposition = part_disposition(&field)?;
+        match disposition.name.as_deref() {
             Some(FILE_FIELD) => {
                 if raw.file.is_some() {
                     return Err(duplicate(FILE_FIELD));
                 }
-                let file_name = field.file_name().and_then(last_component);
+                let file_name = disposition.file_name.as_deref().and_then(last_component);
                 let bytes = field
                     .bytes()
                     .await
@@ -152,6 +156,26 @@ async fn read_parts(body: Bytes, boundary: String, limits: &Limits) -> Result<Ra
         }
     }
     Ok(raw)
+}
+
+/// The name and file name of a part, from its `Content-Disposition` read by the grammar
+/// ([`disposition`]). multer applies its size limits by the name it reads itself: when the
+/// two readings differ the part's name is open to interpretation, and the form is refused.
+fn part_disposition(field: &multer::Field<'_>) -> Result<Disposition, ApigError> {
+    let disposition = match field.headers().get(axum::http::header::CONTENT_DISPOSITION) {
+        Some(value) => disposition::parse(value.as_bytes()).map_err(|e| {
+            parameter_error(format!(
+                "The request body is not valid {EXPECTED_CONTENT_TYPE}: {e}"
+            ))
+        })?,
+        None => Disposition::default(),
+    };
+    if disposition.name.as_deref() != field.name() {
+        return Err(parameter_error(format!(
+            "The request body is not valid {EXPECTED_CONTENT_TYPE}: the name of a part cannot be read unambiguously"
+        )));
+    }
+    Ok(disposition)
 }
 
 fn interpret(raw: RawForm) -> Result<(ImportOptions, Bytes, Option<String>), ApigError> {
