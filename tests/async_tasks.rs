@@ -451,3 +451,320 @@ async fn blobs_round_trip_and_stay_under_the_root() {
         .await
         .is_err());
 }
+
+// ---------------------------------------------------------------------------------------
+// Through the real binary: `apig serve` runs tasks in-process, `--watch`, `apig task show`
+// ---------------------------------------------------------------------------------------
+
+mod binary {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::path::Path;
+    use std::process::{Command, Output, Stdio};
+    use std::time::{Duration, Instant};
+
+    const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+    const INSTANCE: &str = "eddc4d25480b4cd6b512f270a1b8b341";
+
+    fn apig(data_dir: &Path, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_apig"))
+            .args(args)
+            .env("APIG_DATA_DIR", data_dir)
+            .env_remove("APIG_LOG")
+            .env_remove("APIG_SIGNING_SECRET")
+            .output()
+            .expect("run apig")
+    }
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/fixtures/apig")
+            .join(name)
+    }
+
+    /// One request, `Connection: close`: the status and the body.
+    fn http(
+        authority: &str,
+        method: &str,
+        path: &str,
+        token: &str,
+        form: Option<(&str, &[u8])>,
+    ) -> (u16, String) {
+        let boundary = "asyncTestBoundary";
+        let body = form.map_or_else(Vec::new, |(name, document)| {
+            let mut body = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file_name\"; filename=\"{name}\"\r\n\r\n"
+            )
+            .into_bytes();
+            body.extend_from_slice(document);
+            body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+            body
+        });
+        let mut stream = std::net::TcpStream::connect(authority).expect("connect");
+        let content_type = if form.is_some() {
+            format!("Content-Type: multipart/form-data; boundary={boundary}\r\n")
+        } else {
+            String::new()
+        };
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nX-Auth-Token: {token}\r\n{content_type}\
+             Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).expect("write");
+        stream.write_all(&body).expect("write");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}; read so far: {response}"));
+        let status = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    fn poll_until_finished(authority: &str, token: &str, id: &str) -> serde_json::Value {
+        let path = format!("/v2/{PROJECT}/apigw/instances/{INSTANCE}/async-tasks/{id}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let (status, body) = http(authority, "GET", &path, token, None);
+            assert_eq!(status, 200, "{body}");
+            let view: serde_json::Value = serde_json::from_str(&body).expect("task JSON");
+            assert_eq!(view["task_id"], id);
+            assert_eq!(view["task_type"], "import_api");
+            match view["task_status"].as_str() {
+                Some("succeed" | "failed") => return view,
+                Some("waiting" | "processing") => {
+                    assert_eq!(view["task_result"], "", "no result before the end")
+                }
+                other => panic!("status {other:?}"),
+            }
+            assert!(Instant::now() < deadline, "task {id} never finished");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn creates(task_result: &serde_json::Value) -> usize {
+        let result: serde_json::Value =
+            serde_json::from_str(task_result.as_str().expect("task_result is a string"))
+                .expect("task_result JSON");
+        let success = result["success"].as_array().expect("success");
+        assert!(success.iter().all(|s| s["action"] == "create"), "{result}");
+        success.len()
+    }
+
+    #[test]
+    fn serve_runs_async_imports_resumes_tasks_and_watches_a_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
+        let watched = dir.path().join("drop");
+        let created = apig(
+            &data,
+            &[
+                "instance",
+                "create",
+                "--project",
+                PROJECT,
+                "--instance",
+                INSTANCE,
+            ],
+        );
+        assert!(created.status.success(), "{created:?}");
+        for (kind, name) in [("channel", "catalog_channel"), ("plugin", "audit_plugin")] {
+            let out = apig(
+                &data,
+                &[
+                    kind,
+                    "create",
+                    "--project",
+                    PROJECT,
+                    "--instance",
+                    INSTANCE,
+                    "--name",
+                    name,
+                ],
+            );
+            assert!(out.status.success(), "{out:?}");
+        }
+        let token = String::from_utf8(apig(&data, &["token", "--project", PROJECT]).stdout)
+            .expect("token")
+            .trim()
+            .to_string();
+
+        // A task left waiting by an earlier process (library, recorded before the server
+        // starts): resumed by the server's worker.
+        let left = Id::generate();
+        {
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            runtime.block_on(async {
+                let store =
+                    SqliteStore::open(&apig_import::cli::store::sqlite_path(&data)).expect("store");
+                let scope = Scope::new(
+                    PathId::parse(PROJECT).expect("p"),
+                    PathId::parse(INSTANCE).expect("i"),
+                );
+                let ctx = TaskContext {
+                    store: Arc::new(store),
+                    blobs: Arc::new(FileBlobStore::new(data.join("blobs"))),
+                    limits: Limits::default(),
+                };
+                let task = Task::new_import(
+                    left.clone(),
+                    scope.clone(),
+                    ImportOptions::default(),
+                    None,
+                    "earlier".into(),
+                    document_key(&scope, &left),
+                );
+                let library = std::fs::read(fixture("library-3.0.yaml")).expect("library");
+                assert!(submit(&ctx, &task, library.into()).await.expect("submit"));
+            });
+        }
+
+        let mut server = Command::new(env!("CARGO_BIN_EXE_apig"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--watch"])
+            .arg(&watched)
+            .env("APIG_DATA_DIR", &data)
+            .env("APIG_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start apig serve");
+        // The pipe stays open as long as the server runs (it prints after listening).
+        let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
+        let mut authority = String::new();
+        for line in lines.by_ref() {
+            let line = line.expect("line");
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                authority = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                break;
+            }
+        }
+        assert!(!authority.is_empty(), "no listening line");
+
+        let outcome = std::panic::catch_unwind(|| {
+            // Resumed after the "restart".
+            let resumed = poll_until_finished(&authority, &token, left.as_str());
+            assert_eq!(resumed["task_status"], "succeed", "{resumed}");
+            assert_eq!(creates(&resumed["task_result"]), 6);
+
+            // Async import of shop: 202, then poll to `succeed` with shop's outcome.
+            let shop = std::fs::read(fixture("shop-2.0.yaml")).expect("shop");
+            let path = format!("/v2/{PROJECT}/apigw/instances/{INSTANCE}/openapi/async-import");
+            let started = Instant::now();
+            let (status, body) = http(
+                &authority,
+                "POST",
+                &path,
+                &token,
+                Some(("shop.yaml", &shop)),
+            );
+            assert_eq!(status, 202, "{body}");
+            let accepted: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+            let id = accepted["task_id"].as_str().expect("task_id").to_string();
+            assert!(Id::parse(&id).is_some(), "{id}");
+            let done = poll_until_finished(&authority, &token, &id);
+            let elapsed = started.elapsed();
+            eprintln!("async import of shop: upload → succeed in {elapsed:?}");
+            assert_eq!(done["task_status"], "succeed", "{done}");
+            assert_eq!(creates(&done["task_result"]), 6);
+
+            // `apig task show` prints the same.
+            let shown = apig(
+                &data,
+                &[
+                    "task",
+                    "show",
+                    &id,
+                    "--project",
+                    PROJECT,
+                    "--instance",
+                    INSTANCE,
+                ],
+            );
+            assert!(shown.status.success(), "{shown:?}");
+            let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("JSON");
+            assert_eq!(shown, done);
+
+            // Synchronous refusals stay synchronous; unknown tasks are 404 APIG.3093.
+            let (status, body) = http(&authority, "POST", &path, &token, Some(("e.yaml", b"")));
+            assert_eq!(status, 400, "{body}");
+            assert!(body.contains("APIG.3609"), "{body}");
+            let other = format!("/v2/{PROJECT}/apigw/instances/other/openapi/async-import");
+            let (status, body) = http(&authority, "POST", &other, &token, Some(("s.yaml", &shop)));
+            assert_eq!(status, 404, "{body}");
+            assert!(body.contains("APIG.3030"), "{body}");
+            let unknown = Id::generate();
+            let (status, body) = http(
+                &authority,
+                "GET",
+                &format!("/v2/{PROJECT}/apigw/instances/{INSTANCE}/async-tasks/{unknown}"),
+                &token,
+                None,
+            );
+            assert_eq!(status, 404, "{body}");
+            assert!(body.contains("APIG.3093"), "{body}");
+            let (status, body) = http(
+                &authority,
+                "GET",
+                &format!("/v2/{PROJECT}/apigw/instances/other/async-tasks/{id}"),
+                &token,
+                None,
+            );
+            assert_eq!((status, body.contains("APIG.3093")), (404, true), "{body}");
+
+            // A document dropped into the watched folder gets its result file. (Library was
+            // imported already by the resumed task: a second one is refused, group name
+            // taken, a `failed` task — so drop it under another title.)
+            let library = std::fs::read_to_string(fixture("library-3.0.yaml")).expect("library");
+            let retitled = library.replacen("title: library_service", "title: dropped_library", 1);
+            assert_ne!(retitled, library);
+            let folder = watched.join(PROJECT).join(INSTANCE);
+            std::fs::create_dir_all(&folder).expect("folder");
+            let dropped_at = Instant::now();
+            std::fs::write(folder.join("library-3.0.yaml"), retitled).expect("drop");
+            let result = watched
+                .join("results")
+                .join(PROJECT)
+                .join(INSTANCE)
+                .join("library-3.0.yaml.json");
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !result.exists() {
+                assert!(Instant::now() < deadline, "no result file");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            eprintln!(
+                "dropped file: drop → result file in {:?}",
+                dropped_at.elapsed()
+            );
+            let written: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&result).expect("result")).expect("JSON");
+            assert_eq!(written["task_status"], "succeed", "{written}");
+            assert_eq!(written["task_type"], "import_api");
+            assert_eq!(creates(&written["task_result"]), 6);
+            assert_eq!(
+                written["source"]["key"],
+                format!("{PROJECT}/{INSTANCE}/library-3.0.yaml")
+            );
+            let task_id = written["task_id"].as_str().expect("task id");
+            let by_id = poll_until_finished(&authority, &token, task_id);
+            assert_eq!(by_id["task_result"], written["task_result"]);
+        });
+        let _ = server.kill();
+        let _ = server.wait();
+        drop(lines);
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
