@@ -6,25 +6,28 @@
 //! and the nesting depth of the result is checked without recursion.
 
 use super::bounded::{BoundedValue, TOO_DEEP};
+use super::yaml;
 use crate::config::Limits;
 use crate::error::{ApigError, Code};
 use serde::de::DeserializeSeed;
 use serde_json::Value;
-use serde_saphyr::options::{DuplicateKeyPolicy, NonFiniteFloatPolicy};
 
-/// Alias replay allowed on top of the input's own size, in parser events. A legitimate
-/// document reuses blocks (a standard error response, a common parameter set) a few
-/// hundred times; a billion-laughs document asks for millions of events and fails fast.
-const REPLAY_FLOOR_EVENTS: usize = 256 * 1024;
-
-/// Stack for the decoding thread. Deserialization recurses once per nesting level and a
-/// level costs up to ~30 KB in unoptimised builds, so the 2 MiB of a test or tokio worker
-/// thread overflows well before the 128-level limit. Only touched pages are committed.
+/// Stack for decoding JSON. Deserialization recurses once per nesting level and a level
+/// costs up to ~30 KB in unoptimised builds, so the 2 MiB of a test or tokio worker thread
+/// overflows well before the 128-level limit. Only touched pages are committed. YAML is
+/// built with an explicit stack and needs no thread of its own.
 const DECODE_STACK_BYTES: usize = 32 * 1024 * 1024;
 
 /// Decode a document; the result is guaranteed to be an object no deeper than
-/// `limits.max_depth` (enforced while building it, see `bounded`).
+/// `limits.max_depth` (enforced while building it, see `bounded` and `yaml`).
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
+    if matches!(first_significant_byte(bytes), Some(b'{' | b'[')) {
+        return decode_on_big_stack(bytes, limits);
+    }
+    decode_here(bytes, limits)
+}
+
+fn decode_on_big_stack(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("spec-decode".into())
@@ -98,40 +101,22 @@ fn decode_json(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
     })
 }
 
-fn yaml_options(input_len: usize, limits: &Limits) -> serde_saphyr::Options {
-    // Every raw event or node costs at least one byte of input (plus a little slack for
-    // the stream's own start/end events), so these caps never refuse a real document; the
-    // document-size limit is what bounds them. Replayed aliases count too, so each cap also
-    // allows the expansion budget: the expanded text may be as large again as the size limit.
-    let replay_events = input_len.saturating_add(REPLAY_FLOOR_EVENTS);
-    let budget = serde_saphyr::budget! {
-        max_events: input_len.saturating_mul(2).saturating_add(replay_events).saturating_add(1024),
-        max_nodes: input_len.saturating_add(replay_events).saturating_add(1024),
-        max_aliases: input_len / 2 + 1024,
-        max_anchors: input_len / 2 + 1024,
+/// What a YAML document may produce, whatever its aliases: one value or key per this many
+/// bytes of the document-size limit. A `serde_json::Value` costs ~80 bytes (a mapping entry
+/// more), so the default 10 MiB limit allows ~1.3 M values, ~100 MiB; real documents
+/// produce one value per 15-30 bytes of text and stay far below.
+const LIMIT_BYTES_PER_NODE: usize = 8;
+
+/// The node budget never falls below this, so that small size limits (tests) still admit
+/// documents that reuse a few blocks.
+const MIN_NODES: usize = 64 * 1024;
+
+fn yaml_budget(input_len: usize, limits: &Limits) -> yaml::Budget {
+    yaml::Budget {
         max_depth: limits.max_depth,
-        max_documents: 1,
-        max_total_scalar_bytes: input_len.saturating_add(limits.max_document_bytes),
-        // The ratio heuristic would refuse a document that reuses one anchored block many
-        // times; the replay limits below are the real bound on expansion.
-        enforce_alias_anchor_ratio: false,
-    };
-    let alias_limits = serde_saphyr::alias_limits! {
-        max_total_replayed_events: replay_events,
-        // An alias inside an anchored block inside ... : each level multiplies the depth
-        // of the result, so keep the chain short.
-        max_replay_stack_depth: 8,
-    };
-    serde_saphyr::options! {
-        budget: budget,
-        alias_limits: alias_limits,
-        // YAML 1.2: `yes`, `on`, `NO` are strings, not booleans.
-        strict_booleans: true,
-        duplicate_keys: DuplicateKeyPolicy::Error,
-        // `.nan` / `.inf` in an example stay text rather than failing the document.
-        non_finite_float_policy: NonFiniteFloatPolicy::AsString,
-        with_snippet: false,
-        crop_radius: 0,
+        max_nodes: (limits.max_document_bytes / LIMIT_BYTES_PER_NODE).max(MIN_NODES),
+        // The text itself, and as much again through aliases.
+        max_bytes: input_len.saturating_add(limits.max_document_bytes),
     }
 }
 
@@ -143,51 +128,16 @@ fn decode_yaml(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
             format!("the document is not valid UTF-8 at line {line} column {column}"),
         )
     })?;
-    let options = yaml_options(bytes.len(), limits);
-    serde_saphyr::with_deserializer_from_str_with_options(text, options, |d| {
-        root_seed(limits).deserialize(d)
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    yaml::load(text, yaml_budget(bytes.len(), limits)).map_err(|e| {
+        // Limits and bombs are 3602; everything else is a syntax error with its location.
+        let code = if e.is_limit() {
+            Code::Apig3602
+        } else {
+            Code::Apig3600
+        };
+        ApigError::new(code, e.to_string())
     })
-    .map_err(|e| yaml_error(&e))
-}
-
-/// Bombs, excessive nesting and multi-document streams are `APIG.3602`; everything else is a
-/// syntax error with its location.
-fn yaml_error(error: &serde_saphyr::Error) -> ApigError {
-    use serde_saphyr::Error as E;
-    let mut inner = error;
-    while let E::AliasError { error, .. } | E::WithSnippet { error, .. } = inner {
-        inner = error;
-    }
-    let at = error
-        .location()
-        .filter(|l| l.line() > 0)
-        .map(|l| format!(" at line {} column {}", l.line(), l.column()))
-        .unwrap_or_default();
-    match inner {
-        E::Budget { breach, .. } => ApigError::new(
-            Code::Apig3602,
-            format!("the YAML document exceeds the expansion limits ({breach:?}){at}"),
-        ),
-        E::AliasReplayLimitExceeded { .. }
-        | E::AliasExpansionLimitExceeded { .. }
-        | E::AliasReplayStackDepthExceeded { .. }
-        | E::AliasReplayCounterOverflow { .. } => ApigError::new(
-            Code::Apig3602,
-            format!("YAML alias expansion exceeds the size limit{at}"),
-        ),
-        E::MultipleDocuments { .. } => ApigError::new(
-            Code::Apig3602,
-            format!("the file holds more than one YAML document{at}"),
-        ),
-        other => {
-            let text = first_line(other);
-            if text.contains(TOO_DEEP) {
-                ApigError::new(Code::Apig3602, format!("{text}{at}"))
-            } else {
-                ApigError::new(Code::Apig3600, format!("{text}{at}"))
-            }
-        }
-    }
 }
 
 fn root_seed(limits: &Limits) -> BoundedValue {
@@ -195,12 +145,6 @@ fn root_seed(limits: &Limits) -> BoundedValue {
         depth: 0,
         max_depth: limits.max_depth,
     }
-}
-
-/// The error's message without the location or snippet lines the library may add.
-fn first_line(error: &serde_saphyr::Error) -> String {
-    let text = error.to_string();
-    text.lines().next().unwrap_or("invalid YAML").to_string()
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -400,5 +344,230 @@ mod tests {
     #[test]
     fn multiple_yaml_documents_are_3602() {
         assert_eq!(err(b"a: 1\n---\nb: 2\n").code, Code::Apig3602);
+    }
+
+    fn ok(text: &str) -> Value {
+        decode(text.as_bytes(), &limits()).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+    }
+
+    /// The location is given once, as `at line L column C`.
+    fn located_once(e: &ApigError, line: usize, column: usize) {
+        let at = format!("at line {line} column {column}");
+        assert!(e.message.ends_with(&at), "{}", e.message);
+        assert_eq!(e.message.matches("line").count(), 1, "{}", e.message);
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_are_strings() {
+        let v = ok("a: off\nb: y\nc: n\nd: Yes\ne: TRUE\nf: 'true'\ng: \"false\"\n");
+        assert_eq!(v["a"], "off");
+        assert_eq!(v["b"], "y");
+        assert_eq!(v["c"], "n");
+        assert_eq!(v["d"], "Yes");
+        assert_eq!(v["e"], true);
+        assert_eq!(v["f"], "true");
+        assert_eq!(v["g"], "false");
+    }
+
+    #[test]
+    fn yaml_core_schema_scalars() {
+        let v = ok(concat!(
+            "n1: null\nn2: ~\nn3:\nn4: NULL\n",
+            "i1: 42\ni2: -7\ni3: +3\ni4: 0x1F\ni5: 0o17\ni6: 007\ni7: 18446744073709551615\n",
+            "f1: 1.5\nf2: 1e3\nf3: .5\nf4: -.inf\nf5: .NaN\nf6: +.Inf\n",
+            "s1: 1_000\ns2: 0b101\ns3: 3.0.3\ns4: '42'\ns5: 0x\ns6: -x\ns7: 1.2.3-beta\ns8: |\n  text\n"
+        ));
+        for key in ["n1", "n2", "n3", "n4"] {
+            assert!(v[key].is_null(), "{key}: {}", v[key]);
+        }
+        assert_eq!(v["i1"], 42);
+        assert_eq!(v["i2"], -7);
+        assert_eq!(v["i3"], 3);
+        assert_eq!(v["i4"], 31);
+        assert_eq!(v["i5"], 15);
+        assert_eq!(v["i6"], 7);
+        assert_eq!(v["i7"], u64::MAX);
+        assert_eq!(v["f1"], 1.5);
+        assert_eq!(v["f2"], 1000.0);
+        assert_eq!(v["f3"], 0.5);
+        // JSON has no infinities: the YAML spelling is kept as text, as before.
+        assert_eq!(v["f4"], "-.inf");
+        assert_eq!(v["f5"], ".nan");
+        assert_eq!(v["f6"], ".inf");
+        let strings = [
+            ("s1", "1_000"),
+            ("s2", "0b101"),
+            ("s3", "3.0.3"),
+            ("s4", "42"),
+            ("s5", "0x"),
+            ("s6", "-x"),
+            ("s7", "1.2.3-beta"),
+            ("s8", "text\n"),
+        ];
+        for (key, text) in strings {
+            assert_eq!(v[key], text, "{key}");
+        }
+    }
+
+    #[test]
+    fn yaml_keys_are_their_text() {
+        let v = ok("200: ok\n1.10: v\ntrue: t\n~: n\n'0x10': q\n");
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["200", "1.10", "true", "null", "0x10"]);
+    }
+
+    #[test]
+    fn yaml_duplicate_key_names_the_key_and_where() {
+        let e = err(b"paths:\n  /pets: {}\n  /users: {}\n  /pets: {}\n");
+        assert_eq!(e.code, Code::Apig3600);
+        assert_eq!(
+            e.message,
+            "JSON or YAML format error. duplicate key \"/pets\" at line 4 column 3"
+        );
+        // Flow mappings too, and no parser internals in the message.
+        let e = err(b"a: {x: 1, x: 2}\n");
+        assert_eq!(e.code, Code::Apig3600);
+        located_once(&e, 1, 11);
+        assert!(!e.message.contains("Policy"), "{}", e.message);
+    }
+
+    #[test]
+    fn yaml_syntax_error_location_is_given_once() {
+        let e = err(b"a: 1\nb: [1, 2\nc: 3\n");
+        assert_eq!(e.code, Code::Apig3600);
+        assert_eq!(e.message.matches(" at line ").count(), 1, "{}", e.message);
+        let e = err(b"a: 1\nb:\n  - x\n y: 2\n");
+        assert_eq!(e.code, Code::Apig3600);
+        assert_eq!(e.message.matches(" at line ").count(), 1, "{}", e.message);
+    }
+
+    #[test]
+    fn deep_flow_yaml_is_3602_with_the_location_once() {
+        // Issue row: 256+ levels of `[` used to be "recursion limit exceeded", located twice.
+        let doc = format!(
+            "a: 1\nb: 2\nc: 3\nd: 4\ne: 5\nf: {}{}\n",
+            "[".repeat(300),
+            "]".repeat(300)
+        );
+        let e = err(doc.as_bytes());
+        assert_eq!(e.code, Code::Apig3602, "{}", e.message);
+        // Refused where the nesting passes the limit (the parser scans ahead of the values).
+        assert!(
+            e.message
+                .contains("more than 128 levels) at line 6 column 132"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.message.matches(" at line ").count(), 1, "{}", e.message);
+        let doc = format!("f: {}{}\n", "{a: ".repeat(300), "}".repeat(300));
+        let e = err(doc.as_bytes());
+        assert_eq!(e.code, Code::Apig3602, "{}", e.message);
+        // Exactly at the limit is fine.
+        let doc = format!("f: {}{}\n", "[".repeat(127), "]".repeat(127));
+        assert!(decode(doc.as_bytes(), &limits()).is_ok());
+    }
+
+    #[test]
+    fn alias_expansion_is_paid_for_by_what_it_produces() {
+        // Issue row: `a: &a [0 × 990k]`, then three aliases of it. The anchored list alone is
+        // within the size limit; what it would expand to is not.
+        let mut doc = String::from("a: &a [0");
+        doc.push_str(&", 0".repeat(989_999));
+        doc.push_str("]\nb0: *a\nb1: *a\nb2: *a\n");
+        assert!(doc.len() < 3_000_000);
+        let started = std::time::Instant::now();
+        let e = err(doc.as_bytes());
+        assert_eq!(e.code, Code::Apig3602, "{}", e.message);
+        assert!(e.message.contains("aliases included"), "{}", e.message);
+        // Generous: debug builds on a loaded machine; release refuses it in well under 1 s.
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+
+        // The same small block repeated: a few times is fine, many times is refused, though
+        // both documents are a few hundred bytes.
+        let block = format!("base: &b [{}]\n", ["x"; 1000].join(", "));
+        let uses = |n: usize| {
+            let mut doc = block.clone();
+            for i in 0..n {
+                doc.push_str(&format!("u{i}: *b\n"));
+            }
+            doc
+        };
+        let v = ok(&uses(100));
+        assert_eq!(v["u99"].as_array().map(Vec::len), Some(1000));
+        let e = err(uses(2000).as_bytes());
+        assert_eq!(e.code, Code::Apig3602, "{}", e.message);
+        assert_eq!(e.message.matches(" at line ").count(), 1, "{}", e.message);
+    }
+
+    #[test]
+    fn yaml_anchors_on_mappings_and_merge_keys() {
+        let v = ok(concat!(
+            "base: &base {x: 1, y: 2}\n",
+            "more: &more {y: 20, z: 30}\n",
+            "copy: *base\n",
+            "one:\n  <<: *base\n  y: 3\n",
+            "two:\n  w: 0\n  <<: [*more, *base]\n",
+        ));
+        assert_eq!(v["copy"], serde_json::json!({"x": 1, "y": 2}));
+        // Written keys win, then the earlier merged mapping; written keys come first.
+        let one: Vec<(&String, &Value)> = v["one"].as_object().unwrap().iter().collect();
+        assert_eq!(
+            format!("{one:?}"),
+            r#"[("y", Number(3)), ("x", Number(1))]"#
+        );
+        assert_eq!(
+            v["two"],
+            serde_json::json!({"w": 0, "y": 20, "z": 30, "x": 1})
+        );
+        assert!(v["one"].get("<<").is_none());
+        assert_eq!(err(b"a:\n  <<: 5\n").code, Code::Apig3600);
+        // A key written twice is refused even next to a merge.
+        assert_eq!(
+            err(b"b: &b {x: 1}\na:\n  <<: *b\n  y: 1\n  y: 2\n").code,
+            Code::Apig3600
+        );
+    }
+
+    #[test]
+    fn yaml_tags() {
+        let v = ok(
+            "a: !!str 123\nb: !!int '42'\nc: ! 12\nd: !custom 7\ne: !!float 1.5\nf: !!bool true\n",
+        );
+        assert_eq!(v["a"], "123");
+        assert_eq!(v["b"], 42);
+        assert_eq!(v["c"], "12");
+        assert_eq!(v["d"], 7);
+        assert_eq!(v["e"], 1.5);
+        assert_eq!(v["f"], true);
+        let e = err(b"a: 1\nb: !!int abc\n");
+        assert_eq!(e.code, Code::Apig3600);
+        assert!(
+            e.message
+                .contains("\"abc\" is not a valid !!int at line 2 column"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn yaml_documents_markers_and_streams() {
+        assert_eq!(ok("---\na: 1\n...\n")["a"], 1);
+        assert_eq!(ok("\u{feff}a: 1\n")["a"], 1);
+        let e = err(b"a: 1\n---\nb: 2\n");
+        assert_eq!(e.code, Code::Apig3602);
+        located_once(&e, 2, 1);
+    }
+
+    #[test]
+    fn odd_yaml_aliases_and_keys() {
+        // An alias inside its own anchor would never end.
+        assert_eq!(err(b"a: &a [1, *a]\n").code, Code::Apig3602);
+        // An unknown alias is a syntax error.
+        assert_eq!(err(b"a: *nope\n").code, Code::Apig3600);
+        // A list or mapping as a key has no JSON form.
+        assert_eq!(err(b"? [a, b]\n: c\n").code, Code::Apig3600);
+        // An anchored scalar may be reused as a key.
+        let v = ok("k: &k name\nm: {*k : 1}\n");
+        assert_eq!(v["m"]["name"], 1);
     }
 }

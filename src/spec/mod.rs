@@ -40,7 +40,21 @@ pub fn parse_document(
     limits: &Limits,
 ) -> Result<ParsedDocument, ApigError> {
     let value = decode::decode(bytes, limits)?;
-    let doc = document::Document::new(&value)?;
+    map_document(&value, options, limits)
+}
+
+/// Decode a document without mapping it: an object no deeper than `limits.max_depth`.
+pub fn decode_document(bytes: &[u8], limits: &Limits) -> Result<serde_json::Value, ApigError> {
+    decode::decode(bytes, limits)
+}
+
+/// Map a decoded document (the second half of [`parse_document`]).
+pub fn map_document(
+    value: &serde_json::Value,
+    options: MapOptions,
+    limits: &Limits,
+) -> Result<ParsedDocument, ApigError> {
+    let doc = document::Document::new(value)?;
     let slots = operations::collect(&doc);
     // Counted before anything is mapped; `trace` operations are not APIs and do not count.
     let count = slots.iter().filter(|s| s.counts()).count();
@@ -135,6 +149,7 @@ mod request_path;
 mod samples;
 mod security;
 mod shared;
+mod yaml;
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,100 @@
+//! Decode, map, and decode + map of generated OpenAPI 3.0 documents (`apig_import::docgen`)
+//! at 30 / 300 / 5,000 operations, JSON and YAML. Decoding also reports its throughput.
+//!
+//! `cargo bench --bench decode`; `scripts/bench` turns the medians into issue 13's table.
+
+use apig_import::config::Limits;
+use apig_import::docgen::{self, Format, Spec, Version};
+use apig_import::spec::{decode_document, map_document, parse_document, MapOptions};
+use divan::counter::BytesCount;
+use divan::{black_box, Bencher};
+
+fn main() {
+    divan::main();
+}
+
+const SIZES: &[usize] = &[30, 300, 5000];
+
+/// The default limits, raised for the largest document measured (5,000 operations are
+/// 7.5 MB of YAML, 10.8 MB of pretty JSON).
+fn limits() -> Limits {
+    Limits {
+        max_operations: 10_000,
+        max_document_bytes: 16 * 1024 * 1024,
+        ..Limits::default()
+    }
+}
+
+fn text(format: Format, operations: usize) -> String {
+    docgen::generate(&Spec::new(Version::OpenApi30, format, operations))
+}
+
+fn bench_decode(bencher: Bencher, format: Format, operations: usize) {
+    let text = text(format, operations);
+    let limits = limits();
+    bencher
+        .counter(BytesCount::of_str(&text))
+        .bench(|| decode_document(black_box(text.as_bytes()), &limits).map(|v| v.is_object()));
+}
+
+fn bench_map(bencher: Bencher, format: Format, operations: usize) {
+    let limits = limits();
+    let value = match decode_document(text(format, operations).as_bytes(), &limits) {
+        Ok(value) => value,
+        Err(e) => panic!("the generated document does not decode: {e}"),
+    };
+    bencher.bench(|| {
+        map_document(black_box(&value), MapOptions::default(), &limits).map(|d| d.operations.len())
+    });
+}
+
+fn bench_decode_map(bencher: Bencher, format: Format, operations: usize) {
+    let text = text(format, operations);
+    let limits = limits();
+    bencher.counter(BytesCount::of_str(&text)).bench(|| {
+        parse_document(black_box(text.as_bytes()), MapOptions::default(), &limits)
+            .map(|d| d.operations.len())
+    });
+}
+
+mod decode {
+    use super::*;
+
+    #[divan::bench(args = SIZES, sample_count = 20)]
+    fn json(bencher: Bencher, operations: usize) {
+        bench_decode(bencher, Format::Json, operations);
+    }
+
+    #[divan::bench(args = SIZES, sample_count = 20)]
+    fn yaml(bencher: Bencher, operations: usize) {
+        bench_decode(bencher, Format::Yaml, operations);
+    }
+}
+
+mod map {
+    use super::*;
+
+    #[divan::bench(args = SIZES, sample_count = 20)]
+    fn json(bencher: Bencher, operations: usize) {
+        bench_map(bencher, Format::Json, operations);
+    }
+
+    #[divan::bench(args = SIZES, sample_count = 20)]
+    fn yaml(bencher: Bencher, operations: usize) {
+        bench_map(bencher, Format::Yaml, operations);
+    }
+}
+
+mod decode_map {
+    use super::*;
+
+    #[divan::bench(args = SIZES, sample_count = 20)]
+    fn json(bencher: Bencher, operations: usize) {
+        bench_decode_map(bencher, Format::Json, operations);
+    }
+
+    #[divan::bench(args = SIZES, sample_count = 20)]
+    fn yaml(bencher: Bencher, operations: usize) {
+        bench_decode_map(bencher, Format::Yaml, operations);
+    }
+}

@@ -1,0 +1,701 @@
+//! YAML text → `serde_json::Value`, straight from the parser's event stream, with every
+//! budget applied as the events arrive.
+//!
+//! * Scalars follow YAML 1.2's core schema: only `true`/`false` (any case form the schema
+//!   lists) are booleans, `yes`/`on`/`no` are text; `null`, `~` and nothing are null;
+//!   decimal, `0x` and `0o` integers; floats with `.inf`/`.nan` kept as the text `.inf`,
+//!   `-.inf`, `.nan` (JSON has no such numbers); everything else, and anything quoted or in a
+//!   block, is a string. `!!str`, `!!int`, `!!float`, `!!bool`, `!!null` force a type; the
+//!   non-specific `!` makes a string; other tags are ignored.
+//! * A key written twice in one mapping is refused where the second one stands. Merge keys
+//!   (`<<: *base`, `<<: [*a, *b]`) are expanded: keys written in the mapping win, then the
+//!   earlier merged mapping.
+//! * Nesting is counted for block and flow collections alike, and an alias adds the height
+//!   of what it repeats.
+//! * Aliases are paid for by what they produce: every value and every byte of text in the
+//!   result counts, a repeated block as often as it is repeated, and an anchored block once
+//!   more for the copy kept to repeat it. The budget is checked before a copy is made, so
+//!   memory never grows past it.
+//!
+//! The builder keeps its own stack and never recurses, whatever the input.
+
+use granit_parser::{ErrorKind, Event, Marker, Options, Parser, ScalarStyle, ScanError, Tag};
+use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+/// What a document may produce.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// Collections nested in each other (the root mapping is level 1).
+    pub max_depth: usize,
+    /// Values and mapping keys in the result, alias copies included.
+    pub max_nodes: usize,
+    /// Bytes of scalar and key text in the result, alias copies included.
+    pub max_bytes: usize,
+}
+
+/// A position in the text: 1-based line and column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct At {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl From<Marker> for At {
+    fn from(m: Marker) -> Self {
+        At {
+            line: m.line(),
+            column: m.col() + 1,
+        }
+    }
+}
+
+impl fmt::Display for At {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at line {} column {}", self.line, self.column)
+    }
+}
+
+/// Why a text is not a usable YAML document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    /// The text is not YAML.
+    Syntax {
+        message: String,
+        at: At,
+    },
+    /// Collections nested deeper than the budget allows.
+    TooDeep {
+        limit: usize,
+        at: At,
+    },
+    /// The result would hold more values or text than the budget allows.
+    TooLarge {
+        what: &'static str,
+        limit: usize,
+        at: At,
+    },
+    /// More than one document in the stream.
+    MultipleDocuments {
+        at: At,
+    },
+    DuplicateKey {
+        key: String,
+        at: At,
+    },
+    /// A sequence or mapping used as a mapping key.
+    ComplexKey {
+        at: At,
+    },
+    /// A merge key (`<<`) whose value is not a mapping or a list of mappings.
+    BadMerge {
+        at: At,
+    },
+    /// A scalar whose core-schema tag does not match its text (`!!int abc`).
+    BadTagged {
+        tag: &'static str,
+        text: String,
+        at: At,
+    },
+    /// An alias inside the node its anchor names.
+    RecursiveAlias {
+        at: At,
+    },
+}
+
+impl LoadError {
+    /// Whether the document breaks a size or complexity limit rather than YAML's syntax.
+    pub fn is_limit(&self) -> bool {
+        matches!(
+            self,
+            LoadError::TooDeep { .. }
+                | LoadError::TooLarge { .. }
+                | LoadError::MultipleDocuments { .. }
+                | LoadError::RecursiveAlias { .. }
+        )
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Syntax { message, at } => write!(f, "{message} {at}"),
+            LoadError::TooDeep { limit, at } => write!(
+                f,
+                "the document is nested too deeply (more than {limit} levels) {at}"
+            ),
+            LoadError::TooLarge { what, limit, at } => write!(
+                f,
+                "the YAML document expands to more than {limit} {what}, aliases included {at}"
+            ),
+            LoadError::MultipleDocuments { at } => {
+                write!(f, "the file holds more than one YAML document {at}")
+            }
+            LoadError::DuplicateKey { key, at } => {
+                write!(f, "duplicate key {:?} {at}", cut(key, 128))
+            }
+            LoadError::ComplexKey { at } => {
+                write!(
+                    f,
+                    "a mapping key must be a scalar, not a list or a mapping {at}"
+                )
+            }
+            LoadError::BadMerge { at } => write!(
+                f,
+                "the merge key << must be followed by a mapping or a list of mappings {at}"
+            ),
+            LoadError::BadTagged { tag, text, at } => {
+                write!(f, "{:?} is not a valid !!{tag} {at}", cut(text, 128))
+            }
+            LoadError::RecursiveAlias { at } => {
+                write!(f, "an alias refers to a node that contains it {at}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// At most `max` characters of client text, cut on a character boundary.
+fn cut(text: &str, max: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
+        None => Cow::Borrowed(text),
+    }
+}
+
+/// Load the single document of `text`; an empty stream is `null`.
+pub fn load(text: &str, budget: Budget) -> Result<Value, LoadError> {
+    // The parser looks ahead while scanning flow collections: its own nesting guard, set to
+    // ours, stops a `[[[[…` document before it scans more than it may keep.
+    let mut options = Options::default();
+    options.flow_nesting_limit = budget.max_depth;
+    options.block_nesting_limit = budget.max_depth;
+    let mut parser = Parser::new_from_str_with_options(text, options);
+    let mut loader = Loader {
+        budget,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        nodes: 0,
+        bytes: 0,
+        root: None,
+        documents: 0,
+    };
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.map_err(|e| scan_error(&e, budget))?;
+        loader.event(event, span.start.into())?;
+    }
+    Ok(loader.root.unwrap_or(Value::Null))
+}
+
+fn scan_error(error: &ScanError, budget: Budget) -> LoadError {
+    let at = At::from(*error.marker());
+    match error.kind() {
+        // The parser's own nesting guard: the same refusal as ours, whichever comes first.
+        ErrorKind::RecursionLimitExceeded => LoadError::TooDeep {
+            limit: budget.max_depth,
+            at,
+        },
+        kind => LoadError::Syntax {
+            message: kind.to_string(),
+            at,
+        },
+    }
+}
+
+/// What a value costs, and how many collection levels it spans (a scalar: 0).
+#[derive(Debug, Clone, Copy, Default)]
+struct Cost {
+    nodes: usize,
+    bytes: usize,
+    height: usize,
+}
+
+impl Cost {
+    fn absorb(&mut self, child: Cost) {
+        self.nodes += child.nodes;
+        self.bytes += child.bytes;
+        self.height = self.height.max(child.height + 1);
+    }
+}
+
+struct Anchored {
+    value: Value,
+    cost: Cost,
+}
+
+enum Key {
+    Name(String),
+    Merge,
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+        cost: Cost,
+    },
+    Map {
+        map: Map<String, Value>,
+        /// The key waiting for its value, with where it stands.
+        key: Option<(Key, At)>,
+        /// Values of `<<` keys, applied when the mapping ends.
+        merges: Vec<(Value, At)>,
+        anchor: usize,
+        cost: Cost,
+    },
+}
+
+impl Frame {
+    fn cost(&mut self) -> &mut Cost {
+        match self {
+            Frame::Seq { cost, .. } | Frame::Map { cost, .. } => cost,
+        }
+    }
+}
+
+struct Loader {
+    budget: Budget,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Anchored>,
+    /// Totals produced so far, anchored copies included.
+    nodes: usize,
+    bytes: usize,
+    root: Option<Value>,
+    documents: usize,
+}
+
+impl Loader {
+    fn event(&mut self, event: Event<'_>, at: At) -> Result<(), LoadError> {
+        match event {
+            Event::DocumentStart(..) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(LoadError::MultipleDocuments { at });
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                if self.wants_key() {
+                    if anchor != 0 {
+                        let value = scalar(text.clone(), style, tag.as_deref(), at)?;
+                        self.keep_anchor(anchor, &value, scalar_cost(&value), at)?;
+                    }
+                    let key = scalar_key(text, style, tag.as_deref(), at)?;
+                    self.set_key(key, at)?;
+                } else {
+                    let value = scalar(text, style, tag.as_deref(), at)?;
+                    let cost = scalar_cost(&value);
+                    self.charge(cost, at)?;
+                    if anchor != 0 {
+                        self.keep_anchor(anchor, &value, cost, at)?;
+                    }
+                    self.add(value, cost)?;
+                }
+            }
+            Event::Alias(id) => {
+                let Some(anchored) = self.anchors.get(&id) else {
+                    // Anchors are kept when their node ends: this one is still open.
+                    return Err(LoadError::RecursiveAlias { at });
+                };
+                let cost = anchored.cost;
+                if self.wants_key() {
+                    let key = match &anchored.value {
+                        Value::Object(_) | Value::Array(_) => {
+                            return Err(LoadError::ComplexKey { at })
+                        }
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    self.set_key(Key::Name(key), at)?;
+                } else {
+                    if self.stack.len() + cost.height > self.budget.max_depth {
+                        return Err(self.too_deep(at));
+                    }
+                    self.charge(cost, at)?;
+                    // Charged before the copy is made: a bomb stops here, not after.
+                    let value = self
+                        .anchors
+                        .get(&id)
+                        .map(|a| a.value.clone())
+                        .unwrap_or_default();
+                    self.add(value, cost)?;
+                }
+            }
+            Event::SequenceStart(_, anchor, _) => {
+                self.open(at)?;
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    anchor,
+                    cost: Cost {
+                        nodes: 1,
+                        bytes: 0,
+                        height: 1,
+                    },
+                });
+            }
+            Event::MappingStart(_, anchor, _) => {
+                self.open(at)?;
+                self.stack.push(Frame::Map {
+                    map: Map::new(),
+                    key: None,
+                    merges: Vec::new(),
+                    anchor,
+                    cost: Cost {
+                        nodes: 1,
+                        bytes: 0,
+                        height: 1,
+                    },
+                });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq {
+                    items,
+                    anchor,
+                    cost,
+                }) = self.stack.pop()
+                {
+                    self.close(Value::Array(items), anchor, cost, at)?;
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map {
+                    mut map,
+                    merges,
+                    anchor,
+                    cost,
+                    ..
+                }) = self.stack.pop()
+                {
+                    for (value, merge_at) in merges {
+                        merge_into(&mut map, value, merge_at)?;
+                    }
+                    self.close(Value::Object(map), anchor, cost, at)?;
+                }
+            }
+            // Stream and document ends, and presentation-only events (comments, anchor
+            // names) that the default options do not emit.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn wants_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
+    fn too_deep(&self, at: At) -> LoadError {
+        LoadError::TooDeep {
+            limit: self.budget.max_depth,
+            at,
+        }
+    }
+
+    /// A collection starts: it must not be a key, nor nest too deep.
+    fn open(&mut self, at: At) -> Result<(), LoadError> {
+        if self.wants_key() {
+            return Err(LoadError::ComplexKey { at });
+        }
+        if self.stack.len() >= self.budget.max_depth {
+            return Err(self.too_deep(at));
+        }
+        self.charge(
+            Cost {
+                nodes: 1,
+                ..Cost::default()
+            },
+            at,
+        )
+    }
+
+    fn close(&mut self, value: Value, anchor: usize, cost: Cost, at: At) -> Result<(), LoadError> {
+        if anchor != 0 {
+            self.keep_anchor(anchor, &value, cost, at)?;
+        }
+        self.add(value, cost)
+    }
+
+    fn charge(&mut self, cost: Cost, at: At) -> Result<(), LoadError> {
+        self.nodes = self.nodes.saturating_add(cost.nodes);
+        self.bytes = self.bytes.saturating_add(cost.bytes);
+        if self.nodes > self.budget.max_nodes {
+            return Err(LoadError::TooLarge {
+                what: "values",
+                limit: self.budget.max_nodes,
+                at,
+            });
+        }
+        if self.bytes > self.budget.max_bytes {
+            return Err(LoadError::TooLarge {
+                what: "bytes of text",
+                limit: self.budget.max_bytes,
+                at,
+            });
+        }
+        Ok(())
+    }
+
+    /// Keep a copy of an anchored node for its aliases; the copy is paid for like any value.
+    fn keep_anchor(
+        &mut self,
+        anchor: usize,
+        value: &Value,
+        cost: Cost,
+        at: At,
+    ) -> Result<(), LoadError> {
+        self.charge(cost, at)?;
+        self.anchors.insert(
+            anchor,
+            Anchored {
+                value: value.clone(),
+                cost,
+            },
+        );
+        Ok(())
+    }
+
+    fn set_key(&mut self, key: Key, at: At) -> Result<(), LoadError> {
+        let Some(Frame::Map {
+            key: slot, cost, ..
+        }) = self.stack.last_mut()
+        else {
+            return Ok(());
+        };
+        let key_cost = match &key {
+            // A key is text kept in the result, and an entry of its mapping.
+            Key::Name(name) => Cost {
+                nodes: 1,
+                bytes: name.len(),
+                height: 0,
+            },
+            Key::Merge => Cost::default(),
+        };
+        cost.nodes += key_cost.nodes;
+        cost.bytes += key_cost.bytes;
+        *slot = Some((key, at));
+        self.charge(key_cost, at)
+    }
+
+    /// Put a finished value where it belongs: the root, a list, or the waiting key. A key
+    /// seen twice is found here, with one hash look-up per entry.
+    fn add(&mut self, value: Value, child: Cost) -> Result<(), LoadError> {
+        let Some(frame) = self.stack.last_mut() else {
+            self.root = Some(value);
+            return Ok(());
+        };
+        frame.cost().absorb(child);
+        match frame {
+            Frame::Seq { items, .. } => items.push(value),
+            Frame::Map {
+                map, key, merges, ..
+            } => match key.take() {
+                Some((Key::Name(name), at)) => match map.entry(name) {
+                    serde_json::map::Entry::Vacant(slot) => {
+                        slot.insert(value);
+                    }
+                    serde_json::map::Entry::Occupied(first) => {
+                        return Err(LoadError::DuplicateKey {
+                            key: first.key().clone(),
+                            at,
+                        });
+                    }
+                },
+                Some((Key::Merge, at)) => merges.push((value, at)),
+                // A value always follows its key in the event stream.
+                None => {}
+            },
+        }
+        Ok(())
+    }
+}
+
+/// Apply one merge-key value: keys already present (written, or from an earlier merge) win.
+fn merge_into(map: &mut Map<String, Value>, value: Value, at: At) -> Result<(), LoadError> {
+    let mut merge_one = |value: Value| match value {
+        Value::Object(source) => {
+            for (k, v) in source {
+                map.entry(k).or_insert(v);
+            }
+            Ok(())
+        }
+        _ => Err(LoadError::BadMerge { at }),
+    };
+    match value {
+        Value::Array(items) => items.into_iter().try_for_each(&mut merge_one),
+        other => merge_one(other),
+    }
+}
+
+fn scalar_cost(value: &Value) -> Cost {
+    Cost {
+        nodes: 1,
+        bytes: value.as_str().map_or(0, str::len),
+        height: 0,
+    }
+}
+
+/// A mapping key: its text as written (`200`, `1.10`, `true` stay as they are), `null` for
+/// an empty or null key, or the merge key.
+fn scalar_key(
+    text: Cow<'_, str>,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+    at: At,
+) -> Result<Key, LoadError> {
+    let plain = style == ScalarStyle::Plain;
+    if plain && (text == "<<" || tag.is_some_and(is_merge_tag)) {
+        return Ok(Key::Merge);
+    }
+    let Some(tag) = tag else {
+        if plain && matches!(&*text, "" | "null" | "Null" | "NULL" | "~") {
+            return Ok(Key::Name("null".to_string()));
+        }
+        return Ok(Key::Name(text.into_owned()));
+    };
+    Ok(Key::Name(
+        match scalar(text.clone(), style, Some(tag), at)? {
+            Value::Null => "null".to_string(),
+            Value::String(s) => s,
+            _ => text.into_owned(),
+        },
+    ))
+}
+
+fn is_merge_tag(tag: &Tag) -> bool {
+    tag.suffix_in_namespace("tag:yaml.org,2002:")
+        .is_some_and(|s| s == "merge")
+}
+
+/// A scalar value under the core schema (see the module comment).
+fn scalar(
+    text: Cow<'_, str>,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+    at: At,
+) -> Result<Value, LoadError> {
+    if let Some(tag) = tag {
+        let forced = match tag.core_suffix() {
+            Some("str") => return Ok(Value::String(text.into_owned())),
+            Some("null") => ("null", typed(&text).filter(Value::is_null)),
+            Some("bool") => ("bool", typed(&text).filter(Value::is_boolean)),
+            Some("int") => ("int", typed(&text).filter(|v| v.is_i64() || v.is_u64())),
+            Some("float") => (
+                "float",
+                typed(&text).filter(|v| v.is_number() || is_non_finite(v)),
+            ),
+            // `!` alone: a string, whatever it looks like.
+            None if tag.parts() == ("", "!") => return Ok(Value::String(text.into_owned())),
+            _ => ("", None),
+        };
+        match forced {
+            (_, Some(value)) => return Ok(value),
+            ("", None) => {}
+            (tag, None) => {
+                return Err(LoadError::BadTagged {
+                    tag,
+                    text: text.into_owned(),
+                    at,
+                })
+            }
+        }
+    }
+    if style != ScalarStyle::Plain {
+        return Ok(Value::String(text.into_owned()));
+    }
+    Ok(typed(&text).unwrap_or_else(|| Value::String(text.into_owned())))
+}
+
+fn is_non_finite(value: &Value) -> bool {
+    matches!(value.as_str(), Some(".inf" | "-.inf" | ".nan"))
+}
+
+/// The core-schema null, boolean or number that a plain scalar spells, if any.
+fn typed(text: &str) -> Option<Value> {
+    let Some(&first) = text.as_bytes().first() else {
+        return Some(Value::Null);
+    };
+    match first {
+        b'n' | b'N' | b'~' => match text {
+            "null" | "Null" | "NULL" | "~" => Some(Value::Null),
+            _ => None,
+        },
+        b't' | b'T' => matches!(text, "true" | "True" | "TRUE").then_some(Value::Bool(true)),
+        b'f' | b'F' => matches!(text, "false" | "False" | "FALSE").then_some(Value::Bool(false)),
+        b'0'..=b'9' | b'-' | b'+' | b'.' => number(text),
+        _ => None,
+    }
+}
+
+fn number(text: &str) -> Option<Value> {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let negative = text.starts_with('-');
+    if let Some(hex) = text.strip_prefix("0x") {
+        return radix(hex, 16);
+    }
+    if let Some(oct) = text.strip_prefix("0o") {
+        return radix(oct, 8);
+    }
+    match unsigned {
+        ".inf" | ".Inf" | ".INF" => {
+            return Some(Value::String(
+                if negative { "-.inf" } else { ".inf" }.to_string(),
+            ))
+        }
+        ".nan" | ".NaN" | ".NAN" if unsigned.len() == text.len() => {
+            return Some(Value::String(".nan".to_string()))
+        }
+        _ => {}
+    }
+    let bytes = unsigned.as_bytes();
+    if !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit) {
+        if let Ok(i) = text.parse::<i64>() {
+            return Some(Value::from(i));
+        }
+        if let Ok(u) = text.parse::<u64>() {
+            return Some(Value::from(u));
+        }
+        // Beyond 64 bits: as a float, like the JSON path.
+        return float(text);
+    }
+    is_float_syntax(bytes).then(|| float(text)).flatten()
+}
+
+fn radix(digits: &str, base: u32) -> Option<Value> {
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(base)) {
+        return None;
+    }
+    u64::from_str_radix(digits, base).ok().map(Value::from)
+}
+
+fn float(text: &str) -> Option<Value> {
+    let f: f64 = text.parse().ok()?;
+    Some(Number::from_f64(f).map_or_else(
+        || Value::String(if f > 0.0 { ".inf" } else { "-.inf" }.to_string()),
+        Value::Number,
+    ))
+}
+
+/// `(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`, the sign already removed.
+fn is_float_syntax(bytes: &[u8]) -> bool {
+    let digits = |b: &[u8]| b.iter().take_while(|c| c.is_ascii_digit()).count();
+    let int = digits(bytes);
+    let mut rest = &bytes[int..];
+    let mut frac = 0;
+    if let Some(after) = rest.strip_prefix(b".") {
+        frac = digits(after);
+        rest = &after[frac..];
+    }
+    if int == 0 && frac == 0 {
+        return false;
+    }
+    if let Some(after) = rest.strip_prefix(b"e").or_else(|| rest.strip_prefix(b"E")) {
+        let after = after
+            .strip_prefix(b"-")
+            .or_else(|| after.strip_prefix(b"+"))
+            .unwrap_or(after);
+        let exp = digits(after);
+        return exp > 0 && exp == after.len();
+    }
+    rest.is_empty()
+}

@@ -1,0 +1,29 @@
+//! The HTTP API through the real router: import, the read operations, authentication
+//! (tokens and AK/SK signatures), the form, Lambda events, the request log and the local
+//! server on a socket.
+
+// A test may unwrap: a panic is a failure, with its message.
+#![allow(clippy::unwrap_used)]
+
+#[path = "../support/mod.rs"]
+mod support;
+
+// Token authentication and authorization, refused before the store and the body.
+mod auth;
+// The import form, the routes and the error bodies.
+mod form;
+// Hostile requests at the edge: credentials before bytes, ambiguous credentials and parts,
+// heavy imports off the async workers, the local server's timeouts and connection cap.
+mod hostile;
+// The import endpoint end to end on the embedded store, with the fixtures' outcomes.
+mod import;
+// Lambda events (generated here) turned into requests as lambda_http does.
+mod lambda;
+// The request log: one JSON line per request, never a secret or document contents.
+mod log;
+// The read operations end to end, checked against the official SDK's models.
+mod read;
+// The local server: the same router on a real socket.
+mod serve;
+// AK/SK-signed imports on a real store, with an injected clock.
+mod signature;

@@ -1,0 +1,13 @@
+//! The Lambda packaging: the events of `events/` through the router as lambda_http hands
+//! them over, and `template.yaml` in agreement with the code.
+
+// A test may unwrap: a panic is a failure, with its message.
+#![allow(clippy::unwrap_used)]
+
+#[path = "../support/mod.rs"]
+mod support;
+
+// Every event of `events/` answers as `events/manifest.json` says.
+mod events;
+// `template.yaml`: routes, table keys, environment, no secret.
+mod template;
