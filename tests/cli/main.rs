@@ -9,5 +9,7 @@ mod support;
 
 // The `apig` binary: exit statuses, printed ids and JSON, `apig serve`'s first start.
 mod apig;
+// Asynchronous tasks: run exactly once in effect; `apig serve` runs them, `--watch`, `task show`.
+mod async_tasks;
 // Every shared fixture mapped: which operations become APIs, which fail with which code.
 mod spec_fixtures;

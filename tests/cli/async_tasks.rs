@@ -1,9 +1,6 @@
 //! Asynchronous tasks run exactly once in effect (`spec/async-export.md` §2.1): the runner
 //! against the embedded store and files, with a store that fails on demand in front of it.
 
-// A test may unwrap: a panic is a failure, with its message.
-#![allow(clippy::unwrap_used)]
-
 use apig_import::config::Limits;
 use apig_import::import::{self, ImportOptions, ImportRequest, Writer};
 use apig_import::model::*;
