@@ -78,6 +78,8 @@ pub enum Code {
     Apig3023,
     /// The instance does not exist.
     Apig3030,
+    /// The asynchronous task does not exist.
+    Apig3093,
     /// Referenced plugin does not exist.
     Apig3068,
     /// Referenced orchestration rule does not exist.
@@ -144,6 +146,7 @@ impl Code {
             Apig3006 => "APIG.3006",
             Apig3023 => "APIG.3023",
             Apig3030 => "APIG.3030",
+            Apig3093 => "APIG.3093",
             Apig3068 => "APIG.3068",
             Apig3095 => "APIG.3095",
             Apig3101 => "APIG.3101",
@@ -171,7 +174,7 @@ impl Code {
         match self {
             Apig1000 | Apig1002 => 401,
             Apig1005 | Apig3101 | Apig3107 | Apig3112 | Apig3127 => 403,
-            Apig3001 | Apig3002 | Apig3003 | Apig3030 => 404,
+            Apig3001 | Apig3002 | Apig3003 | Apig3030 | Apig3093 => 404,
             Apig9999 => 500,
             _ => 400,
         }
@@ -204,6 +207,7 @@ impl Code {
             Apig3006 => "The access control policy does not exist",
             Apig3023 => "The VPC channel does not exist",
             Apig3030 => "The instance does not exist",
+            Apig3093 => "The asynchronous task does not exist",
             Apig3068 => "The plugin does not exist",
             Apig3095 => "The orchestration rule does not exist",
             Apig3101 => "The number of API groups has reached the upper limit",

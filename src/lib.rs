@@ -16,6 +16,7 @@ pub mod model;
 pub mod read;
 pub mod spec;
 pub mod store;
+pub mod task;
 pub mod views;
 
 /// Now, as RFC 3339 UTC with second precision (timestamps of stored items).

@@ -3,7 +3,7 @@
 use super::store::{self, StoreKind};
 use super::{
     Cli, Command, DataDir, InstanceArgs, InstanceCommand, KeyCommand, ReferenceCommand,
-    TableCommand,
+    TableCommand, TaskCommand,
 };
 use crate::auth::access_key::new_access_key;
 use crate::auth::{token, LocalKey, Signing, SigningSecret};
@@ -69,7 +69,14 @@ pub fn run(cli: Cli) -> ExitCode {
 
 async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
     match command {
-        Command::Serve { listen, data } => serve(listen, &data).await,
+        Command::Serve {
+            listen,
+            watch,
+            data,
+        } => serve(listen, watch, &data).await,
+        Command::Task {
+            command: TaskCommand::Show { id, target, data },
+        } => show_task(&id, &target, &data).await,
         Command::Import {
             file,
             target,
@@ -426,7 +433,11 @@ struct Demo {
     instance_id: String,
 }
 
-async fn serve(listen: std::net::SocketAddr, data: &DataDir) -> Result<ExitCode, CliError> {
+async fn serve(
+    listen: std::net::SocketAddr,
+    watch: Option<PathBuf>,
+    data: &DataDir,
+) -> Result<ExitCode, CliError> {
     let dir = data_dir(data)?.to_path_buf();
     let limits = Limits::from_env()?;
     // A demo project and instance on the first start: a new embedded store, or (DynamoDB)
@@ -475,7 +486,30 @@ async fn serve(listen: std::net::SocketAddr, data: &DataDir) -> Result<ExitCode,
     if let Some(demo) = demo {
         print_demo(&demo, &secret, address)?;
     }
-    crate::http::serve_listener_with(crate::http::router(state), listener, settings).await?;
+    // Tasks run in this process: documents under the data directory, the worker woken by
+    // each submission and resuming what a previous process left unfinished.
+    let wake = crate::task::worker::Wake::default();
+    let ctx = crate::task::TaskContext {
+        store: Arc::clone(&state.store),
+        blobs: Arc::new(crate::store::FileBlobStore::new(dir.join("blobs"))),
+        limits: state.limits.clone(),
+    };
+    let queue = crate::http::tasks::TaskQueue {
+        blobs: Arc::clone(&ctx.blobs),
+        wake: Some(wake.clone()),
+    };
+    let worker = crate::task::worker::spawn(ctx.clone(), wake.clone());
+    let watcher = watch.map(|watched| {
+        println!("watching {} for documents", watched.display());
+        crate::task::watch::spawn(watched, ctx, wake)
+    });
+    let router = crate::http::router_with_tasks(state, Some(queue));
+    let served = crate::http::serve_listener_with(router, listener, settings).await;
+    worker.abort();
+    if let Some(watcher) = watcher {
+        watcher.abort();
+    }
+    served?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -506,4 +540,25 @@ fn print_demo(demo: &Demo, secret: &[u8], address: std::net::SocketAddr) -> Resu
         demo.instance_id
     );
     Ok(())
+}
+
+/// `apig task show`: the task as ShowAsyncTaskResult answers it.
+async fn show_task(id: &str, target: &InstanceArgs, data: &DataDir) -> Result<ExitCode, CliError> {
+    let scope = scope(target)?;
+    let store = open_store(data).await?;
+    let not_found = || {
+        CliError::Refused(ApigError::with_message(
+            crate::error::Code::Apig3093,
+            format!(
+                "The asynchronous task {} does not exist",
+                crate::error::echo(id)
+            ),
+        ))
+    };
+    let id = Id::parse(id).ok_or_else(not_found)?;
+    let task = store.get_task(&scope, &id).await?.ok_or_else(not_found)?;
+    let view = crate::http::tasks::TaskView::of(&task);
+    let json = serde_json::to_string_pretty(&view).map_err(|e| CliError::Usage(e.to_string()))?;
+    println!("{json}");
+    Ok(ExitCode::SUCCESS)
 }

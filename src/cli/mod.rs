@@ -67,6 +67,10 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "APIG_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Import documents dropped into `DIR/{project_id}/{instance_id}/`; results are
+        /// written to `DIR/results/{project_id}/{instance_id}/{name}.json`.
+        #[arg(long, value_name = "DIR")]
+        watch: Option<PathBuf>,
         #[command(flatten)]
         data: DataDir,
     },
@@ -171,6 +175,24 @@ pub enum Command {
     Orchestration {
         #[command(subcommand)]
         command: ReferenceCommand,
+    },
+    /// Asynchronous tasks.
+    Task {
+        #[command(subcommand)]
+        command: TaskCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Print a task as ShowAsyncTaskResult answers it (JSON).
+    Show {
+        /// The task id.
+        id: String,
+        #[command(flatten)]
+        target: InstanceArgs,
+        #[command(flatten)]
+        data: DataDir,
     },
 }
 

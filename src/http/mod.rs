@@ -21,12 +21,13 @@ pub mod read;
 pub mod response;
 pub mod router;
 pub mod serve;
+pub mod tasks;
 
 pub use edge::OriginalUri;
 pub use form::parse_import_form;
 pub use path::PathIds;
 pub use response::{ErrorResponse, Json, RequestId, REQUEST_ID_HEADER};
-pub use router::{router, IMPORT_ROUTE};
+pub use router::{router, router_with_tasks, IMPORT_ROUTE};
 pub use serve::{serve, serve_listener, serve_listener_with};
 
 use crate::auth::{Signing, TokenKeys};

@@ -7,6 +7,7 @@ use super::form::parse_import_form;
 use super::path::{PathIds, RouteTemplate};
 use super::read;
 use super::response::Json;
+use super::tasks;
 use super::AppState;
 use crate::auth::IMPORT_ACTION;
 use crate::error::{ApigError, Code};
@@ -24,18 +25,32 @@ pub const IMPORT_ROUTE: &str = "/v2/{project_id}/apigw/instances/{instance_id}/o
 /// The service: every route of the product, behind the edge middleware (which strips a
 /// stage or base path before routing, so `/Prod/v2/...` reaches the same routes).
 pub fn router(state: AppState) -> Router {
-    let routes = [
+    router_with_tasks(state, None)
+}
+
+/// [`router`] plus the asynchronous import and the task status when there is a task queue
+/// (without one, those paths are not routes: 404).
+pub fn router_with_tasks(state: AppState, tasks: Option<tasks::TaskQueue>) -> Router {
+    let mut table = vec![
         (IMPORT_ROUTE, post(import)),
         (read::API_GROUPS_ROUTE, get(read::list_api_groups)),
         (read::APIS_ROUTE, get(read::list_apis)),
         (read::API_ROUTE, get(read::show_api)),
         (export::EXPORT_ROUTE, post(export::export_api_definitions)),
-    ]
-    .into_iter()
-    .fold(Router::new(), |routes, (template, handler)| {
-        // The template goes with the request, for the path extractor to find the ids by name.
-        routes.route(template, handler.layer(Extension(RouteTemplate(template))))
-    });
+    ];
+    if let Some(queue) = tasks {
+        table.push((
+            tasks::ASYNC_IMPORT_ROUTE,
+            post(tasks::async_import).layer(Extension(queue)),
+        ));
+        table.push((tasks::ASYNC_TASK_ROUTE, get(tasks::show_task)));
+    }
+    let routes = table
+        .into_iter()
+        .fold(Router::new(), |routes, (template, handler)| {
+            // The template goes with the request, for the path extractor to find the ids by name.
+            routes.route(template, handler.layer(Extension(RouteTemplate(template))))
+        });
     let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -1,6 +1,7 @@
 //! Which group the APIs go into: a new one named after `info.title`, or an existing one.
 
 use super::options::GroupTarget;
+use super::writer::Writer;
 use crate::config::Limits;
 use crate::error::{echo, ApigError, Code};
 use crate::model::{Group, GroupName, GroupNameError, Id, Scope};
@@ -23,6 +24,7 @@ pub async fn plan(
     target: &GroupTarget,
     document: &ParsedDocument,
     simple_mode: bool,
+    writer: &Writer,
 ) -> Result<GroupPlan, ApigError> {
     match target {
         GroupTarget::Existing(raw) => {
@@ -48,7 +50,7 @@ pub async fn plan(
             }
             let now = crate::now_rfc3339();
             Ok(GroupPlan::Create(Group {
-                id: Id::generate(),
+                id: writer.group_id(),
                 name,
                 remark,
                 created_at: now.clone(),
@@ -64,15 +66,35 @@ pub async fn commit(
     scope: &Scope,
     plan: GroupPlan,
     limits: &Limits,
+    writer: &Writer,
 ) -> Result<Group, ApigError> {
     match plan {
         GroupPlan::Existing(group) => Ok(group),
         GroupPlan::Create(group) => {
+            // Resumed: the group is there already (checked before the quota, which it counts
+            // towards itself).
+            if writer.created_group(&group.id) {
+                if let Some(own) = store.get_group(scope, &group.id).await? {
+                    if own.name == group.name {
+                        return Ok(own);
+                    }
+                }
+            }
             match store
                 .create_group(scope, &group, limits.max_groups_per_instance)
                 .await?
             {
                 GroupCreate::Created => Ok(group),
+                // The name is taken by the group an earlier run of this writer created.
+                GroupCreate::NameTaken if writer.created_group(&group.id) => {
+                    match store.get_group(scope, &group.id).await? {
+                        Some(own) if own.name == group.name => Ok(own),
+                        _ => Err(ApigError::new(
+                            Code::Apig3201,
+                            format!("name:{}", echo(group.name.as_str())),
+                        )),
+                    }
+                }
                 GroupCreate::NameTaken => Err(ApigError::new(
                     Code::Apig3201,
                     format!("name:{}", echo(group.name.as_str())),

@@ -12,9 +12,11 @@ mod plan;
 mod references;
 pub mod response;
 mod shared;
+mod writer;
 
 pub use options::{GroupTarget, ImportOptions, Mode};
 pub use response::ImportResponse;
+pub use writer::Writer;
 
 use crate::config::Limits;
 use crate::error::{ApiFailure, ApigError, Code};
@@ -56,6 +58,17 @@ pub async fn run(
     limits: &Limits,
     request: ImportRequest,
 ) -> Result<ImportResponse, ApigError> {
+    run_as(store, limits, request, &Writer::once()).await
+}
+
+/// [`run`] by `writer`: a task's import, run again after being cut short, takes the group
+/// and APIs its earlier run wrote as its own (see [`Writer`]).
+pub async fn run_as(
+    store: &dyn Catalog,
+    limits: &Limits,
+    request: ImportRequest,
+    writer: &Writer,
+) -> Result<ImportResponse, ApigError> {
     let ImportRequest {
         scope,
         caller,
@@ -66,11 +79,18 @@ pub async fn run(
         return Err(ApigError::instance_not_found(&scope));
     }
     let parsed = spec::parse_document(&document, options.map_options(), limits)?;
-    let group_plan =
-        group::plan(store, &scope, &options.group, &parsed, options.simple_mode).await?;
+    let group_plan = group::plan(
+        store,
+        &scope,
+        &options.group,
+        &parsed,
+        options.simple_mode,
+        writer,
+    )
+    .await?;
 
     // From here on the request is accepted: writes begin.
-    let group = group::commit(store, &scope, group_plan, limits).await?;
+    let group = group::commit(store, &scope, group_plan, limits, writer).await?;
     let shared = SharedBindings::save(
         store,
         &scope,
@@ -97,10 +117,11 @@ pub async fn run(
         options.api_mode,
         limits,
         &mut slots,
+        writer,
     )
     .await?;
 
-    let record_id = Id::generate();
+    let record_id = writer.record_id();
     let response = respond(&parsed, &group, slots, &record_id);
     let record = ImportRecord {
         id: record_id,
@@ -170,7 +191,9 @@ async fn candidates(
 }
 
 /// Write the candidates; writes that lost an optimistic-lock race under override are
-/// planned again against a fresh read of the group.
+/// planned again against a fresh read of the group. An API that an earlier run of the same
+/// writer created is this run's `create`, written already.
+#[allow(clippy::too_many_arguments)]
 async fn write(
     store: &dyn Catalog,
     scope: &Scope,
@@ -179,6 +202,7 @@ async fn write(
     mode: Mode,
     limits: &Limits,
     slots: &mut [Slot],
+    writer: &Writer,
 ) -> Result<(), ApigError> {
     for _ in 0..WRITE_ROUNDS {
         if pending.is_empty() {
@@ -190,7 +214,18 @@ async fn write(
         let mut writes = Vec::new();
         let mut written = Vec::new();
         for candidate in pending.drain(..) {
-            match existing.decide(&candidate, &group.id, mode, &now) {
+            if let Some(own) = existing
+                .route_holder(&candidate.route)
+                .filter(|api| writer.created_api(candidate.slot, &api.id))
+            {
+                slots[candidate.slot] = Slot::Success {
+                    action: Action::Create,
+                    id: own.id.clone(),
+                };
+                continue;
+            }
+            let id = writer.api_id(candidate.slot);
+            match existing.decide(&candidate, &group.id, mode, &now, id) {
                 Decision::Fail(failure) => slots[candidate.slot] = Slot::Failure(failure),
                 Decision::Unchanged(id) => {
                     slots[candidate.slot] = Slot::Success {

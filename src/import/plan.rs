@@ -67,8 +67,21 @@ impl<'a> Existing<'a> {
         Existing { by_route, by_name }
     }
 
-    /// The decision for one candidate (`import-api.md` §3.2).
-    pub fn decide(&self, candidate: &Candidate, group_id: &Id, mode: Mode, now: &str) -> Decision {
+    /// The API holding `route`, if any.
+    pub fn route_holder(&self, route: &RouteKey) -> Option<&'a Api> {
+        self.by_route.get(route).copied()
+    }
+
+    /// The decision for one candidate (`import-api.md` §3.2); `new_id` is the id of the API
+    /// if it is created.
+    pub fn decide(
+        &self,
+        candidate: &Candidate,
+        group_id: &Id,
+        mode: Mode,
+        now: &str,
+        new_id: Id,
+    ) -> Decision {
         let name = candidate.definition.name.as_str();
         let holder_of_name = self.by_name.get(name);
         match self.by_route.get(&candidate.route) {
@@ -90,7 +103,7 @@ impl<'a> Existing<'a> {
             }
             None if holder_of_name.is_some() => Decision::Fail(name_taken(name)),
             None => Decision::Write(Box::new(ApiWrite::Create(Api {
-                id: Id::generate(),
+                id: new_id,
                 group_id: group_id.clone(),
                 version: 1,
                 created_at: now.to_string(),

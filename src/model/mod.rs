@@ -14,6 +14,7 @@ pub mod names;
 pub mod route;
 pub mod shared;
 pub mod strings;
+pub mod task;
 
 pub use access_key::*;
 pub use api::*;
@@ -23,6 +24,7 @@ pub use import_options::*;
 pub use names::*;
 pub use route::*;
 pub use shared::*;
+pub use task::*;
 
 #[cfg(test)]
 mod stored_json;

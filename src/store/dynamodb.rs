@@ -27,6 +27,7 @@ pub mod codec;
 pub mod keys;
 pub mod reservation;
 pub mod table;
+pub mod tasks;
 pub mod testing;
 mod transact;
 

@@ -7,8 +7,13 @@
 //! request (a `TransactWriteItems`, a SQLite transaction), but each item's outcome is its
 //! own, so the importer never depends on "read, then write inside one transaction".
 
+pub mod blobs;
 pub mod dynamodb;
 pub mod sqlite;
+pub mod tasks;
+
+pub use blobs::{BlobStore, FileBlobStore};
+pub use tasks::TaskStore;
 
 use crate::model::{
     AccessKey, AccessKeyLock, Api, ApiDefinition, Group, Id, ImportRecord, LockoutPolicy, PathId,
@@ -236,10 +241,10 @@ pub trait AccessKeyStore: Send + Sync + 'static {
 }
 
 /// Every capability of a store, for the callers that need one handle (the HTTP app, the
-/// CLI). Implemented for any type with both capabilities.
-pub trait Store: Catalog + AccessKeyStore {}
+/// CLI). Implemented for any type with all of them.
+pub trait Store: Catalog + AccessKeyStore + TaskStore {}
 
-impl<T: Catalog + AccessKeyStore> Store for T {}
+impl<T: Catalog + AccessKeyStore + TaskStore> Store for T {}
 
 /// What a replacement keeps of the stored value whatever the replacing value says: its `id`
 /// and `created_at`. The one statement of that rule; each store supplies the stored values

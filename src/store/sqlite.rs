@@ -46,6 +46,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod tasks;
+
 /// The schema version this code writes (`PRAGMA user_version`).
 const SCHEMA_VERSION: i64 = 1;
 
@@ -279,6 +281,7 @@ impl SqliteStore {
                 )));
             }
             tx.execute_batch(SCHEMA).ctx("create schema")?;
+            tx.execute_batch(tasks::SCHEMA).ctx("create task schema")?;
             tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
                 .ctx("write schema version")?;
             tx.commit().ctx("commit schema")?;

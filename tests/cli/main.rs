@@ -14,5 +14,7 @@ mod memory_budget;
 // Import → export → import gives the same APIs and the same file (fixtures and 200 seeded
 // documents).
 mod round_trip;
+// Asynchronous tasks: run exactly once in effect; `apig serve` runs them, `--watch`, `task show`.
+mod async_tasks;
 // Every shared fixture mapped: which operations become APIs, which fail with which code.
 mod spec_fixtures;

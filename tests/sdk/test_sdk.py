@@ -17,10 +17,14 @@ from huaweicloudsdkapig.v2 import (
     ApigClient,
     ExportApiDefinitionsV2Request,
     ExportOpenApiReq,
+
+    ImportApiDefinitionsAsyncRequest,
+    ImportApiDefinitionsAsyncRequestBody,
     ImportApiDefinitionsV2Request,
     ImportApiDefinitionsV2RequestBody,
     ListApiGroupsV2Request,
     ListApisV2Request,
+    ShowAsyncTaskResultRequest,
     ShowDetailsOfApiV2Request,
 )
 from huaweicloudsdkapig.v2 import model as sdk_model
@@ -433,3 +437,93 @@ def test_export_api_definitions_v2_gets_the_file(client, server, imported):
             ExportApiDefinitionsV2Request(instance_id=server.instance_id, body=body)
         )
     assert (caught.value.status_code, caught.value.error_code) == (404, "APIG.3003")
+
+# ---------------------------------------------------------------------------------------
+# ImportApiDefinitionsAsync + ShowAsyncTaskResult (spec/async-export.md §1–2)
+
+
+@pytest.fixture(scope="module")
+def async_instance(server):
+    """An instance of its own (the synchronous tests count the groups of theirs), with the
+    references shop-2.0.yaml needs."""
+    from conftest import PROJECT, Apig, _binary
+
+    apig = Apig(_binary(), server.data_dir)
+    instance = apig.run("instance", "create", "--project", PROJECT).strip()
+    target = ["--project", PROJECT, "--instance", instance]
+    apig.run("channel", "create", *target, "--name", "catalog_channel")
+    apig.run("plugin", "create", *target, "--name", "audit_plugin")
+    return instance
+
+
+def import_async(client, server, instance, document):
+    body = ImportApiDefinitionsAsyncRequestBody(file_name=FormFile(str(server.fixtures / document)))
+    request = ImportApiDefinitionsAsyncRequest(instance_id=instance, body=body)
+    response = client.import_api_definitions_async(request)
+    assert response.status_code == 202
+    assert_sdk_shape("ImportApiDefinitionsAsyncResponse", raw(response))
+    assert HEX32.match(response.task_id)
+    return response.task_id
+
+
+def wait_for_task(client, instance, task_id, timeout=60.0):
+    """Poll ShowAsyncTaskResult until the task is finished; its final response."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.show_async_task_result(
+            ShowAsyncTaskResultRequest(instance_id=instance, task_id=task_id)
+        )
+        assert_sdk_shape("ShowAsyncTaskResultResponse", raw(response))
+        assert response.task_id == task_id
+        assert response.task_type == "import_api"
+        if response.task_status in ("succeed", "failed"):
+            return response
+        assert response.task_status in ("waiting", "processing"), response.task_status
+        assert response.task_result == ""
+        assert time.monotonic() < deadline, f"task {task_id} still {response.task_status}"
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def imported_async(client, server, async_instance):
+    """Both fixtures through the asynchronous import, polled until done: {name: response}."""
+    tasks = {
+        "shop": import_async(client, server, async_instance, "shop-2.0.yaml"),
+        "library": import_async(client, server, async_instance, "library-3.0.yaml"),
+    }
+    return {name: wait_for_task(client, async_instance, task) for name, task in tasks.items()}
+
+
+@pytest.mark.parametrize("name, expected", [("shop", SHOP), ("library", LIBRARY)])
+def test_async_import_succeeds_with_the_sync_body(imported_async, name, expected):
+    response = imported_async[name]
+    assert response.task_status == "succeed"
+    assert isinstance(response.task_result, str)
+    result = json.loads(response.task_result)
+    assert_sdk_shape("ImportApiDefinitionsV2Response", result, extra=("swagger_id", "result"))
+    assert [(item["method"], item["path"]) for item in result["success"]] == expected
+    assert all(item["action"] == "create" for item in result["success"])
+    assert result["failure"] == []
+    assert HEX32.match(result["group_id"])
+    assert result["swagger"]["result"] == "Success"
+
+
+def test_async_import_refused_is_a_failed_task(client, server, async_instance, imported_async):
+    # shop's group name is taken now: the task fails with the synchronous import's error.
+    task_id = import_async(client, server, async_instance, "shop-2.0.yaml")
+    response = wait_for_task(client, async_instance, task_id)
+    assert response.task_status == "failed"
+    error = json.loads(response.task_result)
+    assert error["error_code"] == "APIG.3201", error
+    assert "shop_backend" in error["error_msg"]
+
+
+def test_show_async_task_result_unknown_task(client, async_instance):
+    with pytest.raises(ClientRequestException) as raised:
+        client.show_async_task_result(
+            ShowAsyncTaskResultRequest(instance_id=async_instance, task_id=uuid.uuid4().hex)
+        )
+    assert raised.value.status_code == 404
+    assert raised.value.error_code == "APIG.3093"

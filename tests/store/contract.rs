@@ -55,6 +55,10 @@ macro_rules! contract_tests {
             case_access_key_enable_disable,
             case_access_key_lockout,
             case_access_key_failures_are_atomic,
+            case_task_create_get_tenancy,
+            case_task_lease_and_finish,
+            case_task_lease_taken_once_concurrently,
+            case_task_unfinished_listed,
             );
         }
     };
@@ -1529,4 +1533,193 @@ async fn case_access_key_failures_are_atomic(store: &dyn Store) {
         .unwrap()
         .expect("key");
     assert_eq!(stored.lock.failures, 20);
+}
+
+// ---------------------------------------------------------------------------------------
+// Tasks (spec/async-export.md §2, §2.1)
+// ---------------------------------------------------------------------------------------
+
+fn waiting_task(scope: &Scope) -> Task {
+    let options = ImportOptions {
+        group: GroupTarget::Existing(String::new()),
+        ..ImportOptions::default()
+    };
+    Task::new_import(
+        Id::generate(),
+        scope.clone(),
+        options,
+        Some("0123456789abcdef0123456789abcdef".into()),
+        "caller".into(),
+        "tasks/doc".into(),
+    )
+}
+
+fn end(status: TaskStatus, result: &str) -> TaskEnd {
+    TaskEnd {
+        status,
+        result: result.to_string(),
+    }
+}
+
+pub async fn case_task_create_get_tenancy(store: &dyn Store) {
+    let scope = scope();
+    let task = waiting_task(&scope);
+    assert_eq!(store.get_task(&scope, &task.id).await.unwrap(), None);
+    assert!(store.create_task(&task).await.unwrap());
+    assert_eq!(
+        store.get_task(&scope, &task.id).await.unwrap(),
+        Some(task.clone())
+    );
+    // Create-if-absent: a second create of the id changes nothing.
+    let mut again = task.clone();
+    again.caller = "someone else".into();
+    assert!(!store.create_task(&again).await.unwrap());
+    assert_eq!(
+        store.get_task(&scope, &task.id).await.unwrap(),
+        Some(task.clone())
+    );
+    // Another instance or project does not see it, and may not touch it.
+    for other in [sibling_instance(&scope), other_project(&scope)] {
+        assert_eq!(store.get_task(&other, &task.id).await.unwrap(), None);
+        assert_eq!(
+            store
+                .take_lease(&other, &task.id, "w", 0, 60)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+    assert_eq!(
+        store
+            .take_lease(&scope, &Id::generate(), "w", 0, 60)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+pub async fn case_task_lease_and_finish(store: &dyn Store) {
+    let scope = scope();
+    let task = waiting_task(&scope);
+    store.create_task(&task).await.unwrap();
+    let leased = store
+        .take_lease(&scope, &task.id, "a", 1000, 1060)
+        .await
+        .unwrap()
+        .expect("a waiting task is leased");
+    assert_eq!(leased.status, TaskStatus::Processing);
+    assert_eq!(leased.attempts, 1);
+    assert_eq!(
+        store.get_task(&scope, &task.id).await.unwrap(),
+        Some(leased.clone())
+    );
+    // Held: nobody else takes it before it expires.
+    assert_eq!(
+        store
+            .take_lease(&scope, &task.id, "b", 1059, 1120)
+            .await
+            .unwrap(),
+        None
+    );
+    // Expired: taken over; the first holder can no longer finish.
+    let taken = store
+        .take_lease(&scope, &task.id, "b", 1060, 1120)
+        .await
+        .unwrap()
+        .expect("an expired lease is taken over");
+    assert_eq!(taken.attempts, 2);
+    let done = end(TaskStatus::Succeed, "{\"group_id\":\"g\"}");
+    assert_eq!(
+        store
+            .finish_task(&scope, &task.id, "a", &done, 1070)
+            .await
+            .unwrap(),
+        None
+    );
+    let finished = store
+        .finish_task(&scope, &task.id, "b", &done, 1070)
+        .await
+        .unwrap()
+        .expect("the holder finishes");
+    assert_eq!(finished.status, TaskStatus::Succeed);
+    assert_eq!(finished.result, done.result);
+    assert!(finished.expires_at.unwrap() >= 1070 + 7 * 24 * 3600);
+    // Finished never changes again.
+    let failed = end(TaskStatus::Failed, "{}");
+    assert_eq!(
+        store
+            .finish_task(&scope, &task.id, "b", &failed, 1080)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .take_lease(&scope, &task.id, "c", i64::MAX / 2, i64::MAX / 2 + 60)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.get_task(&scope, &task.id).await.unwrap(),
+        Some(finished)
+    );
+}
+
+pub async fn case_task_lease_taken_once_concurrently(store: &dyn Store) {
+    let scope = scope();
+    let task = waiting_task(&scope);
+    store.create_task(&task).await.unwrap();
+    let owners: Vec<String> = (0..6).map(|i| format!("w{i}")).collect();
+    let attempts = owners
+        .iter()
+        .map(|owner| store.take_lease(&scope, &task.id, owner, 1000, 1060));
+    let won: Vec<Task> = futures_util::future::join_all(attempts)
+        .await
+        .into_iter()
+        .filter_map(|r| r.unwrap())
+        .collect();
+    assert_eq!(won.len(), 1, "exactly one worker takes a waiting task");
+    let stored = store.get_task(&scope, &task.id).await.unwrap().unwrap();
+    assert_eq!(stored.lease, won[0].lease);
+}
+
+pub async fn case_task_unfinished_listed(store: &dyn Store) {
+    let scope = scope();
+    let waiting = waiting_task(&scope);
+    let processing = waiting_task(&scope);
+    let finished = waiting_task(&scope);
+    for t in [&waiting, &processing, &finished] {
+        store.create_task(t).await.unwrap();
+    }
+    store
+        .take_lease(&scope, &processing.id, "a", 0, 60)
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .take_lease(&scope, &finished.id, "a", 0, 60)
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .finish_task(
+            &scope,
+            &finished.id,
+            "a",
+            &end(TaskStatus::Failed, "{}"),
+            10,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let listed = store.unfinished_tasks(10_000).await.unwrap();
+    let ours: Vec<&Id> = listed
+        .iter()
+        .filter(|(s, _)| *s == scope)
+        .map(|(_, id)| id)
+        .collect();
+    assert!(ours.contains(&&waiting.id));
+    assert!(ours.contains(&&processing.id));
+    assert!(!ours.contains(&&finished.id));
 }

@@ -6,7 +6,7 @@ use apig_import::config::Limits;
 use apig_import::http::{router, AppState};
 use apig_import::model::{
     AccessKey, AccessKeyLock, Api, Group, Id, ImportRecord, LockoutPolicy, PathId, Reference,
-    ReferenceKind, Scope, SharedKey, SharedKind, SharedObject, StoredAccessKey,
+    ReferenceKind, Scope, SharedKey, SharedKind, SharedObject, StoredAccessKey, Task, TaskEnd,
 };
 use apig_import::store::{
     AccessKeyStore, ApiWrite, ApiWriteOutcome, Catalog, GroupCreate, SharedWrite,
@@ -121,6 +121,39 @@ impl AccessKeyStore for UnreachableStore {
         panic!("store reached")
     }
     async fn reset_auth_failures(&self, _: &str) -> StoreResult<()> {
+        panic!("store reached")
+    }
+}
+
+#[async_trait]
+impl apig_import::store::TaskStore for UnreachableStore {
+    async fn create_task(&self, _: &Task) -> StoreResult<bool> {
+        panic!("store reached")
+    }
+    async fn get_task(&self, _: &Scope, _: &Id) -> StoreResult<Option<Task>> {
+        panic!("store reached")
+    }
+    async fn take_lease(
+        &self,
+        _: &Scope,
+        _: &Id,
+        _: &str,
+        _: i64,
+        _: i64,
+    ) -> StoreResult<Option<Task>> {
+        panic!("store reached")
+    }
+    async fn finish_task(
+        &self,
+        _: &Scope,
+        _: &Id,
+        _: &str,
+        _: &TaskEnd,
+        _: i64,
+    ) -> StoreResult<Option<Task>> {
+        panic!("store reached")
+    }
+    async fn unfinished_tasks(&self, _: usize) -> StoreResult<Vec<(Scope, Id)>> {
         panic!("store reached")
     }
 }

@@ -1,0 +1,150 @@
+//! The asynchronous import and the task status (`spec/async-export.md` §1–2).
+//!
+//! `async-import` answers synchronously what the synchronous import answers before it
+//! writes anything of the request (credentials, unknown instance, the form, size, empty
+//! document); everything else is the task's to decide. The task is recorded (document,
+//! then task) before the 202, and the worker is woken.
+
+use super::authn;
+use super::form::parse_import_form;
+use super::path::PathIds;
+use super::response::Json;
+use super::AppState;
+use crate::auth::{GET_API_ACTION, IMPORT_ACTION};
+use crate::error::{ApigError, Code};
+use crate::import::GroupTarget;
+use crate::model::{Id, Task};
+use crate::store::BlobStore;
+use crate::task::worker::Wake;
+use crate::task::{document_key, submit, TaskContext};
+use axum::extract::{Extension, Path, Request, State};
+use axum::http::{header, StatusCode};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// `POST` — ImportApiDefinitionsAsync.
+pub const ASYNC_IMPORT_ROUTE: &str =
+    "/v2/{project_id}/apigw/instances/{instance_id}/openapi/async-import";
+/// `GET` — ShowAsyncTaskResult.
+pub const ASYNC_TASK_ROUTE: &str =
+    "/v2/{project_id}/apigw/instances/{instance_id}/async-tasks/{task_id}";
+
+/// Where submitted tasks go: their documents' store, and the worker to wake (none when
+/// another process runs the tasks).
+#[derive(Clone)]
+pub struct TaskQueue {
+    pub blobs: Arc<dyn BlobStore>,
+    pub wake: Option<Wake>,
+}
+
+#[derive(Serialize)]
+pub struct Accepted {
+    pub task_id: String,
+}
+
+#[derive(Serialize)]
+pub struct TaskView {
+    pub task_id: String,
+    pub task_status: &'static str,
+    pub task_type: &'static str,
+    /// A JSON string (empty until the task is finished).
+    pub task_result: String,
+}
+
+impl TaskView {
+    pub fn of(task: &Task) -> Self {
+        TaskView {
+            task_id: task.id.to_string(),
+            task_status: task.status.as_str(),
+            task_type: task.task_type.as_str(),
+            task_result: task.result.clone(),
+        }
+    }
+}
+
+pub async fn async_import(
+    State(state): State<AppState>,
+    Extension(queue): Extension<TaskQueue>,
+    ids: PathIds,
+    request: Request,
+) -> Result<(StatusCode, Json<Accepted>), ApigError> {
+    let (parts, body) = request.into_parts();
+    let (caller, body) =
+        authn::authorize(&state, &parts, body, &ids.scope.project_id, IMPORT_ACTION).await?;
+    let body = body
+        .bytes(
+            &parts.headers,
+            state.limits.max_body_bytes(),
+            state.limits.body_timeout,
+        )
+        .await?;
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or(""));
+    let (mut options, document, _file_name) =
+        parse_import_form(content_type, body, &state.limits).await?;
+    if !state.store.instance_exists(&ids.scope).await? {
+        return Err(ApigError::instance_not_found(&ids.scope));
+    }
+    // The stored options keep only the flag of the target; the task keeps the id.
+    let group_id = match std::mem::take(&mut options.group) {
+        GroupTarget::Existing(id) => {
+            options.group = GroupTarget::Existing(String::new());
+            Some(id)
+        }
+        GroupTarget::New => None,
+    };
+    let id = Id::generate();
+    let task = Task::new_import(
+        id.clone(),
+        ids.scope.clone(),
+        options,
+        group_id,
+        caller.id,
+        document_key(&ids.scope, &id),
+    );
+    let ctx = TaskContext {
+        store: Arc::clone(&state.store),
+        blobs: Arc::clone(&queue.blobs),
+        limits: state.limits.clone(),
+    };
+    submit(&ctx, &task, document).await?;
+    if let Some(wake) = &queue.wake {
+        wake.wake();
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            task_id: id.to_string(),
+        }),
+    ))
+}
+
+pub async fn show_task(
+    State(state): State<AppState>,
+    ids: PathIds,
+    Path(params): Path<HashMap<String, String>>,
+    request: Request,
+) -> Result<Json<TaskView>, ApigError> {
+    let (parts, body) = request.into_parts();
+    authn::authorize(&state, &parts, body, &ids.scope.project_id, GET_API_ACTION).await?;
+    let raw = params.get("task_id").map(String::as_str).unwrap_or("");
+    let not_found = || {
+        ApigError::with_message(
+            Code::Apig3093,
+            format!(
+                "The asynchronous task {} does not exist",
+                crate::error::echo(raw)
+            ),
+        )
+    };
+    let id = Id::parse(raw).ok_or_else(not_found)?;
+    let task = state
+        .store
+        .get_task(&ids.scope, &id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Json(TaskView::of(&task)))
+}
