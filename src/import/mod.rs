@@ -18,7 +18,7 @@ pub use response::ImportResponse;
 
 use crate::config::Limits;
 use crate::error::{ApiFailure, ApigError, Code};
-use crate::model::{Group, Id, ImportRecord, RouteKey, Scope};
+use crate::model::{Group, Id, ImportRecord, ImportWarning, RouteKey, Scope};
 use crate::spec::{self, OperationOutcome, ParsedDocument};
 use crate::store::{ApiWriteOutcome, Catalog};
 use plan::{Candidate, Decision, Existing};
@@ -66,7 +66,7 @@ pub async fn run(
         return Err(ApigError::instance_not_found(&scope));
     }
     let parsed = spec::parse_document(&document, options.map_options(), limits)?;
-    let group_plan =
+    let (group_plan, group_warning) =
         group::plan(store, &scope, &options.group, &parsed, options.simple_mode).await?;
 
     // From here on the request is accepted: writes begin.
@@ -101,7 +101,16 @@ pub async fn run(
     .await?;
 
     let record_id = Id::generate();
-    let response = respond(&parsed, &group, slots, &record_id);
+    let document_warnings = group_warning
+        .into_iter()
+        .chain(parsed.warnings.iter().cloned());
+    let response = respond(
+        &parsed,
+        &group,
+        slots,
+        &record_id,
+        document_warnings.collect(),
+    );
     let record = ImportRecord {
         id: record_id,
         group_id: group.id.clone(),
@@ -113,6 +122,7 @@ pub async fn run(
         ignore: count(response.ignore.len()),
         result: response.result.as_str().to_string(),
         created_at: crate::now_rfc3339(),
+        warnings: response.warnings.clone(),
     };
     store.put_import_record(&scope, &record).await?;
     Ok(response)
@@ -254,6 +264,7 @@ fn respond(
     group: &Group,
     slots: Vec<Slot>,
     record_id: &Id,
+    mut warnings: Vec<ImportWarning>,
 ) -> ImportResponse {
     let mut success = Vec::new();
     let mut failure = Vec::new();
@@ -262,12 +273,16 @@ fn respond(
         let path = operation.path.clone();
         let method = operation.method.clone();
         match slot {
-            Slot::Success { action, id } => success.push(SuccessItem {
-                path,
-                method,
-                action,
-                id: id.to_string(),
-            }),
+            Slot::Success { action, id } => {
+                // Only a stored API can differ from its document.
+                warnings.extend(operation.warnings.iter().cloned());
+                success.push(SuccessItem {
+                    path,
+                    method,
+                    action,
+                    id: id.to_string(),
+                });
+            }
             Slot::Failure(f) => failure.push(FailureItem {
                 path,
                 method,
@@ -292,6 +307,7 @@ fn respond(
         success,
         failure,
         ignore,
+        warnings,
         swagger: SwaggerInfo {
             id: swagger_id.clone(),
             result,

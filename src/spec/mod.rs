@@ -28,6 +28,7 @@
 use crate::config::Limits;
 use crate::error::{ApiFailure, ApigError, Code};
 use crate::model::{ApiDefinition, SharedDefinition, SharedKind};
+pub use crate::model::{ImportWarning, WarningCode};
 
 /// Decode and map an uploaded document.
 ///
@@ -74,7 +75,13 @@ pub fn map_document(
             .and_then(serde_json::Value::as_str)
             .map(str::to_string)
     };
+    let warnings = doc
+        .server_warning
+        .iter()
+        .map(|w| ImportWarning::document(WarningCode::ServerUrlWithoutScheme, w.clone()))
+        .collect();
     Ok(ParsedDocument {
+        warnings,
         title: info_text("title"),
         description: info_text("description"),
         shared: if options.simple_mode {
@@ -104,6 +111,8 @@ pub struct ParsedDocument {
     pub shared: Vec<SharedItem>,
     /// Every operation, in document order.
     pub operations: Vec<Operation>,
+    /// Document-level warnings (`import-api.md` §3.4); each operation has its own.
+    pub warnings: Vec<ImportWarning>,
 }
 
 /// A shared object defined in the document: valid, or the failure that every API
@@ -127,6 +136,8 @@ pub struct Operation {
     /// JSON pointer of the operation object.
     pub pointer: String,
     pub outcome: OperationOutcome,
+    /// What the API will store differently from the document (only for an `Api` outcome).
+    pub warnings: Vec<ImportWarning>,
 }
 
 #[derive(Debug, Clone)]
