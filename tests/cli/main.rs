@@ -11,5 +11,8 @@ mod support;
 mod apig;
 // `apig import` on the worst documents: peak memory and CPU within their budgets.
 mod memory_budget;
+// The real-world corpus: six public documents imported as users would, checked against
+// their README and field by field against the document.
+mod realworld;
 // Every shared fixture mapped: which operations become APIs, which fail with which code.
 mod spec_fixtures;
