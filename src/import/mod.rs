@@ -154,7 +154,7 @@ async fn candidates(
             }
             OperationOutcome::Api(definition) => definition,
         };
-        if let Some(failure) = check.check(definition).await? {
+        if let Some(failure) = check.check(definition, &operation.pointer).await? {
             slots.push(Slot::Failure(failure));
             continue;
         }
@@ -314,5 +314,99 @@ fn respond(
         },
         swagger_id,
         result,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{PathId, WarningCode};
+    use crate::store::sqlite::SqliteStore;
+    use serde_json::json;
+
+    async fn import(doc: serde_json::Value, simple_mode: bool) -> ImportResponse {
+        let store = SqliteStore::in_memory().expect("store");
+        let scope = Scope::new(
+            PathId::parse("p1").expect("id"),
+            PathId::parse("i1").expect("id"),
+        );
+        store.create_instance(&scope).await.expect("instance");
+        let request = ImportRequest {
+            scope,
+            caller: "tester".to_string(),
+            options: ImportOptions {
+                simple_mode,
+                ..ImportOptions::default()
+            },
+            document: doc.to_string().into(),
+        };
+        run(&store, &Limits::default(), request)
+            .await
+            .expect("imported")
+    }
+
+    #[tokio::test]
+    async fn unregistered_references_are_located() {
+        let http = json!({"address": "h", "scheme": "https", "method": "GET", "path": "/"});
+        let doc = json!({"swagger": "2.0", "info": {"title": "refs"}, "paths": {"/a": {
+            "get": {"x-apigateway-backend": {"type": "HTTP-VPC", "httpVpcEndpoints": {
+                "name": "chan", "scheme": "http", "method": "GET", "path": "/"}}},
+            "put": {"x-apigateway-plugins": ["plug"]},
+            "post": {"x-apigateway-ratelimit": "throttle_a"},
+            "delete": {"x-apigateway-access-control": "acl_a",
+                "x-apigateway-backend": {"type": "HTTP", "httpEndpoints": http}}}}});
+        let response = import(doc, false).await;
+        let found: Vec<(&str, &str)> = response
+            .failure
+            .iter()
+            .map(|f| (f.error_code.as_str(), f.error_msg.as_str()))
+            .collect();
+        let expected = [
+            (
+                "APIG.3023",
+                "(at /paths/~1a/get/x-apigateway-backend/httpVpcEndpoints/name)",
+            ),
+            ("APIG.3068", "(at /paths/~1a/put/x-apigateway-plugins/0)"),
+            ("APIG.3005", "(at /paths/~1a/post/x-apigateway-ratelimit)"),
+            (
+                "APIG.3006",
+                "(at /paths/~1a/delete/x-apigateway-access-control)",
+            ),
+        ];
+        assert_eq!(found.len(), expected.len(), "{found:?}");
+        for ((code, message), (want_code, at)) in found.iter().zip(expected) {
+            assert_eq!(*code, want_code, "{message}");
+            assert!(message.contains(at), "{message}");
+            assert!(message.contains("create it before importing"), "{message}");
+        }
+    }
+
+    #[tokio::test]
+    async fn warnings_of_stored_apis_and_of_the_document() {
+        let doc = json!({"swagger": "2.0",
+            "info": {"title": "warned", "description": "d".repeat(1_500)},
+            "securityDefinitions": {"oauth": {"type": "oauth2", "flow": "implicit",
+                "authorizationUrl": "https://x/"}},
+            "security": [{"oauth": []}],
+            "paths": {"/a": {"get": {}, "put": {"operationId": "bad name", "security": []},
+                "post": {"security": [], "description": "p".repeat(300)}}}});
+        let response = import(doc, false).await;
+        // `put` failed (strict name): a failed operation stores nothing to warn about.
+        assert_eq!(response.failure.len(), 1);
+        let seen: Vec<(&str, &str, WarningCode)> = response
+            .warnings
+            .iter()
+            .map(|w| (w.method.as_str(), w.path.as_str(), w.code))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("", "", WarningCode::DescriptionCut),
+                ("GET", "/a", WarningCode::SecurityNotMapped),
+                ("POST", "/a", WarningCode::DescriptionCut),
+            ]
+        );
+        let body = serde_json::to_value(&response).expect("json");
+        assert_eq!(body["warnings"][1]["code"], "security_not_mapped");
     }
 }
