@@ -16,5 +16,8 @@ mod memory_budget;
 mod round_trip;
 // Asynchronous tasks: run exactly once in effect; `apig serve` runs them, `--watch`, `task show`.
 mod async_tasks;
+// The real-world corpus: six public documents imported as users would, checked against
+// their README and field by field against the document.
+mod realworld;
 // Every shared fixture mapped: which operations become APIs, which fail with which code.
 mod spec_fixtures;
