@@ -22,6 +22,8 @@ mod dynamodb_races;
 mod dynamodb_requests;
 // The importer on DynamoDB: request counts, racing imports, faults half-way.
 mod import_dynamodb;
+// A DynamoDB server lost mid-import: an opaque 500, then the next import completes the state.
+mod outage;
 // Imports racing into one group from threads with their own SQLite connections.
 mod import_race;
 // Separate `SqliteStore` values racing on one file.
