@@ -19,8 +19,19 @@ a store that fights itself passes on moto and pays twice on DynamoDB. This layer
   flight, a `TransactionInProgressException` (as DynamoDB);
 * delays every request by `APIG_TEST_DYNAMODB_LATENCY_MS` (default 0);
 * counts requests, cancellations and conflicts, globally and per table:
-  `GET /_emulator/stats[?table=NAME]`, `POST /_emulator/reset`.
+  `GET /_emulator/stats[?table=NAME]`, `POST /_emulator/reset`;
+* plays a server that dies and comes back with its data (`POST /_emulator/outage`, below).
+
+An outage: `POST /_emulator/outage {"after": N, "last_applied": true|false}` lets N more
+DynamoDB requests through, then the server is down: the next request is carried out
+(`last_applied`, default true: the server died after committing it) or not, and its
+connection is closed without an answer; every later request has its connection closed
+unread, until `POST /_emulator/outage {"after": null}` brings the server back (moto keeps
+its tables in memory, so the data is what it was). `GET /_emulator/stats` reports the
+outage and how many requests it dropped.
 """
+
+import socket
 
 import hashlib
 import json
@@ -95,6 +106,13 @@ class ConflictingDynamoDB:
         self.stats = Stats()
         self.table_stats = {}
         self.next_tx = 0
+        # The outage: requests still let through (None: no outage planned), whether the
+        # first struck request is carried out, whether the server is down, and what it
+        # dropped.
+        self.outage_after = None
+        self.outage_last_applied = True
+        self.down = False
+        self.dropped = 0
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -176,6 +194,11 @@ class ConflictingDynamoDB:
                 body = stats.as_json()
                 body["tx_hold_ms"] = self.default_hold * 1000
                 body["latency_ms"] = self.latency * 1000
+                body["outage"] = {
+                    "down": self.down,
+                    "after": self.outage_after,
+                    "dropped": self.dropped,
+                }
                 return _json_response(start_response, "200 OK", body)
             if path == "/_emulator/reset":
                 self.stats = Stats()
@@ -186,13 +209,63 @@ class ConflictingDynamoDB:
                 req = json.loads(environ["wsgi.input"].read(length) or b"{}")
                 self.holds[req["table"]] = max(0, float(req["hold_ms"])) / 1000.0
                 return _json_response(start_response, "200 OK", {})
+            if path == "/_emulator/outage":
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                req = json.loads(environ["wsgi.input"].read(length) or b"{}")
+                after = req.get("after")
+                self.outage_after = None if after is None else max(0, int(after))
+                self.outage_last_applied = bool(req.get("last_applied", True))
+                self.down = False
+                self.dropped = 0
+                return _json_response(start_response, "200 OK", {})
         return _json_response(start_response, "404 Not Found", {})
+
+    # -- outage --------------------------------------------------------------------------
+
+    def _fate(self):
+        """What the outage does to the next DynamoDB request: "serve", "apply_then_drop"
+        (the request that the server dies on) or "drop"."""
+        with self.lock:
+            if self.outage_after is None:
+                return "serve"
+            if self.down:
+                self.dropped += 1
+                return "drop"
+            if self.outage_after > 0:
+                self.outage_after -= 1
+                return "serve"
+            self.down = True
+            self.dropped += 1
+            return "apply_then_drop" if self.outage_last_applied else "drop"
+
+    @staticmethod
+    def _drop(environ):
+        """Close the client's connection without an answer, as a killed server does.
+        werkzeug treats the ConnectionError as a client that went away (no log line, no
+        500 written)."""
+        sock = environ.get("werkzeug.socket")
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        raise ConnectionAbortedError("emulated outage")
 
     # -- requests ------------------------------------------------------------------------
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO", "").startswith("/_emulator/"):
             return self._control(environ, start_response)
+        is_dynamodb = environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_")
+        fate = self._fate() if is_dynamodb else "serve"
+        if fate == "drop":
+            self._drop(environ)
+        result = self._serve(environ, start_response)
+        if fate == "apply_then_drop":
+            self._drop(environ)
+        return result
+
+    def _serve(self, environ, start_response):
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length) if length else b""
         target = environ.get("HTTP_X_AMZ_TARGET", "")

@@ -22,6 +22,8 @@ mod hostile;
 mod hostile_corpus;
 // The import endpoint end to end on the embedded store, with the fixtures' outcomes.
 mod import;
+// `apig serve` under load: 200 concurrent imports into 20 groups, exact totals, latencies.
+mod load;
 // Lambda events (generated here) turned into requests as lambda_http does.
 mod lambda;
 // The request log: one JSON line per request, never a secret or document contents.

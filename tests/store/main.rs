@@ -24,6 +24,8 @@ mod dynamodb_requests;
 mod import_dynamodb;
 // An unchanged 300-API document re-imported with override writes no API (requests counted).
 mod import_noop_dynamodb;
+// A DynamoDB server lost mid-import: an opaque 500, then the next import completes the state.
+mod outage;
 // Imports racing into one group from threads with their own SQLite connections.
 mod import_race;
 // Separate `SqliteStore` values racing on one file.

@@ -209,6 +209,10 @@ pub struct EmulatorStats {
     pub conflicts: u64,
     /// Transactions answered from their `ClientRequestToken`, not applied again.
     pub replays: u64,
+    /// The server is down (an outage struck and has not ended).
+    pub down: bool,
+    /// Requests the current outage dropped (answered by a closed connection).
+    pub dropped: u64,
 }
 
 impl Emulator {
@@ -272,6 +276,14 @@ impl Emulator {
             cancelled: num("transactions_cancelled_by_conflict"),
             conflicts: num("single_writes_conflicted"),
             replays: num("idempotent_replays"),
+            down: v
+                .pointer("/outage/down")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false),
+            dropped: v
+                .pointer("/outage/dropped")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0),
         })
     }
 
@@ -279,5 +291,22 @@ impl Emulator {
     pub fn set_hold(&self, table: &str, ms: u64) -> Result<(), String> {
         let body = serde_json::json!({ "table": table, "hold_ms": ms }).to_string();
         self.call("POST", "/_emulator/hold", &body).map(|_| ())
+    }
+
+    /// Plan an outage: `after` more DynamoDB requests are served, then the server dies on
+    /// the next one — carried out first if `last_applied` (it committed, then died), or
+    /// not — and closes its connection unanswered; every later request is dropped the same
+    /// way until [`Emulator::end_outage`]. The data survives (the server's memory), as
+    /// after a restart of a server with durable storage.
+    pub fn outage(&self, after: u64, last_applied: bool) -> Result<(), String> {
+        let body = serde_json::json!({ "after": after, "last_applied": last_applied });
+        self.call("POST", "/_emulator/outage", &body.to_string())
+            .map(|_| ())
+    }
+
+    /// The server is back: every request is served again.
+    pub fn end_outage(&self) -> Result<(), String> {
+        self.call("POST", "/_emulator/outage", r#"{"after":null}"#)
+            .map(|_| ())
     }
 }
