@@ -1,5 +1,6 @@
 //! Decode, map, and decode + map of generated OpenAPI 3.0 documents (`apig_import::docgen`)
-//! at 30 / 300 / 5,000 operations, JSON and YAML. Decoding also reports its throughput.
+//! at 30 / 300 / 5,000 operations, JSON and YAML, and of the two largest real-world
+//! documents (Kubernetes, Stripe). Decoding also reports its throughput.
 //!
 //! `cargo bench --bench decode`; `scripts/bench` turns the medians into issue 13's table.
 
@@ -96,5 +97,37 @@ mod decode_map {
     #[divan::bench(args = SIZES, sample_count = 20)]
     fn yaml(bencher: Bencher, operations: usize) {
         bench_decode_map(bencher, Format::Yaml, operations);
+    }
+}
+
+/// The two largest real-world documents of `../shared/fixtures/realworld` (Kubernetes and
+/// Stripe), decoded and mapped whole (limits raised: both exceed the 300-operation quota).
+mod realworld {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/fixtures/realworld")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    fn bench_fixture(bencher: Bencher, name: &str) {
+        let bytes = fixture(name);
+        let limits = limits();
+        bencher.counter(BytesCount::new(bytes.len())).bench(|| {
+            parse_document(black_box(&bytes), MapOptions::default(), &limits)
+                .map(|d| d.operations.len())
+        });
+    }
+
+    #[divan::bench(sample_count = 10)]
+    fn kubernetes(bencher: Bencher) {
+        bench_fixture(bencher, "k8s_swagger.json");
+    }
+
+    #[divan::bench(sample_count = 10)]
+    fn stripe(bencher: Bencher) {
+        bench_fixture(bencher, "stripe_spec2.json");
     }
 }
