@@ -314,8 +314,7 @@ async fn simulate_shared(
 ) -> Result<(SharedBindings, Vec<SharedChange>), ApigError> {
     let mut bindings = SharedBindings::default();
     let mut changes = Vec::new();
-    let mut planned: HashMap<(SharedKind, String), crate::model::SharedDefinition> =
-        HashMap::new();
+    let mut planned: HashMap<(SharedKind, String), crate::model::SharedDefinition> = HashMap::new();
     let mut counts: HashMap<SharedKind, usize> = HashMap::new();
     for item in items {
         let mut change = SharedChange {

@@ -351,8 +351,16 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                ("/pets/mine".into(), "/pets/{id}".into(), ShadowKind::Template),
-                ("/pets/mine".into(), "/{kind}/mine".into(), ShadowKind::Template),
+                (
+                    "/pets/mine".into(),
+                    "/pets/{id}".into(),
+                    ShadowKind::Template
+                ),
+                (
+                    "/pets/mine".into(),
+                    "/{kind}/mine".into(),
+                    ShadowKind::Template
+                ),
             ]
         );
         let greedy = [
@@ -372,7 +380,9 @@ mod tests {
             ShadowKind::Template
         )));
         // `{name}` matches one segment only: it does not capture the greedy route.
-        assert!(!found.iter().any(|(r, by, _)| r == "/files/{path+}" && by == "/files/{name}"));
+        assert!(!found
+            .iter()
+            .any(|(r, by, _)| r == "/files/{path+}" && by == "/files/{name}"));
     }
 
     #[test]
@@ -396,7 +406,9 @@ mod tests {
         assert_eq!(error.code, Code::Apig2012);
         assert!(
             error.message.contains("fail_on_warnings")
-                && error.message.contains("GET /pets/mine (NORMAL) is shadowed by GET /pets/{id}"),
+                && error
+                    .message
+                    .contains("GET /pets/mine (NORMAL) is shadowed by GET /pets/{id}"),
             "{}",
             error.message
         );

@@ -16,5 +16,8 @@ mod memory_budget;
 mod round_trip;
 // Asynchronous tasks: run exactly once in effect; `apig serve` runs them, `--watch`, `task show`.
 mod async_tasks;
+// `apig plan`: a modified shop shows exactly its changed fields, nothing written, exit codes,
+// shadowed routes and `--fail-on-warnings`.
+mod plan;
 // Every shared fixture mapped: which operations become APIs, which fail with which code.
 mod spec_fixtures;
