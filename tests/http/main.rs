@@ -26,6 +26,8 @@ mod import;
 mod lambda;
 // The request log: one JSON line per request, never a secret or document contents.
 mod log;
+// `dry_run=true`: the import's answer plus its plan, nothing written; `fail_on_warnings`.
+mod plan;
 // The read operations end to end, checked against the official SDK's models.
 mod read;
 // The local server: the same router on a real socket.
