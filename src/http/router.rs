@@ -43,7 +43,11 @@ pub fn router_with_tasks(state: AppState, tasks: Option<tasks::TaskQueue>) -> Ro
     if let Some(queue) = tasks {
         table.push((
             tasks::ASYNC_IMPORT_ROUTE,
-            post(tasks::async_import).layer(Extension(queue)),
+            post(tasks::async_import).layer(Extension(queue.clone())),
+        ));
+        table.push((
+            export::ASYNC_EXPORT_ROUTE,
+            post(export::async_export_api_definitions).layer(Extension(queue)),
         ));
         table.push((tasks::ASYNC_TASK_ROUTE, get(tasks::show_task)));
     }

@@ -8,6 +8,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+// ExportApiDefinitionsAsync: 202, the export_api task, Huawei's FileName/FileType/Comment.
+mod async_export;
 // Token authentication and authorization, refused before the store and the body.
 mod auth;
 // ExportApiDefinitionsV2 end to end: the file, its headers, every error.
