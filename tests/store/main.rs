@@ -24,6 +24,8 @@ mod dynamodb_requests;
 mod import_dynamodb;
 // An unchanged 300-API document re-imported with override writes no API (requests counted).
 mod import_noop_dynamodb;
+// A plan (dry run) on DynamoDB issues reads only (requests counted).
+mod plan_dynamodb;
 // Imports racing into one group from threads with their own SQLite connections.
 mod import_race;
 // Separate `SqliteStore` values racing on one file.
