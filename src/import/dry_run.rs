@@ -42,8 +42,9 @@ pub struct Plan {
     pub apis: Vec<ApiChange>,
     /// Shared objects the document defines, and what would happen to each.
     pub shared: Vec<SharedChange>,
-    /// Routes another route of the group would capture first.
-    pub warnings: Vec<Warning>,
+    /// Routes another route of the group would capture first, with both routes (each is
+    /// also a `shadowed_route` item of the response's `warnings`).
+    pub shadowed_routes: Vec<Warning>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -119,7 +120,7 @@ pub async fn plan(
     }
     let parsed = spec::parse_document(&document, options.map_options(), limits)?;
     let writer = Writer::once();
-    let group_plan = group::plan(
+    let (group_plan, group_warning) = group::plan(
         store,
         &scope,
         &options.group,
@@ -246,7 +247,16 @@ pub async fn plan(
         apis.push(change);
     }
 
-    let mut response = respond(&parsed, &group, slots, &Id::generate());
+    let document_warnings = group_warning
+        .into_iter()
+        .chain(parsed.warnings.iter().cloned())
+        .collect();
+    let mut response = respond(&parsed, &group, slots, &Id::generate(), document_warnings);
+    // The response's warnings array (the import's own) names each shadowed route too; the
+    // plan has both routes of each.
+    response
+        .warnings
+        .extend(warnings.iter().map(shadowing::Warning::flat));
     // Nothing is allocated by a plan: a new group, new APIs and the record have no id yet.
     response.swagger.id = String::new();
     response.swagger_id = String::new();
@@ -272,7 +282,7 @@ pub async fn plan(
             group: group_change,
             apis,
             shared: shared_changes,
-            warnings,
+            shadowed_routes: warnings,
         },
     })
 }

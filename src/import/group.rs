@@ -4,7 +4,7 @@ use super::options::GroupTarget;
 use super::writer::Writer;
 use crate::config::Limits;
 use crate::error::{echo, ApigError, Code};
-use crate::model::{Group, GroupName, GroupNameError, Id, Scope};
+use crate::model::{Group, GroupName, GroupNameError, Id, ImportWarning, Scope, WarningCode};
 use crate::spec::ParsedDocument;
 use crate::store::{Catalog, GroupCreate};
 
@@ -17,7 +17,8 @@ pub enum GroupPlan {
     Existing(Group),
 }
 
-/// Check the group part of the request (`import-api.md` §3.1 steps 5 and 6) without writing.
+/// Check the group part of the request (`import-api.md` §3.1 steps 5 and 6) without writing;
+/// with the warning of a cut group description, if any.
 pub async fn plan(
     store: &dyn Catalog,
     scope: &Scope,
@@ -25,39 +26,54 @@ pub async fn plan(
     document: &ParsedDocument,
     simple_mode: bool,
     writer: &Writer,
-) -> Result<GroupPlan, ApigError> {
+) -> Result<(GroupPlan, Option<ImportWarning>), ApigError> {
     match target {
         GroupTarget::Existing(raw) => {
             let not_found = || ApigError::group_not_found(raw);
             let id = Id::parse(raw).ok_or_else(not_found)?;
             let group = store.get_group(scope, &id).await?;
-            group.map(GroupPlan::Existing).ok_or_else(not_found)
+            let group = group.ok_or_else(not_found)?;
+            Ok((GroupPlan::Existing(group), None))
         }
         GroupTarget::New => {
             let name = group_name(document.title.as_deref(), simple_mode)?;
-            let remark = document.description.clone();
-            if let Some(text) = &remark {
-                let length = text.chars().count();
-                if length > MAX_GROUP_DESCRIPTION {
-                    return Err(ApigError::with_message(
-                        Code::Apig2006,
-                        format!(
-                            "{},parameterName:info.description. It has {length} characters, at most {MAX_GROUP_DESCRIPTION} are allowed",
-                            Code::Apig2006.base_message()
-                        ),
-                    ));
-                }
-            }
+            let (remark, cut) = group_description(document.description.as_deref());
             let now = crate::now_rfc3339();
-            Ok(GroupPlan::Create(Group {
-                id: writer.group_id(),
-                name,
-                remark,
-                created_at: now.clone(),
-                updated_at: now,
-            }))
+            Ok((
+                GroupPlan::Create(Group {
+                    id: writer.group_id(),
+                    name,
+                    remark,
+                    created_at: now.clone(),
+                    updated_at: now,
+                }),
+                cut,
+            ))
         }
     }
+}
+
+/// `info.description` as the group's description: public documents write long ones, so a
+/// description over the limit is cut with a warning, never a reason to refuse the document
+/// (`import-api.md` §5).
+fn group_description(description: Option<&str>) -> (Option<String>, Option<ImportWarning>) {
+    let Some(text) = description else {
+        return (None, None);
+    };
+    let length = text.chars().count();
+    if length <= MAX_GROUP_DESCRIPTION {
+        return (Some(text.to_string()), None);
+    }
+    let warning = ImportWarning::document(
+        WarningCode::DescriptionCut,
+        format!(
+            "info.description has {length} characters; the group's description keeps the first {MAX_GROUP_DESCRIPTION}"
+        ),
+    );
+    (
+        Some(text.chars().take(MAX_GROUP_DESCRIPTION).collect()),
+        Some(warning),
+    )
 }
 
 /// Store the planned group if it is new; the group the APIs go into.
@@ -122,7 +138,22 @@ fn group_name(title: Option<&str>, simple_mode: bool) -> Result<GroupName, ApigE
     match title {
         None => Err(refuse(GroupNameError::Missing.to_string())),
         Some(title) if simple_mode && !title.is_empty() => Ok(GroupName::repair(title)),
-        Some(title) => GroupName::parse(title)
-            .map_err(|e| refuse(format!("Title {title:?}: {e}", title = echo(title)))),
+        // Strict mode refuses what simple mode would repair: say so, with the result.
+        Some(title) => GroupName::parse(title).map_err(|e| {
+            let repaired = GroupName::repair(title);
+            let hint = if title.is_empty() {
+                String::new()
+            } else if repaired.as_str().len() <= 64 {
+                format!(
+                    ". With simple_mode=true it is repaired: the group would be named {:?}",
+                    repaired.as_str()
+                )
+            } else {
+                ". With simple_mode=true it is repaired (each disallowed character becomes _, \
+                 cut to 255 characters)"
+                    .to_string()
+            };
+            refuse(format!("Title {title:?}: {e}{hint}", title = echo(title)))
+        }),
     }
 }

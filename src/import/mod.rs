@@ -23,7 +23,7 @@ pub use writer::Writer;
 
 use crate::config::Limits;
 use crate::error::{ApiFailure, ApigError, Code};
-use crate::model::{Group, Id, ImportRecord, RouteKey, Scope};
+use crate::model::{Group, Id, ImportRecord, ImportWarning, RouteKey, Scope};
 use crate::spec::{self, OperationOutcome, ParsedDocument};
 use crate::store::{ApiWriteOutcome, Catalog};
 use plan::{Candidate, Decision, Existing};
@@ -111,7 +111,7 @@ pub async fn run_checked(
         return Err(ApigError::instance_not_found(&scope));
     }
     let parsed = spec::parse_document(&document, options.map_options(), limits)?;
-    let group_plan = group::plan(
+    let (group_plan, group_warning) = group::plan(
         store,
         &scope,
         &options.group,
@@ -164,7 +164,16 @@ pub async fn run_checked(
     .await?;
 
     let record_id = writer.record_id();
-    let response = respond(&parsed, &group, slots, &record_id);
+    let document_warnings = group_warning
+        .into_iter()
+        .chain(parsed.warnings.iter().cloned());
+    let response = respond(
+        &parsed,
+        &group,
+        slots,
+        &record_id,
+        document_warnings.collect(),
+    );
     let record = ImportRecord {
         id: record_id,
         group_id: group.id.clone(),
@@ -176,6 +185,7 @@ pub async fn run_checked(
         ignore: count(response.ignore.len()),
         result: response.result.as_str().to_string(),
         created_at: crate::now_rfc3339(),
+        warnings: response.warnings.clone(),
     };
     store.put_import_record(&scope, &record).await?;
     Ok(response)
@@ -207,7 +217,7 @@ async fn candidates(
             }
             OperationOutcome::Api(definition) => definition,
         };
-        if let Some(failure) = check.check(definition).await? {
+        if let Some(failure) = check.check(definition, &operation.pointer).await? {
             slots.push(Slot::Failure(failure));
             continue;
         }
@@ -337,6 +347,7 @@ fn respond(
     group: &Group,
     slots: Vec<Slot>,
     record_id: &Id,
+    mut warnings: Vec<ImportWarning>,
 ) -> ImportResponse {
     let mut success = Vec::new();
     let mut failure = Vec::new();
@@ -345,12 +356,16 @@ fn respond(
         let path = operation.path.clone();
         let method = operation.method.clone();
         match slot {
-            Slot::Success { action, id } => success.push(SuccessItem {
-                path,
-                method,
-                action,
-                id: id.to_string(),
-            }),
+            Slot::Success { action, id } => {
+                // Only a stored API can differ from its document.
+                warnings.extend(operation.warnings.iter().cloned());
+                success.push(SuccessItem {
+                    path,
+                    method,
+                    action,
+                    id: id.to_string(),
+                });
+            }
             Slot::Failure(f) => failure.push(FailureItem {
                 path,
                 method,
@@ -375,11 +390,106 @@ fn respond(
         success,
         failure,
         ignore,
+        warnings,
         swagger: SwaggerInfo {
             id: swagger_id.clone(),
             result,
         },
         swagger_id,
         result,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{PathId, WarningCode};
+    use crate::store::sqlite::SqliteStore;
+    use serde_json::json;
+
+    async fn import(doc: serde_json::Value, simple_mode: bool) -> ImportResponse {
+        let store = SqliteStore::in_memory().expect("store");
+        let scope = Scope::new(
+            PathId::parse("p1").expect("id"),
+            PathId::parse("i1").expect("id"),
+        );
+        store.create_instance(&scope).await.expect("instance");
+        let request = ImportRequest {
+            scope,
+            caller: "tester".to_string(),
+            options: ImportOptions {
+                simple_mode,
+                ..ImportOptions::default()
+            },
+            document: doc.to_string().into(),
+        };
+        run(&store, &Limits::default(), request)
+            .await
+            .expect("imported")
+    }
+
+    #[tokio::test]
+    async fn unregistered_references_are_located() {
+        let http = json!({"address": "h", "scheme": "https", "method": "GET", "path": "/"});
+        let doc = json!({"swagger": "2.0", "info": {"title": "refs"}, "paths": {"/a": {
+            "get": {"x-apigateway-backend": {"type": "HTTP-VPC", "httpVpcEndpoints": {
+                "name": "chan", "scheme": "http", "method": "GET", "path": "/"}}},
+            "put": {"x-apigateway-plugins": ["plug"]},
+            "post": {"x-apigateway-ratelimit": "throttle_a"},
+            "delete": {"x-apigateway-access-control": "acl_a",
+                "x-apigateway-backend": {"type": "HTTP", "httpEndpoints": http}}}}});
+        let response = import(doc, false).await;
+        let found: Vec<(&str, &str)> = response
+            .failure
+            .iter()
+            .map(|f| (f.error_code.as_str(), f.error_msg.as_str()))
+            .collect();
+        let expected = [
+            (
+                "APIG.3023",
+                "(at /paths/~1a/get/x-apigateway-backend/httpVpcEndpoints/name)",
+            ),
+            ("APIG.3068", "(at /paths/~1a/put/x-apigateway-plugins/0)"),
+            ("APIG.3005", "(at /paths/~1a/post/x-apigateway-ratelimit)"),
+            (
+                "APIG.3006",
+                "(at /paths/~1a/delete/x-apigateway-access-control)",
+            ),
+        ];
+        assert_eq!(found.len(), expected.len(), "{found:?}");
+        for ((code, message), (want_code, at)) in found.iter().zip(expected) {
+            assert_eq!(*code, want_code, "{message}");
+            assert!(message.contains(at), "{message}");
+            assert!(message.contains("create it before importing"), "{message}");
+        }
+    }
+
+    #[tokio::test]
+    async fn warnings_of_stored_apis_and_of_the_document() {
+        let doc = json!({"swagger": "2.0",
+            "info": {"title": "warned", "description": "d".repeat(1_500)},
+            "securityDefinitions": {"oauth": {"type": "oauth2", "flow": "implicit",
+                "authorizationUrl": "https://x/"}},
+            "security": [{"oauth": []}],
+            "paths": {"/a": {"get": {}, "put": {"operationId": "bad name", "security": []},
+                "post": {"security": [], "description": "p".repeat(300)}}}});
+        let response = import(doc, false).await;
+        // `put` failed (strict name): a failed operation stores nothing to warn about.
+        assert_eq!(response.failure.len(), 1);
+        let seen: Vec<(&str, &str, WarningCode)> = response
+            .warnings
+            .iter()
+            .map(|w| (w.method.as_str(), w.path.as_str(), w.code))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("", "", WarningCode::DescriptionCut),
+                ("GET", "/a", WarningCode::SecurityNotMapped),
+                ("POST", "/a", WarningCode::DescriptionCut),
+            ]
+        );
+        let body = serde_json::to_value(&response).expect("json");
+        assert_eq!(body["warnings"][1]["code"], "security_not_mapped");
     }
 }

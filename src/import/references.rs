@@ -3,7 +3,7 @@
 //! the store.
 
 use super::shared::SharedBindings;
-use crate::error::{echo, ApiFailure, ApigError, Code};
+use crate::error::{echo, echo_pointer, ApiFailure, ApigError, Code};
 use crate::model::{ApiDefinition, Backend, BackendEndpoint, Id, ReferenceKind, Scope, SharedKind};
 use crate::store::Catalog;
 use std::collections::{HashMap, HashSet};
@@ -45,47 +45,76 @@ pub struct ReferenceCheck<'a> {
     pub shared: SharedBindings,
 }
 
-fn missing(code: Code, what: &str, name: &str) -> ApiFailure {
+/// A reference to an object the instance does not have, located like every other per-API
+/// failure: the JSON pointer of the reference in the operation.
+fn missing(code: Code, what: &str, name: &str, at: &str) -> ApiFailure {
     ApiFailure::new(
         code,
         format!(
-            "{}. {what} {name:?} does not exist in the instance",
+            "{}. The {what} {name:?} does not exist in the instance; create it before \
+             importing, or remove the reference (at {at})",
             code.base_message(),
-            name = echo(name)
+            name = echo(name),
+            at = echo_pointer(at)
         ),
     )
 }
 
 impl ReferenceCheck<'_> {
-    /// The first missing or unusable reference of `api`, if any.
-    pub async fn check(&mut self, api: &ApiDefinition) -> Result<Option<ApiFailure>, ApigError> {
-        for backend in
-            std::iter::once(&api.backend).chain(api.backend_policies.iter().map(|p| &p.backend))
-        {
-            if let Some(failure) = self.check_backend(backend).await? {
+    /// The first missing or unusable reference of `api`, if any; `operation` is the JSON
+    /// pointer of its operation object, from which the reference's own pointer is built.
+    pub async fn check(
+        &mut self,
+        api: &ApiDefinition,
+        operation: &str,
+    ) -> Result<Option<ApiFailure>, ApigError> {
+        let backends = std::iter::once((&api.backend, format!("{operation}/x-apigateway-backend")))
+            .chain(api.backend_policies.iter().enumerate().map(|(i, p)| {
+                (
+                    &p.backend,
+                    format!("{operation}/x-apigateway-backend-policies/{i}"),
+                )
+            }));
+        for (backend, at) in backends {
+            if let Some(failure) = self.check_backend(backend, &at).await? {
                 return Ok(Some(failure));
             }
         }
-        for plugin in &api.plugins {
+        for (i, plugin) in api.plugins.iter().enumerate() {
             if !self
                 .registered
                 .contains(self.store, self.scope, ReferenceKind::Plugin, plugin)
                 .await?
             {
-                return Ok(Some(missing(Code::Apig3068, "plugin", plugin)));
+                let at = format!("{operation}/x-apigateway-plugins/{i}");
+                return Ok(Some(missing(Code::Apig3068, "plugin", plugin, &at)));
             }
         }
+        // A parameter's rules are located at the operation's parameters: the merged list no
+        // longer knows which level (path item or operation) declared them.
         let orchestrations = api
             .orchestrations
             .iter()
-            .chain(api.req_params.iter().flat_map(|p| &p.orchestrations));
-        for rule in orchestrations {
+            .enumerate()
+            .map(|(i, rule)| (rule, format!("{operation}/x-apigateway-orchestrations/{i}")))
+            .chain(
+                api.req_params
+                    .iter()
+                    .flat_map(|p| &p.orchestrations)
+                    .map(|rule| (rule, format!("{operation}/parameters"))),
+            );
+        for (rule, at) in orchestrations {
             if !self
                 .registered
                 .contains(self.store, self.scope, ReferenceKind::Orchestration, rule)
                 .await?
             {
-                return Ok(Some(missing(Code::Apig3095, "orchestration rule", rule)));
+                return Ok(Some(missing(
+                    Code::Apig3095,
+                    "orchestration rule",
+                    rule,
+                    &at,
+                )));
             }
         }
         let shared = [
@@ -94,18 +123,21 @@ impl ReferenceCheck<'_> {
                 api.ratelimit.as_deref(),
                 Code::Apig3005,
                 "request throttling policy",
+                "x-apigateway-ratelimit",
             ),
             (
                 SharedKind::AccessControl,
                 api.access_control.as_deref(),
                 Code::Apig3006,
                 "access control policy",
+                "x-apigateway-access-control",
             ),
             (
                 SharedKind::Authorizer,
                 api.authorizer.as_deref(),
                 Code::Apig2011,
                 "custom authorizer",
+                "security",
             ),
             (
                 SharedKind::GatewayResponse,
@@ -114,14 +146,16 @@ impl ReferenceCheck<'_> {
                     .filter(|name| *name != DEFAULT_RESPONSE),
                 Code::Apig2011,
                 "gateway response",
+                "x-apigateway-response",
             ),
         ];
-        for (kind, name, code, what) in shared {
+        for (kind, name, code, what, key) in shared {
+            let at = format!("{operation}/{key}");
             let Some(name) = name else { continue };
             let binding = self
                 .shared
                 .resolve(self.store, self.scope, self.group_id, kind, name, || {
-                    missing(code, what, name)
+                    missing(code, what, name, &at)
                 })
                 .await?;
             if let Err(failure) = binding {
@@ -131,7 +165,11 @@ impl ReferenceCheck<'_> {
         Ok(None)
     }
 
-    async fn check_backend(&mut self, backend: &Backend) -> Result<Option<ApiFailure>, ApigError> {
+    async fn check_backend(
+        &mut self,
+        backend: &Backend,
+        at: &str,
+    ) -> Result<Option<ApiFailure>, ApigError> {
         if let BackendEndpoint::HttpVpc(endpoint) = &backend.endpoint {
             let channel = &endpoint.channel_name;
             if !self
@@ -139,7 +177,8 @@ impl ReferenceCheck<'_> {
                 .contains(self.store, self.scope, ReferenceKind::VpcChannel, channel)
                 .await?
             {
-                return Ok(Some(missing(Code::Apig3023, "VPC channel", channel)));
+                let at = format!("{at}/httpVpcEndpoints/name");
+                return Ok(Some(missing(Code::Apig3023, "VPC channel", channel, &at)));
             }
         }
         Ok(None)

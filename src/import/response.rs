@@ -1,5 +1,6 @@
 //! The import response body (`import-api.md` §3.4).
 
+use crate::model::ImportWarning;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -70,6 +71,9 @@ pub struct ImportResponse {
     pub success: Vec<SuccessItem>,
     pub failure: Vec<FailureItem>,
     pub ignore: Vec<IgnoreItem>,
+    /// What was imported but not as the document said: the document's first, then each
+    /// imported API's in document order.
+    pub warnings: Vec<ImportWarning>,
     pub swagger: SwaggerInfo,
     /// Repeated at the top level because the published example shows it there.
     pub swagger_id: String,

@@ -12,7 +12,7 @@
 //! are the root, are compared — never every route against every other.
 
 use crate::error::{echo, ApigError, Code};
-use crate::model::{Api, MatchMode, Method, RouteKey};
+use crate::model::{Api, ImportWarning, MatchMode, Method, RouteKey, WarningCode};
 use crate::spec::{OperationOutcome, ParsedDocument};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -88,6 +88,18 @@ pub struct Warning {
     pub route: RouteView,
     pub shadowed_by: RouteView,
     pub message: String,
+}
+
+impl Warning {
+    /// The item of the response's `warnings` array: the shadowed route's method and path.
+    pub fn flat(&self) -> ImportWarning {
+        ImportWarning {
+            method: self.route.method.clone(),
+            path: self.route.path.clone(),
+            code: WarningCode::ShadowedRoute,
+            message: self.message.clone(),
+        }
+    }
 }
 
 /// The group's routes after the import: the document's mapped operations (first of each

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 const DEFAULT_TIMEOUT_MS: i64 = 5000;
 const MAX_TIMEOUT_MS: i64 = 60_000;
-const MAX_MOCK_BODY: usize = 20_480;
+pub const MAX_MOCK_BODY: usize = 20_480;
 /// Backend parameters of one backend: the same 50 as request parameters (`APIG.3111`).
 const MAX_BACKEND_PARAMS: usize = 50;
 

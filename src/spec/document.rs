@@ -34,6 +34,9 @@ pub struct Document<'a> {
     pub base_path: String,
     /// From `schemes` (2.0) or the root `servers` (3.x); HTTPS when nothing says otherwise.
     pub protocol: Protocol,
+    /// Why the base path may not be what the author meant: a 3.x `servers[0].url` without
+    /// a scheme (`api.example.com/v1`) is a relative URL, so all of it becomes the path.
+    pub server_warning: Option<String>,
 }
 
 impl<'a> Document<'a> {
@@ -65,12 +68,17 @@ impl<'a> Document<'a> {
                 ))
             }
         };
+        let mut server_warning = None;
         let (base_path, protocol) = match version {
             Version::Swagger2 => (swagger_base_path(root)?, swagger_protocol(root)),
             _ => {
                 let servers = root.get("servers");
                 let base = match servers.and_then(|s| s.get(0)) {
-                    Some(server) => server_base_path(server)?,
+                    Some(server) => {
+                        let (base, warning) = server_base_path(server)?;
+                        server_warning = warning;
+                        base
+                    }
                     None => String::new(),
                 };
                 (base, servers_protocol(servers).unwrap_or_default())
@@ -82,6 +90,7 @@ impl<'a> Document<'a> {
             paths,
             base_path,
             protocol,
+            server_warning,
         })
     }
 
@@ -99,7 +108,10 @@ impl<'a> Document<'a> {
                 return Err(reference.invalid(
                     "$ref",
                     format!(
-                        "external reference {text:?} is not supported; only #/... references are",
+                        "external reference {text:?} cannot be followed: only references \
+                         inside the document (#/...) are; a multi-file document must be \
+                         bundled into one file first (e.g. `redocly bundle` or \
+                         `swagger-cli bundle`)",
                         text = echo(text)
                     ),
                 ));
@@ -297,8 +309,10 @@ fn substitute_variables(server: &Value) -> Result<String, String> {
 }
 
 /// The path of `servers[0].url` (variables replaced by their defaults) as a base path.
-/// `https://h/api/v1` → `/api/v1`; `/api` → `/api`; `https://h` → `""`.
-fn server_base_path(server: &Value) -> Result<String, ApigError> {
+/// `https://h/api/v1` → `/api/v1`; `/api` → `/api`; `https://h` → `""`. A URL that is
+/// neither absolute nor starts with `/` (`api.example.com/v1`) is taken as a path, with a
+/// warning: the author most likely forgot the scheme.
+fn server_base_path(server: &Value) -> Result<(String, Option<String>), ApigError> {
     let unusable = |detail: String| ApigError::new(Code::Apig2045, detail);
     let url = substitute_variables(server).map_err(unusable)?;
     let url = url.trim();
@@ -310,9 +324,13 @@ fn server_base_path(server: &Value) -> Result<String, ApigError> {
     }
     // A relative URL is relative to the document's own location, whose host we do not know
     // and do not need: only the path becomes the base path.
+    let mut warning = None;
     let parsed = match url::Url::parse(url) {
         Ok(parsed) => parsed,
         Err(url::ParseError::RelativeUrlWithoutBase) => {
+            if !url.is_empty() && !url.starts_with('/') {
+                warning = Some(url.to_string());
+            }
             url::Url::parse("https://document.invalid/")
                 .and_then(|base| base.join(url))
                 .map_err(|e| {
@@ -343,7 +361,18 @@ fn server_base_path(server: &Value) -> Result<String, ApigError> {
                 url = echo(url)
             ))
         })?;
-    Ok(normalize_base(&path))
+    let base = normalize_base(&path);
+    let warning = warning.map(|url| {
+        format!(
+            "servers[0].url {url:?} has no scheme, so it is a relative URL and all of it is \
+             taken as the base path {base:?}; write it as \"https://{url}\" if {host:?} is \
+             a host name",
+            url = echo(&url),
+            base = echo(&base),
+            host = echo(url.split('/').next().unwrap_or_default()),
+        )
+    });
+    Ok((base, warning))
 }
 
 #[cfg(test)]
@@ -418,6 +447,20 @@ mod tests {
         assert_eq!(base(server(json!("http://petstore.swagger.io/v1"))), "/v1");
         assert_eq!(base(server(json!("https://example.com"))), "");
         assert_eq!(base(server(json!("/relative/"))), "/relative");
+        let warned = |url: &str| {
+            let v = server(json!(url));
+            let d = Document::new(&v).unwrap();
+            (d.base_path, d.server_warning)
+        };
+        let (path, warning) = warned("api.example.com/v1");
+        assert_eq!(path, "/api.example.com/v1");
+        let warning = warning.unwrap();
+        assert!(
+            warning.contains("\"https://api.example.com/v1\""),
+            "{warning}"
+        );
+        assert_eq!(warned("/v1").1, None);
+        assert_eq!(warned("https://x/v1").1, None);
         for bad in [
             json!("https://{missing}.example.com/"),
             json!(12),

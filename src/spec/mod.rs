@@ -28,6 +28,7 @@
 use crate::config::Limits;
 use crate::error::{ApiFailure, ApigError, Code};
 use crate::model::{ApiDefinition, SharedDefinition, SharedKind};
+pub use crate::model::{ImportWarning, WarningCode};
 
 /// Decode and map an uploaded document.
 ///
@@ -74,7 +75,13 @@ pub fn map_document(
             .and_then(serde_json::Value::as_str)
             .map(str::to_string)
     };
+    let warnings = doc
+        .server_warning
+        .iter()
+        .map(|w| ImportWarning::document(WarningCode::ServerUrlWithoutScheme, w.clone()))
+        .collect();
     Ok(ParsedDocument {
+        warnings,
         title: info_text("title"),
         description: info_text("description"),
         shared: if options.simple_mode {
@@ -104,6 +111,8 @@ pub struct ParsedDocument {
     pub shared: Vec<SharedItem>,
     /// Every operation, in document order.
     pub operations: Vec<Operation>,
+    /// Document-level warnings (`import-api.md` §3.4); each operation has its own.
+    pub warnings: Vec<ImportWarning>,
 }
 
 /// A shared object defined in the document: valid, or the failure that every API
@@ -127,6 +136,8 @@ pub struct Operation {
     /// JSON pointer of the operation object.
     pub pointer: String,
     pub outcome: OperationOutcome,
+    /// What the API will store differently from the document (only for an `Api` outcome).
+    pub warnings: Vec<ImportWarning>,
 }
 
 #[derive(Debug, Clone)]
@@ -350,6 +361,158 @@ mod tests {
         assert_eq!(
             (c.name.as_str(), doc.operations[4].path.as_str()),
             ("del_c", "/c")
+        );
+    }
+
+    #[test]
+    fn operation_objects_through_ref() {
+        let doc = strict(&json!({"openapi": "3.0.0", "paths": {
+            "/d": {"get": {"$ref": "resources/droplets_get.yml"},
+                   "post": {"$ref": "#/x-ops/create"},
+                   "put": {"$ref": "#/x-ops/bad"},
+                   "delete": {"$ref": "#/x-ops/missing"}}},
+            "x-ops": {"create": {"operationId": "create_d", "description": "make one",
+                "parameters": [{"name": "q", "in": "query", "schema": {"type": "integer"}}]},
+                "bad": {"operationId": "bad one"}}}));
+        let f = failure(&doc.operations[0]);
+        assert_eq!(f.code, Code::Apig2011);
+        for words in [
+            "\"resources/droplets_get.yml\"",
+            "bundled into one file first",
+            "(at /paths/~1d/get/$ref)",
+        ] {
+            assert!(f.message.contains(words), "{words}: {}", f.message);
+        }
+        let a = api(&doc.operations[1]);
+        assert_eq!(
+            (
+                a.name.as_str(),
+                a.remark.as_deref(),
+                a.req_params[0].param_type
+            ),
+            ("create_d", Some("make one"), ParamType::Number)
+        );
+        let f = failure(&doc.operations[2]);
+        assert!(
+            f.message
+                .contains("(at /paths/~1d/put, defined at /x-ops/bad/operationId)"),
+            "{}",
+            f.message
+        );
+        assert!(failure(&doc.operations[3])
+            .message
+            .contains("\"#/x-ops/missing\" does not resolve"));
+    }
+
+    #[test]
+    fn referenced_parameter_failures_name_the_use_site_first() {
+        let doc = strict(
+            &json!({"swagger": "2.0", "paths": {"/a": {"get": {"parameters": [
+            {"name": "ok", "in": "query", "type": "string"},
+            {"$ref": "#/parameters/long"}]}}},
+            "parameters": {"long": {"name": "x".repeat(40), "in": "query", "type": "string"}}}),
+        );
+        let f = failure(&doc.operations[0]);
+        assert!(
+            f.message
+                .contains("(at /paths/~1a/get/parameters/1, defined at /parameters/long/name)"),
+            "{}",
+            f.message
+        );
+    }
+
+    fn warnings(op: &Operation) -> Vec<(WarningCode, &str)> {
+        op.warnings
+            .iter()
+            .map(|w| {
+                assert_eq!(
+                    (w.method.as_str(), w.path.as_str()),
+                    (op.method.as_str(), op.path.as_str())
+                );
+                (w.code, w.message.as_str())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn unmapped_security_is_a_warning() {
+        let doc = strict(
+            &json!({"openapi": "3.0.0", "security": [{"bearer": []}], "paths": {"/a": {
+            "get": {}, "put": {"security": []}, "post": {"security": [{"key": []}]}}},
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
+                "key": {"type": "apiKey", "in": "header", "name": "k", "x-apigateway-auth-type": "IAM"}}}}),
+        );
+        let w = warnings(&doc.operations[0]);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].0, WarningCode::SecurityNotMapped);
+        assert!(w[0].1.contains("\"bearer\" (http)"), "{}", w[0].1);
+        assert!(w[0].1.contains("auth type NONE"), "{}", w[0].1);
+        assert_eq!(
+            api(&doc.operations[0]).auth_type,
+            crate::model::AuthType::None
+        );
+        assert!(warnings(&doc.operations[1]).is_empty());
+        assert!(warnings(&doc.operations[2]).is_empty());
+    }
+
+    #[test]
+    fn long_remarks_are_cut_with_a_warning() {
+        let doc = strict(&swagger(
+            json!({"/a": {"get": {"description": "d".repeat(300)},
+            "put": {"summary": "s".repeat(255)}}}),
+        ));
+        assert_eq!(
+            api(&doc.operations[0]).remark.as_deref().map(str::len),
+            Some(255)
+        );
+        let w = warnings(&doc.operations[0]);
+        assert_eq!(w[0].0, WarningCode::DescriptionCut);
+        assert!(w[0].1.contains("300 characters"), "{}", w[0].1);
+        assert!(
+            w[0].1.contains("(at /paths/~1a/get/description)"),
+            "{}",
+            w[0].1
+        );
+        assert!(warnings(&doc.operations[1]).is_empty());
+    }
+
+    #[test]
+    fn a_big_mock_example_is_passed_over_with_a_warning() {
+        let options = MapOptions {
+            simple_mode: false,
+            mock_mode: true,
+        };
+        let big = json!({"data": "x".repeat(30_000)});
+        let doc = run(
+            &swagger(json!({"/a": {"get": {"responses": {"200": {"examples": {
+            "application/json": big}}}}}})),
+            options,
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(api(&doc.operations[0]).backend, Backend::mock(""));
+        let w = warnings(&doc.operations[0]);
+        assert_eq!(w[0].0, WarningCode::MockExampleSkipped);
+        assert!(
+            w[0].1
+                .contains("(at /paths/~1a/get/responses/200/examples/application~1json)"),
+            "{}",
+            w[0].1
+        );
+    }
+
+    #[test]
+    fn a_server_url_without_scheme_is_a_path_with_a_warning() {
+        let doc = strict(
+            &json!({"openapi": "3.0.0", "servers": [{"url": "api.example.com/v1"}],
+            "paths": {"/a": {"get": {}}}}),
+        );
+        assert_eq!(doc.operations[0].path, "/api.example.com/v1/a");
+        assert_eq!(doc.warnings.len(), 1);
+        let w = &doc.warnings[0];
+        assert_eq!(
+            (w.code, w.method.as_str(), w.path.as_str()),
+            (WarningCode::ServerUrlWithoutScheme, "", "")
         );
     }
 

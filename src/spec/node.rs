@@ -7,6 +7,25 @@
 use crate::error::{echo, ApiFailure, Code};
 use serde_json::Value;
 
+/// A failure found inside a definition reached through `$ref`, located from where the
+/// operation uses it: `(at <definition>)` becomes `(at <use site>, defined at <definition>)`,
+/// because the definition alone does not say which operation failed.
+pub fn at_use_site(mut failure: ApiFailure, use_site: &str) -> ApiFailure {
+    if let Some(start) = failure.message.rfind(" (at ") {
+        let site = crate::error::echo_pointer(use_site);
+        let rest = failure.message[start + " (at ".len()..].to_string();
+        // Already located at the use site (a broken `$ref` itself): nothing to add.
+        if rest.starts_with(&site) {
+            return failure;
+        }
+        failure.message.truncate(start);
+        failure
+            .message
+            .push_str(&format!(" (at {site}, defined at {rest}"));
+    }
+    failure
+}
+
 /// Escape one reference token of a JSON pointer (RFC 6901).
 pub fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
@@ -53,12 +72,6 @@ impl<'a> Node<'a> {
                     .collect()
             })
             .unwrap_or_default()
-    }
-
-    /// The first entry of an object, without visiting the others.
-    pub fn first_entry(&self) -> Option<(&'a str, Node<'a>)> {
-        let (k, v) = self.value.as_object()?.iter().next()?;
-        Some((k.as_str(), Node::new(v, self.child_pointer(k))))
     }
 
     /// The entries of an object whose value passes `keep`, as they are visited: a pointer is

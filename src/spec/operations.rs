@@ -1,18 +1,21 @@
 //! Operations: walk `paths` in document order and map each operation onto an API
 //! definition (`import-api.md` §3.2, §4; `extensions.md`).
 
-use super::backend::{check_mock_body, parse_backend};
+use super::backend::{check_mock_body, parse_backend, MAX_MOCK_BODY};
 use super::document::{protocol_of, servers_protocol, Document};
 use super::names::{check_api_name, generated_api_name};
-use super::node::Node;
+use super::node::{at_use_site, Node};
 use super::params::{implicit_path_param, request_params};
 use super::policies::parse_policies;
 use super::request_path;
 use super::samples::{first_example, samples};
 use super::security::auth_for;
-use super::{MapOptions, Operation, OperationOutcome};
+use super::{ImportWarning, MapOptions, Operation, OperationOutcome, WarningCode};
 use crate::config::Limits;
-use crate::error::{echo, ApiFailure, Code};
+use crate::error::{echo, echo_pointer, ApiFailure, Code};
+
+/// The longest API remark; longer prose is cut, with a warning (`import-api.md` §5).
+const MAX_REMARK: usize = 255;
 use crate::model::{ApiDefinition, Backend, MatchMode, Method, ParamLocation, RequestType};
 
 /// The keys of a path item that hold operations, and their methods (`None`: ignored).
@@ -103,16 +106,22 @@ pub fn collect<'a>(doc: &Document<'a>) -> Vec<Slot<'a>> {
             };
             slots.push(match method {
                 None => slot(key.to_ascii_uppercase(), SlotKind::Ignored),
-                Some(method) => slot(
-                    method.as_str().to_string(),
-                    SlotKind::Api {
-                        path_key,
-                        path_pointer: path_pointer.clone(),
-                        path_item: path_item.clone(),
-                        method,
-                        operation: operation.clone(),
-                    },
-                ),
+                // Real documents reference whole operation objects (`get: {$ref: ...}`),
+                // which OpenAPI does not allow but users upload [decision]: an internal one
+                // is followed, a broken or external one fails this operation alone.
+                Some(method) => match doc.resolve(operation.clone()) {
+                    Err(failure) => slot(method.as_str().to_string(), SlotKind::Broken(failure)),
+                    Ok(resolved) => slot(
+                        method.as_str().to_string(),
+                        SlotKind::Api {
+                            path_key,
+                            path_pointer: path_pointer.clone(),
+                            path_item: path_item.clone(),
+                            method,
+                            operation: resolved,
+                        },
+                    ),
+                },
             });
         }
     }
@@ -129,6 +138,7 @@ pub fn map<'a>(
     slots
         .into_iter()
         .map(|slot| {
+            let mut warnings = Vec::new();
             let outcome = match slot.kind {
                 SlotKind::Ignored => OperationOutcome::Ignored,
                 SlotKind::Broken(failure) => OperationOutcome::Failed(failure),
@@ -147,8 +157,24 @@ pub fn map<'a>(
                         method,
                         operation: &operation,
                     };
-                    match map_api(doc, &input, options, limits) {
-                        Ok(api) => OperationOutcome::Api(Box::new(api)),
+                    let mut notes = Vec::new();
+                    match map_api(doc, &input, options, limits, &mut notes) {
+                        Ok(api) => {
+                            warnings = notes
+                                .into_iter()
+                                .map(|(code, message)| ImportWarning {
+                                    method: slot.method.clone(),
+                                    path: slot.path.clone(),
+                                    code,
+                                    message,
+                                })
+                                .collect();
+                            OperationOutcome::Api(Box::new(api))
+                        }
+                        // An operation object reached through `$ref`: say which use failed.
+                        Err(failure) if operation.pointer != slot.pointer => {
+                            OperationOutcome::Failed(at_use_site(failure, &slot.pointer))
+                        }
                         Err(failure) => OperationOutcome::Failed(failure),
                     }
                 }
@@ -158,6 +184,7 @@ pub fn map<'a>(
                 path: slot.path,
                 pointer: slot.pointer,
                 outcome,
+                warnings,
             }
         })
         .collect()
@@ -172,11 +199,14 @@ struct OperationInput<'s, 'a> {
     operation: &'s Node<'a>,
 }
 
+/// Map one operation; `warnings` receives what the API stores differently from the
+/// document (kept only if the mapping succeeds).
 fn map_api(
     doc: &Document<'_>,
     input: &OperationInput<'_, '_>,
     options: MapOptions,
     limits: &Limits,
+    warnings: &mut Vec<(WarningCode, String)>,
 ) -> Result<ApiDefinition, ApiFailure> {
     let op = input.operation;
     let simple = options.simple_mode;
@@ -186,9 +216,27 @@ fn map_api(
     let name = api_name(op, input.method, input.path, simple)?;
     // Public documents carry long descriptions; APIG's remark holds 255 characters
     // [decision: cut, not refused, so that design-first documents import cleanly].
-    let remark = match op.str_truncated("description", 255)? {
-        Some(description) => Some(description),
-        None => op.str_truncated("summary", 255)?,
+    let remark_key = if op.str("description")?.is_some() {
+        "description"
+    } else {
+        "summary"
+    };
+    let remark = match op.str(remark_key)? {
+        Some(text) => {
+            let length = text.chars().count();
+            if length > MAX_REMARK {
+                warnings.push((
+                    WarningCode::DescriptionCut,
+                    format!(
+                        "the {remark_key} has {length} characters; the API's description keeps \
+                         the first {MAX_REMARK} (at {})",
+                        echo_pointer(&op.child_pointer(remark_key))
+                    ),
+                ));
+            }
+            op.str_truncated(remark_key, MAX_REMARK)?
+        }
+        None => None,
     };
 
     let path_vars = request_path::parse(input.path)
@@ -242,10 +290,43 @@ fn map_api(
     let tags = tags(op)?;
     let samples = samples(doc, op)?;
 
+    if let Some((scheme, kind)) = &auth.unmapped {
+        warnings.push((
+            WarningCode::SecurityNotMapped,
+            format!(
+                "the operation requires the security scheme {scheme:?} ({kind}), which APIG \
+                 cannot enforce: the API is imported with auth type NONE and is open to \
+                 anyone; give the scheme x-apigateway-auth-type (AppSigv1 or IAM, type apiKey \
+                 in header) or set the API's authentication after the import",
+                scheme = echo(scheme),
+                kind = echo(kind)
+            ),
+        ));
+    }
+
     let backend = if options.mock_mode {
         let body = match &samples.normal {
             Some(sample) => sample.clone(),
-            None => first_example(doc, op)?,
+            None => {
+                let example = first_example(doc, op)?;
+                for (pointer, length) in &example.skipped {
+                    warnings.push((
+                        WarningCode::MockExampleSkipped,
+                        format!(
+                            "the example has {length} characters, more than a mock body may \
+                             hold ({MAX_MOCK_BODY}), so it was passed over (at {}); the mock \
+                             body is {}",
+                            echo_pointer(pointer),
+                            if example.body.is_empty() {
+                                "empty"
+                            } else {
+                                "the next example that fits"
+                            }
+                        ),
+                    ));
+                }
+                example.body
+            }
         };
         check_mock_body(op, &body)?;
         Backend::mock(body)

@@ -3,7 +3,7 @@
 
 use super::document::Document;
 use super::names::check_param_name;
-use super::node::{render, Node};
+use super::node::{at_use_site, render, Node};
 use crate::error::{echo, ApiFailure, Code};
 use crate::model::{ParamLocation, ParamType, PassThrough, RequestParam};
 use serde_json::Value;
@@ -28,7 +28,14 @@ pub fn request_params<'a>(
         let mut seen_here: HashSet<(ParamLocation, String)> = HashSet::new();
         for item in owner.array_max("parameters", raw_max, Code::Apig3111, "parameters")? {
             let param_node = doc.resolve(item.clone())?;
-            let Some(param) = map_param(doc, &param_node, simple_mode)? else {
+            let mapped = map_param(doc, &param_node, simple_mode);
+            // A shared definition's failure names the operation's use of it first.
+            let mapped = if param_node.pointer == item.pointer {
+                mapped
+            } else {
+                mapped.map_err(|f| at_use_site(f, &item.pointer))
+            };
+            let Some(param) = mapped? else {
                 continue;
             };
             let key = identity(&param);

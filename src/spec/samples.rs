@@ -36,53 +36,73 @@ pub fn samples<'a>(doc: &Document<'a>, operation: &Node<'a>) -> Result<Samples, 
     Ok(out)
 }
 
+/// `mock_mode`'s body when there is no normal sample.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct MockExample {
+    /// The first example that fits a mock body; empty when there is none.
+    pub body: String,
+    /// Examples passed over because they are larger than a mock body: pointer and length.
+    pub skipped: Vec<(String, usize)>,
+}
+
 /// `mock_mode`'s body when there is no normal sample: the first example of the 200 (else
-/// `default`) response — 3.x `content.*.example` / `examples`, 2.0 `examples` — rendered
-/// as text (non-string examples as JSON); empty when there is none.
-pub fn first_example<'a>(doc: &Document<'a>, operation: &Node<'a>) -> Result<String, ApiFailure> {
+/// `default`) response — 3.x `content.*.example` / `examples`, 2.0 `examples` — that fits
+/// the mock-body limit, rendered as text (non-string examples as JSON). A larger example is
+/// passed over, not a failure (`import-api.md` §3.3): the caller warns about it.
+pub fn first_example<'a>(
+    doc: &Document<'a>,
+    operation: &Node<'a>,
+) -> Result<MockExample, ApiFailure> {
+    let mut out = MockExample::default();
     let Some(responses) = operation.object("responses")? else {
-        return Ok(String::new());
+        return Ok(out);
     };
     let Some(response) = responses.get("200").or_else(|| responses.get("default")) else {
-        return Ok(String::new());
+        return Ok(out);
     };
     let response = doc.resolve(response)?;
-    let example = if doc.version.is_v3() {
-        let mut found = None;
+    // Examples are read in order and only until one fits: a later broken `$ref` does not
+    // matter once an example is found.
+    let mut take = |example: Node<'a>| -> bool {
+        let body = render(example.value);
+        let length = body.chars().count();
+        if length > MAX_SAMPLE {
+            out.skipped.push((example.pointer, length));
+            return false;
+        }
+        out.body = body;
+        true
+    };
+    if doc.version.is_v3() {
         let content = response.object("content")?;
-        // Media types without an example are passed over on the raw value: only the one
-        // that holds an example gets a node (and a pointer).
+        // Media types without an example are passed over on the raw value: only the ones
+        // that hold an example get a node (and a pointer).
         let with_example = content
             .iter()
             .flat_map(|c| c.entries_lazy_where(has_example));
-        for (_, media) in with_example {
+        'media: for (_, media) in with_example {
             if let Some(example) = media.get("example") {
-                found = Some(example);
-            } else if let Some(first) = media.object("examples")?.and_then(|e| e.first_entry()) {
-                found = doc.resolve(first.1)?.get("value");
+                if take(example) {
+                    break;
+                }
+            } else if let Some(examples) = media.object("examples")? {
+                for (_, named) in examples.entries() {
+                    if let Some(value) = doc.resolve(named)?.get("value") {
+                        if take(value) {
+                            break 'media;
+                        }
+                    }
+                }
             }
-            if found.is_some() {
+        }
+    } else if let Some(examples) = response.object("examples")? {
+        for (_, example) in examples.entries() {
+            if take(example) {
                 break;
             }
         }
-        found
-    } else {
-        response
-            .object("examples")?
-            .and_then(|e| e.first_entry())
-            .map(|(_, example)| example)
-    };
-    let Some(example) = example else {
-        return Ok(String::new());
-    };
-    let body = render(example.value);
-    if body.chars().count() > MAX_SAMPLE {
-        return Err(example.invalid(
-            "example",
-            format!("a mock body must have at most {MAX_SAMPLE} characters"),
-        ));
     }
-    Ok(body)
+    Ok(out)
 }
 
 fn has_example(media: &serde_json::Value) -> bool {
@@ -133,14 +153,33 @@ mod tests {
             "200": {"content": {"application/json": {"examples": {"a": {"$ref": "#/components/examples/A"}}}}}}}}},
             "components": {"examples": {"A": {"value": {"id": 1}}}}});
         with_op(&v, |d, op| {
-            assert_eq!(first_example(d, op).unwrap(), "{\"id\":1}")
+            assert_eq!(first_example(d, op).unwrap().body, "{\"id\":1}")
         });
         let v = json!({"swagger": "2.0", "paths": {"/p": {"get": {"responses": {
             "default": {"examples": {"application/json": [1, 2]}}}}}}});
         with_op(&v, |d, op| {
-            assert_eq!(first_example(d, op).unwrap(), "[1,2]")
+            assert_eq!(first_example(d, op).unwrap().body, "[1,2]")
         });
         let v = json!({"swagger": "2.0", "paths": {"/p": {"get": {"responses": {"404": {"examples": {"a": "x"}}}}}}});
-        with_op(&v, |d, op| assert_eq!(first_example(d, op).unwrap(), ""));
+        with_op(&v, |d, op| {
+            assert_eq!(first_example(d, op).unwrap().body, "")
+        });
+        // An example larger than a mock body is passed over for the next one that fits.
+        let big = "x".repeat(MAX_SAMPLE + 1);
+        let v = json!({"openapi": "3.0.0", "paths": {"/p": {"get": {"responses": {
+            "200": {"content": {"application/json": {"examples": {
+                "big": {"value": big}, "small": {"value": "ok"}}}}}}}}}});
+        with_op(&v, |d, op| {
+            let e = first_example(d, op).unwrap();
+            assert_eq!(e.body, "ok");
+            assert_eq!(
+                e.skipped,
+                [(
+                    "/paths/~1p/get/responses/200/content/application~1json/examples/big/value"
+                        .to_string(),
+                    MAX_SAMPLE + 1
+                )]
+            );
+        });
     }
 }

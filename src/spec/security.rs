@@ -12,6 +12,10 @@ pub struct Auth {
     pub app_code_auth: bool,
     /// The custom authorizer (named after its scheme) for `AuthType::Authorizer`.
     pub authorizer: Option<String>,
+    /// The scheme the operation requires when APIG cannot enforce it (OAuth2, bearer, an
+    /// API key without `x-apigateway-auth-type`): the API is open, and the user must be told
+    /// (`security_not_mapped`). Its name and its `type`.
+    pub unmapped: Option<(String, String)>,
 }
 
 /// The first scheme of the first security requirement decides; `[]` or `[{}]` is NONE, and so
@@ -55,6 +59,7 @@ pub fn auth_for<'a>(doc: &Document<'a>, operation: &Node<'a>) -> Result<Auth, Ap
             auth_type: AuthType::Authorizer,
             app_code_auth: false,
             authorizer: Some(scheme_name.clone()),
+            unmapped: None,
         });
     }
     let auth_type = scheme
@@ -90,10 +95,18 @@ pub fn auth_for<'a>(doc: &Document<'a>, operation: &Node<'a>) -> Result<Auth, Ap
             "AppCode authentication is only possible with x-apigateway-auth-type: AppSigv1",
         ));
     }
+    let unmapped = (auth_type == AuthType::None).then(|| {
+        let kind = scheme.value.get("type").map_or_else(
+            || "no type".to_string(),
+            |t| t.as_str().map_or_else(|| t.to_string(), str::to_string),
+        );
+        (scheme_name.clone(), kind)
+    });
     Ok(Auth {
         auth_type,
         app_code_auth,
         authorizer: None,
+        unmapped,
     })
 }
 
@@ -146,12 +159,15 @@ mod tests {
             (a.auth_type, a.authorizer.as_deref()),
             (AuthType::Authorizer, Some("custom"))
         );
+        let a = auth(&doc(json!([{"oauth": ["r"]}]), None)).unwrap();
+        assert_eq!(a.auth_type, AuthType::None);
         assert_eq!(
-            auth(&doc(json!([{"oauth": ["r"]}]), None))
-                .unwrap()
-                .auth_type,
-            AuthType::None
+            a.unmapped,
+            Some(("oauth".to_string(), "oauth2".to_string()))
         );
+        // An explicit `[]` opens the API on purpose: nothing to warn about.
+        let a = auth(&doc(json!([{"oauth": ["r"]}]), Some(json!([])))).unwrap();
+        assert_eq!(a.unmapped, None);
         assert_eq!(
             auth(&doc(json!(null), None)).unwrap().auth_type,
             AuthType::None

@@ -19,5 +19,8 @@ mod async_tasks;
 // `apig plan`: a modified shop shows exactly its changed fields, nothing written, exit codes,
 // shadowed routes and `--fail-on-warnings`.
 mod plan;
+// The real-world corpus: six public documents imported as users would, checked against
+// their README and field by field against the document.
+mod realworld;
 // Every shared fixture mapped: which operations become APIs, which fail with which code.
 mod spec_fixtures;

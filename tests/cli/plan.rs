@@ -207,7 +207,7 @@ fn plans_of_new_groups_refusals_and_shadowing() {
     assert_eq!(body["plan"]["group"]["action"], "create");
     assert_eq!(body["plan"]["group"]["name"], "pets");
     assert_eq!(body["group_id"], "");
-    let warnings = body["plan"]["warnings"].as_array().unwrap();
+    let warnings = body["plan"]["shadowed_routes"].as_array().unwrap();
     assert_eq!(warnings.len(), 1, "{body}");
     assert_eq!(warnings[0]["kind"], "template");
     assert_eq!(warnings[0]["route"]["path"], "/pets/mine");

@@ -8,7 +8,7 @@ use crate::support::fixture;
 use apig_import::model::{ReferenceKind, SharedKind};
 use apig_import::store::Catalog;
 use axum::body::Body;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const SHADOWED: &str = "swagger: '2.0'\ninfo: {title: pets, version: '1'}\npaths:\n  /pets/mine:\n    get: {operationId: mine, responses: {default: {description: ok}}}\n  /pets:\n    x-apigateway-any-method:\n      operationId: all_pets\n      x-apigateway-match-mode: SWA\n      responses: {default: {description: ok}}\n";
 
@@ -155,11 +155,23 @@ async fn shadowed_routes_are_warnings_and_can_refuse_the_import() {
     let app = App::new().await;
     let planned = post(&app, "dry_run=true", &[], SHADOWED.as_bytes()).await;
     assert_eq!(planned.status, 200, "{}", planned.body);
-    let warnings = planned.body["plan"]["warnings"].as_array().unwrap();
+    let warnings = planned.body["plan"]["shadowed_routes"].as_array().unwrap();
     assert_eq!(warnings.len(), 1, "{}", planned.body);
     assert_eq!(warnings[0]["kind"], "prefix");
     assert_eq!(warnings[0]["route"]["path"], "/pets/mine");
     assert_eq!(warnings[0]["shadowed_by"]["method"], "ANY");
+    // Also an item of the response's warnings array, naming the shadowed route.
+    let flat: Vec<&Value> = planned.body["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["code"] == "shadowed_route")
+        .collect();
+    assert_eq!(flat.len(), 1, "{}", planned.body);
+    assert_eq!(
+        (&flat[0]["method"], &flat[0]["path"]),
+        (&json!("GET"), &json!("/pets/mine"))
+    );
 
     let empty = snapshot(&app).await;
     for query in [

@@ -501,6 +501,12 @@ pub fn import_record(group_id: &Id) -> ImportRecord {
         ignore: 1,
         result: "Partial".to_string(),
         created_at: T0.to_string(),
+        warnings: vec![ImportWarning {
+            method: "GET".to_string(),
+            path: "/pets".to_string(),
+            code: WarningCode::SecurityNotMapped,
+            message: "open".to_string(),
+        }],
     }
 }
 
