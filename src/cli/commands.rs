@@ -10,7 +10,7 @@ use crate::auth::{token, LocalKey, Signing, SigningSecret};
 use crate::config::Limits;
 use crate::error::ApigError;
 use crate::export::{self, Define, ExportFormat, ExportRequest, OasVersion};
-use crate::import::{self, GroupTarget, ImportOptions, ImportRequest, Mode};
+use crate::import::{self, Checks, GroupTarget, ImportOptions, ImportRequest, Mode, Writer};
 use crate::model::{Id, PathId, Reference, ReferenceKind, Scope};
 use crate::store::Store;
 use std::path::{Path, PathBuf};
@@ -21,6 +21,8 @@ use std::sync::Arc;
 const EXIT_PARTIAL: u8 = 3;
 /// Exit status when the request was refused as a whole (the APIG error is printed).
 const EXIT_REFUSED: u8 = 2;
+/// Exit status of `apig plan --exit-code` when the import would change something.
+const EXIT_CHANGES: u8 = 2;
 
 /// A command failure that is not an APIG error: bad arguments, unusable data directory.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +87,7 @@ async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
             extend_mode,
             simple_mode,
             mock_mode,
+            fail_on_warnings,
             data,
         } => {
             let options = ImportOptions {
@@ -94,7 +97,30 @@ async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
                 simple_mode,
                 mock_mode,
             };
-            import_file(&file, &target, options, &data).await
+            let checks = Checks { fail_on_warnings };
+            import_file(&file, &target, options, checks, &data).await
+        }
+        Command::Plan {
+            file,
+            target,
+            group_id,
+            api_mode,
+            extend_mode,
+            simple_mode,
+            mock_mode,
+            exit_code,
+            fail_on_warnings,
+            data,
+        } => {
+            let options = ImportOptions {
+                group: group_id.map_or(GroupTarget::New, GroupTarget::Existing),
+                api_mode: mode("--api-mode", &api_mode)?,
+                extend_mode: mode("--extend-mode", &extend_mode)?,
+                simple_mode,
+                mock_mode,
+            };
+            let checks = Checks { fail_on_warnings };
+            plan_file(&file, &target, options, checks, exit_code, &data).await
         }
         Command::Export {
             target,
@@ -334,24 +360,34 @@ async fn set_key_enabled(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn import_file(
+/// The request of `apig import` / `apig plan` for `file`.
+fn file_request(
     file: &Path,
     target: &InstanceArgs,
     options: ImportOptions,
-    data: &DataDir,
-) -> Result<ExitCode, CliError> {
+) -> Result<ImportRequest, CliError> {
     let scope = scope(target)?;
-    let limits = Limits::from_env()?;
     let document = std::fs::read(file)
         .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?;
-    let store = open_store(data).await?;
-    let request = ImportRequest {
+    Ok(ImportRequest {
         scope,
         caller: "cli".to_string(),
         options,
         document: document.into(),
-    };
-    let response = import::run(&*store, &limits, request)
+    })
+}
+
+async fn import_file(
+    file: &Path,
+    target: &InstanceArgs,
+    options: ImportOptions,
+    checks: Checks,
+    data: &DataDir,
+) -> Result<ExitCode, CliError> {
+    let request = file_request(file, target, options)?;
+    let limits = Limits::from_env()?;
+    let store = open_store(data).await?;
+    let response = import::run_checked(&*store, &limits, request, &Writer::once(), checks)
         .await
         .map_err(CliError::Refused)?;
     let body =
@@ -361,6 +397,39 @@ async fn import_file(
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_PARTIAL)
+    })
+}
+
+/// `apig plan`: the planned response and its plan; with `exit_code`, the status says
+/// whether anything would change (0 / 2), a refusal being 1 (2 is taken by "changes").
+async fn plan_file(
+    file: &Path,
+    target: &InstanceArgs,
+    options: ImportOptions,
+    checks: Checks,
+    exit_code: bool,
+    data: &DataDir,
+) -> Result<ExitCode, CliError> {
+    let request = file_request(file, target, options)?;
+    let limits = Limits::from_env()?;
+    let store = open_store(data).await?;
+    let planned = match import::plan(&*store, &limits, request, checks).await {
+        Ok(planned) => planned,
+        Err(error) if exit_code => {
+            let body =
+                serde_json::json!({"error_code": error.code.as_str(), "error_msg": error.message});
+            println!("{body}");
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(error) => return Err(CliError::Refused(error)),
+    };
+    let body =
+        serde_json::to_string_pretty(&planned).map_err(|e| CliError::Usage(e.to_string()))?;
+    println!("{body}");
+    Ok(if exit_code && planned.plan.changes {
+        ExitCode::from(EXIT_CHANGES)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 

@@ -95,6 +95,40 @@ pub enum Command {
         /// Every API gets a MOCK backend.
         #[arg(long)]
         mock_mode: bool,
+        /// Refuse (APIG.2012) when a route would be shadowed by another.
+        #[arg(long)]
+        fail_on_warnings: bool,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Plan an import without writing anything: prints the response the import would give
+    /// now, plus its `plan` (per API create / update / unchanged / conflict with field
+    /// diffs, shared objects, shadowed routes). With `--exit-code`: 0 when nothing would
+    /// change, 2 when something would, 1 when the import would be refused.
+    Plan {
+        /// The Swagger 2.0 / OpenAPI 3.x document (JSON or YAML).
+        file: PathBuf,
+        #[command(flatten)]
+        target: InstanceArgs,
+        /// Plan the import into this existing group instead of a new one.
+        #[arg(long)]
+        group_id: Option<String>,
+        /// `merge` or `override`.
+        #[arg(long, default_value = "merge")]
+        api_mode: String,
+        /// `merge` or `override` for shared objects.
+        #[arg(long, default_value = "merge")]
+        extend_mode: String,
+        #[arg(long)]
+        simple_mode: bool,
+        #[arg(long)]
+        mock_mode: bool,
+        /// Exit 0 when nothing would change, 2 when something would.
+        #[arg(long)]
+        exit_code: bool,
+        /// Refuse (APIG.2012) when a route would be shadowed by another.
+        #[arg(long)]
+        fail_on_warnings: bool,
         #[command(flatten)]
         data: DataDir,
     },

@@ -3,14 +3,20 @@
 
 use super::authn;
 use super::path::PathIds;
+use super::response::Json;
+use super::tasks::{Accepted, TaskQueue};
 use super::AppState;
 use crate::error::{ApigError, Code};
 use crate::export::{self, Define, ExportFile, ExportFormat, ExportRequest, OasVersion};
+use crate::model::Id;
+use crate::task::export as task_export;
+use crate::task::{document_key, submit, TaskContext};
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue};
+use axum::extract::{Extension, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// `POST` — ExportApiDefinitionsV2.
 pub const EXPORT_ROUTE: &str = "/v2/{project_id}/apigw/instances/{instance_id}/openapi/export";
@@ -39,6 +45,59 @@ pub async fn export_api_definitions(
     let request = parse_request(&body, oas.as_deref())?;
     let file = export::export(&*state.store, &ids.scope, &request).await?;
     Ok(file_response(file))
+}
+
+/// `POST` — ExportApiDefinitionsAsync.
+pub const ASYNC_EXPORT_ROUTE: &str =
+    "/v2/{project_id}/apigw/instances/{instance_id}/openapi/async-export";
+
+/// The asynchronous export: the same credentials, query and body as the export, refused
+/// synchronously when they are (and for an unknown instance); the group and environment
+/// are the task's to check, as an async import's are. `202 {"task_id"}` once recorded.
+pub async fn async_export_api_definitions(
+    State(state): State<AppState>,
+    Extension(queue): Extension<TaskQueue>,
+    ids: PathIds,
+    request: Request,
+) -> Result<(StatusCode, Json<Accepted>), ApigError> {
+    let (parts, body) = request.into_parts();
+    let (caller, body) =
+        authn::authorize(&state, &parts, body, &ids.scope.project_id, EXPORT_ACTION).await?;
+    let body = body
+        .bytes(
+            &parts.headers,
+            MAX_EXPORT_BODY.min(state.limits.max_body_bytes()),
+            state.limits.body_timeout,
+        )
+        .await?;
+    let oas = query_value(parts.uri.query(), "oas_version");
+    let request = parse_request(&body, oas.as_deref())?;
+    if !state.store.instance_exists(&ids.scope).await? {
+        return Err(ApigError::instance_not_found(&ids.scope));
+    }
+    let id = Id::generate();
+    let task = task_export::new_task(
+        id.clone(),
+        ids.scope.clone(),
+        &request,
+        caller.id,
+        document_key(&ids.scope, &id),
+    );
+    let ctx = TaskContext {
+        store: Arc::clone(&state.store),
+        blobs: Arc::clone(&queue.blobs),
+        limits: state.limits.clone(),
+    };
+    submit(&ctx, &task, task_export::encode(&request)).await?;
+    if let Some(wake) = &queue.wake {
+        wake.wake();
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            task_id: id.to_string(),
+        }),
+    ))
 }
 
 /// The first non-empty value of `name` in the query.

@@ -11,7 +11,7 @@
 
 use crate::config::Limits;
 use crate::error::ApigError;
-use crate::import::{ImportRequest, ImportResponse};
+use crate::import::{Checks, ImportRequest, ImportResponse, PlannedImport, Writer};
 use crate::store::Store;
 use std::sync::{Arc, OnceLock};
 use tokio::sync::Semaphore;
@@ -27,6 +27,22 @@ pub fn pool_size() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
+/// What to do with an import request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// The import, with these checks.
+    Import(Checks),
+    /// Its plan (`dry_run=true`): nothing is written.
+    Plan(Checks),
+}
+
+/// What a [`Job`] gives.
+#[derive(Debug)]
+pub enum Done {
+    Imported(ImportResponse),
+    Planned(Box<PlannedImport>),
+}
+
 /// Run an import on the blocking pool, waiting for a permit first. The import completes
 /// even if the client goes away meanwhile (it is never cut between two writes).
 pub async fn run_import(
@@ -34,6 +50,19 @@ pub async fn run_import(
     limits: Limits,
     request: ImportRequest,
 ) -> Result<ImportResponse, ApigError> {
+    match run_job(store, limits, request, Job::Import(Checks::default())).await? {
+        Done::Imported(response) => Ok(response),
+        Done::Planned(_) => Err(ApigError::internal()),
+    }
+}
+
+/// [`run_import`] for any [`Job`] (a plan is the same CPU work: it decodes the document).
+pub async fn run_job(
+    store: Arc<dyn Store>,
+    limits: Limits,
+    request: ImportRequest,
+    job: Job,
+) -> Result<Done, ApigError> {
     let permit = permits()
         .acquire_owned()
         .await
@@ -46,7 +75,24 @@ pub async fn run_import(
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         tracing::dispatcher::with_default(&dispatch, || {
-            span.in_scope(|| runtime.block_on(crate::import::run(&*store, &limits, request)))
+            span.in_scope(|| {
+                runtime.block_on(async {
+                    match job {
+                        Job::Import(checks) => crate::import::run_checked(
+                            &*store,
+                            &limits,
+                            request,
+                            &Writer::once(),
+                            checks,
+                        )
+                        .await
+                        .map(Done::Imported),
+                        Job::Plan(checks) => crate::import::plan(&*store, &limits, request, checks)
+                            .await
+                            .map(|plan| Done::Planned(Box::new(plan))),
+                    }
+                })
+            })
         })
     });
     match task.await {

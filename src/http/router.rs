@@ -4,6 +4,7 @@ use super::authn;
 use super::edge::{self, ImportSummary};
 use super::export;
 use super::form::parse_import_form;
+use super::offload::{run_job, Done, Job};
 use super::path::{PathIds, RouteTemplate};
 use super::read;
 use super::response::Json;
@@ -11,9 +12,10 @@ use super::tasks;
 use super::AppState;
 use crate::auth::IMPORT_ACTION;
 use crate::error::{ApigError, Code};
-use crate::import::{ImportRequest, ImportResponse};
+use crate::import::{Checks, ImportRequest};
 use axum::extract::{Extension, Request, State};
 use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
@@ -41,7 +43,11 @@ pub fn router_with_tasks(state: AppState, tasks: Option<tasks::TaskQueue>) -> Ro
     if let Some(queue) = tasks {
         table.push((
             tasks::ASYNC_IMPORT_ROUTE,
-            post(tasks::async_import).layer(Extension(queue)),
+            post(tasks::async_import).layer(Extension(queue.clone())),
+        ));
+        table.push((
+            export::ASYNC_EXPORT_ROUTE,
+            post(export::async_export_api_definitions).layer(Extension(queue)),
         ));
         table.push((tasks::ASYNC_TASK_ROUTE, get(tasks::show_task)));
     }
@@ -77,10 +83,16 @@ async fn import(
     State(state): State<AppState>,
     ids: PathIds,
     request: Request,
-) -> Result<(Extension<ImportSummary>, Json<ImportResponse>), ApigError> {
+) -> Result<(Extension<ImportSummary>, Response), ApigError> {
     let (parts, body) = request.into_parts();
     let (caller, body) =
         authn::authorize(&state, &parts, body, &ids.scope.project_id, IMPORT_ACTION).await?;
+    // Our extension's query parameters (the official SDK sends none), checked once the
+    // caller is known and before the body is read.
+    let dry_run = query_flag(parts.uri.query(), "dry_run")?;
+    let checks = Checks {
+        fail_on_warnings: query_flag(parts.uri.query(), "fail_on_warnings")?,
+    };
 
     let body = body
         .bytes(
@@ -108,7 +120,34 @@ async fn import(
         options,
         document,
     };
-    let response =
-        super::offload::run_import(Arc::clone(&state.store), state.limits.clone(), request).await?;
-    Ok((Extension(ImportSummary::of(&response)), Json(response)))
+    let job = if dry_run {
+        Job::Plan(checks)
+    } else {
+        Job::Import(checks)
+    };
+    match run_job(Arc::clone(&state.store), state.limits.clone(), request, job).await? {
+        Done::Imported(response) => Ok((
+            Extension(ImportSummary::of(&response)),
+            Json(response).into_response(),
+        )),
+        Done::Planned(planned) => Ok((
+            Extension(ImportSummary::of(&planned.response)),
+            Json(planned).into_response(),
+        )),
+    }
+}
+
+/// A boolean query parameter: absent or empty is `false`; anything but `true` / `false`
+/// is `APIG.2012` naming it.
+fn query_flag(query: Option<&str>, name: &str) -> Result<bool, ApigError> {
+    let value = query.and_then(|query| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_ascii_lowercase())
+    });
+    match value.as_deref() {
+        None | Some("") | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ApigError::parameter(Code::Apig2012, name)),
+    }
 }

@@ -6,14 +6,17 @@
 //! check references, deduplicate inside the file, and write the APIs as conditional writes,
 //! re-planning only the writes that lost a race. Finally the import is recorded.
 
+pub mod dry_run;
 mod group;
 pub mod options;
 mod plan;
 mod references;
 pub mod response;
+pub mod shadowing;
 mod shared;
 mod writer;
 
+pub use dry_run::PlannedImport;
 pub use options::{GroupTarget, ImportOptions, Mode};
 pub use response::ImportResponse;
 pub use writer::Writer;
@@ -43,12 +46,30 @@ pub struct ImportRequest {
     pub document: bytes::Bytes,
 }
 
+/// Checks an import may ask for beyond the form (query parameters of our extension).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Checks {
+    /// Refuse the import (`APIG.2012`) when a route would be shadowed (`shadowing`).
+    pub fail_on_warnings: bool,
+}
+
 /// The result of one operation, in document order.
 enum Slot {
     Pending,
     Success { action: Action, id: Id },
     Failure(ApiFailure),
     Ignore,
+}
+
+/// Plan one import: its response and what it would change, nothing written
+/// ([`dry_run`]).
+pub async fn plan(
+    store: &dyn Catalog,
+    limits: &Limits,
+    request: ImportRequest,
+    checks: Checks,
+) -> Result<PlannedImport, ApigError> {
+    dry_run::plan(store, limits, request, checks).await
 }
 
 /// Run one import. Whole-request errors are returned as `Err` (and nothing is written);
@@ -69,6 +90,17 @@ pub async fn run_as(
     request: ImportRequest,
     writer: &Writer,
 ) -> Result<ImportResponse, ApigError> {
+    run_checked(store, limits, request, writer, Checks::default()).await
+}
+
+/// [`run_as`] with `checks`, made before anything is written.
+pub async fn run_checked(
+    store: &dyn Catalog,
+    limits: &Limits,
+    request: ImportRequest,
+    writer: &Writer,
+    checks: Checks,
+) -> Result<ImportResponse, ApigError> {
     let ImportRequest {
         scope,
         caller,
@@ -88,6 +120,16 @@ pub async fn run_as(
         writer,
     )
     .await?;
+    if checks.fail_on_warnings {
+        let existing = match &group_plan {
+            group::GroupPlan::Existing(group) => store.list_apis(&scope, &group.id).await?,
+            group::GroupPlan::Create(_) => Vec::new(),
+        };
+        let warnings = shadowing::analyse(&shadowing::routes_of(&parsed, &existing));
+        if let Some(first) = warnings.first() {
+            return Err(shadowing::refusal(first));
+        }
+    }
 
     // From here on the request is accepted: writes begin.
     let group = group::commit(store, &scope, group_plan, limits, writer).await?;

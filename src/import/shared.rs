@@ -50,6 +50,12 @@ impl SharedBindings {
         Ok(bindings)
     }
 
+    /// Record what `name` of `kind` resolves to without saving anything (the dry run's
+    /// simulation of [`SharedBindings::save`]).
+    pub fn bind(&mut self, kind: SharedKind, name: String, binding: Result<(), ApiFailure>) {
+        self.resolved.insert((kind, name), binding);
+    }
+
     /// Is `name` of `kind` usable by an API? `missing` is the failure when it exists neither
     /// in the document nor in the store.
     pub async fn resolve(
@@ -80,12 +86,25 @@ impl SharedBindings {
     }
 }
 
-fn quota(kind: SharedKind, limits: &Limits) -> Option<(u32, Code)> {
+pub(super) fn quota(kind: SharedKind, limits: &Limits) -> Option<(u32, Code)> {
     match kind {
         SharedKind::Throttle => Some((limits.max_throttles_per_instance, Code::Apig3107)),
         SharedKind::AccessControl => Some((limits.max_acls_per_instance, Code::Apig3112)),
         SharedKind::Authorizer | SharedKind::GatewayResponse => None,
     }
+}
+
+/// The failure of an object that the per-instance quota of its kind leaves no room for.
+pub(super) fn quota_failure(key: &SharedKey, code: Code, limit: u32) -> ApiFailure {
+    ApiFailure::new(
+        code,
+        format!(
+            "{}. {} {:?} cannot be saved, limit:{limit}",
+            code.base_message(),
+            key.kind.as_str(),
+            echo(&key.name)
+        ),
+    )
 }
 
 /// Create the object, or — when the name is taken — keep (merge) or replace (override) it.
@@ -120,15 +139,7 @@ async fn save_one(
             SharedWriteOutcome::Created | SharedWriteOutcome::Replaced => return Ok(Ok(())),
             SharedWriteOutcome::QuotaReached => {
                 let (limit, code) = quota.unwrap_or((0, Code::Apig3107));
-                return Ok(Err(ApiFailure::new(
-                    code,
-                    format!(
-                        "{}. {} {:?} cannot be saved, limit:{limit}",
-                        code.base_message(),
-                        key.kind.as_str(),
-                        echo(&key.name)
-                    ),
-                )));
+                return Ok(Err(quota_failure(&key, code, limit)));
             }
             // Lost a race with another import: look again.
             SharedWriteOutcome::NameTaken | SharedWriteOutcome::VersionConflict => continue,

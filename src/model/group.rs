@@ -65,6 +65,8 @@ string_enum! {
         MockExampleSkipped = "mock_example_skipped",
         ServerUrlWithoutScheme = "server_url_without_scheme",
         SecurityNotMapped = "security_not_mapped",
+        /// Another route of the group captures this one's requests first (plans only).
+        ShadowedRoute = "shadowed_route",
     }
 }
 

@@ -7,13 +7,14 @@
 //! [`import::run_as`] as the synchronous path, with the task's [`Writer`] → finish, only if
 //! still the lease holder.
 
+pub mod export;
 pub mod watch;
 pub mod worker;
 
 use crate::config::Limits;
 use crate::error::{ApigError, Code};
 use crate::import::{self, GroupTarget, ImportRequest, Writer};
-use crate::model::{Id, Scope, Task, TaskEnd, TaskStatus};
+use crate::model::{Id, Scope, Task, TaskEnd, TaskStatus, TaskType};
 use crate::store::{BlobStore, Store, StoreError, StoreResult};
 use bytes::Bytes;
 use serde::Serialize;
@@ -118,7 +119,7 @@ fn failed(error: &ApigError) -> TaskEnd {
     }
 }
 
-/// The import of a leased task, with bounded retries of store failures.
+/// The work of a leased task, with bounded retries of store failures.
 async fn execute(ctx: &TaskContext, task: &Task) -> TaskEnd {
     let document = match ctx.blobs.get_blob(&task.document).await {
         Ok(Some(document)) => document,
@@ -131,6 +132,25 @@ async fn execute(ctx: &TaskContext, task: &Task) -> TaskEnd {
             return failed(&ApigError::internal());
         }
     };
+    if task.task_type == TaskType::ExportApi {
+        // Read-only: running it again after a store failure is always safe.
+        let mut pause = RETRY_PAUSE;
+        for tries in 1.. {
+            match export::run(&*ctx.store, &task.scope, &document).await {
+                Ok(result) => {
+                    return TaskEnd {
+                        status: TaskStatus::Succeed,
+                        result,
+                    }
+                }
+                Err(error) if error.code == Code::Apig9999 && tries <= STORE_RETRIES => {
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+                Err(error) => return failed(&error),
+            }
+        }
+    }
     let mut options = task.options.clone();
     if let Some(group_id) = &task.group_id {
         options.group = GroupTarget::Existing(group_id.clone());

@@ -16,6 +16,9 @@ mod memory_budget;
 mod round_trip;
 // Asynchronous tasks: run exactly once in effect; `apig serve` runs them, `--watch`, `task show`.
 mod async_tasks;
+// `apig plan`: a modified shop shows exactly its changed fields, nothing written, exit codes,
+// shadowed routes and `--fail-on-warnings`.
+mod plan;
 // The real-world corpus: six public documents imported as users would, checked against
 // their README and field by field against the document.
 mod realworld;

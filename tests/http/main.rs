@@ -8,6 +8,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+// ExportApiDefinitionsAsync: 202, the export_api task, Huawei's FileName/FileType/Comment.
+mod async_export;
 // Token authentication and authorization, refused before the store and the body.
 mod auth;
 // ExportApiDefinitionsV2 end to end: the file, its headers, every error.
@@ -28,6 +30,8 @@ mod load;
 mod lambda;
 // The request log: one JSON line per request, never a secret or document contents.
 mod log;
+// `dry_run=true`: the import's answer plus its plan, nothing written; `fail_on_warnings`.
+mod plan;
 // The read operations end to end, checked against the official SDK's models.
 mod read;
 // The local server: the same router on a real socket.

@@ -505,7 +505,7 @@ def test_async_import_succeeds_with_the_sync_body(imported_async, name, expected
     assert response.task_status == "succeed"
     assert isinstance(response.task_result, str)
     result = json.loads(response.task_result)
-    assert_sdk_shape("ImportApiDefinitionsV2Response", result, extra=("swagger_id", "result"))
+    assert_sdk_shape("ImportApiDefinitionsV2Response", result, extra=("swagger_id", "result", "warnings"))
     assert [(item["method"], item["path"]) for item in result["success"]] == expected
     assert all(item["action"] == "create" for item in result["success"])
     assert result["failure"] == []
@@ -530,3 +530,52 @@ def test_show_async_task_result_unknown_task(client, async_instance):
         )
     assert raised.value.status_code == 404
     assert raised.value.error_code == "APIG.3093"
+
+
+# ---------------------------------------------------------------------------------------
+# ExportApiDefinitionsAsync (spec/async-export.md §4): the task's result in Huawei's shape
+
+
+def test_export_api_definitions_async_gives_the_file(client, server, imported):
+    """The SDK's async export: 202 with a task id, the `export_api` task polled to `succeed`,
+    and its result `{"FileName", "FileType", "Comment"}` carrying the same file as the
+    synchronous export."""
+    import time
+
+    from huaweicloudsdkapig.v2 import ExportApiDefinitionsAsyncRequest
+
+    body = ExportOpenApiReq(
+        env_id="DEFAULT_ENVIRONMENT_RELEASE_ID", group_id=imported["shop"].group_id,
+        define="all", type="json", version="3.0.1",
+    )
+    response = client.export_api_definitions_async(
+        ExportApiDefinitionsAsyncRequest(instance_id=server.instance_id, oas_version="3.0", body=body)
+    )
+    assert response.status_code == 202
+    assert HEX32.match(response.task_id)
+    deadline = time.monotonic() + 60.0
+    while True:
+        shown = client.show_async_task_result(
+            ShowAsyncTaskResultRequest(instance_id=server.instance_id, task_id=response.task_id)
+        )
+        assert_sdk_shape("ShowAsyncTaskResultResponse", raw(shown))
+        assert shown.task_type == "export_api"
+        if shown.task_status in ("succeed", "failed"):
+            break
+        assert time.monotonic() < deadline, f"task still {shown.task_status}"
+        time.sleep(0.05)
+    assert shown.task_status == "succeed", shown.task_result
+    result = json.loads(shown.task_result)
+    assert result["FileType"] == ".json"
+    assert result["FileName"].startswith("shop_backend-RELEASE-all-")
+    document = json.loads(result["Comment"])
+    assert document["openapi"] == "3.0.3"
+    assert document["info"]["version"] == "3.0.1"
+    assert document["paths"]["/shop/products"]["get"]["operationId"] == "list_products"
+
+    synchronous = client.export_api_definitions_v2(
+        ExportApiDefinitionsV2Request(instance_id=server.instance_id, oas_version="3.0", body=body)
+    )
+    chunks = []
+    synchronous.consume_download_stream(lambda stream: chunks.extend(stream.iter_content(8192)))
+    assert json.loads(b"".join(chunks)) == document

@@ -26,6 +26,8 @@ mod import_dynamodb;
 mod import_noop_dynamodb;
 // A DynamoDB server lost mid-import: an opaque 500, then the next import completes the state.
 mod outage;
+// A plan (dry run) on DynamoDB issues reads only (requests counted).
+mod plan_dynamodb;
 // Imports racing into one group from threads with their own SQLite connections.
 mod import_race;
 // Separate `SqliteStore` values racing on one file.
