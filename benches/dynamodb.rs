@@ -86,7 +86,7 @@ fn realistic_api(group_id: &Id, i: usize) -> Api {
     a
 }
 
-/// A typical imported API (HTTP backend, a description, three parameters; about 1 KB).
+/// A typical imported API (HTTP backend, a description, one parameter; about 1 KB stored).
 fn typical_api(group_id: &Id, i: usize) -> Api {
     let mut a = api(
         group_id,
@@ -96,7 +96,7 @@ fn typical_api(group_id: &Id, i: usize) -> Api {
     );
     let full = full_api(group_id);
     a.definition.remark = Some("Reads one item of the catalogue by its id.".to_string());
-    a.definition.req_params = full.definition.req_params.into_iter().take(3).collect();
+    a.definition.req_params = full.definition.req_params.into_iter().take(1).collect();
     a
 }
 
@@ -130,6 +130,26 @@ async fn import_300(store: &DynamoStore, scope: &Scope, g: &Group, create: bool,
         .put_import_record(scope, &import_record(&g.id))
         .await
         .expect("record");
+}
+
+/// The stored size of one API item of `g` (DynamoDB's item size rules).
+async fn api_item_bytes(store: &DynamoStore, scope: &Scope, g: &Group) -> u64 {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let out = store
+        .client()
+        .query()
+        .table_name(store.table())
+        .key_condition_expression("pk = :pk AND begins_with(sk, :r)")
+        .expression_attribute_values(
+            ":pk",
+            AttributeValue::S(Keys::of(scope).group_pk(g.id.as_str())),
+        )
+        .expression_attribute_values(":r", AttributeValue::S("R#".to_string()))
+        .limit(1)
+        .send()
+        .await
+        .expect("query one api");
+    out.items().first().map(item_size).unwrap_or(0)
 }
 
 /// Write units the item layout cannot go below for `apis` new APIs of `api_bytes`: each
@@ -185,27 +205,7 @@ async fn imports(endpoint: &str, emulator: &Option<Emulator>, latency_ms: u64) {
             format!("{:.2}", units as f64 * USD_PER_MILLION_WRITE_UNITS),
         );
         if holding == 0 {
-            let api_bytes = {
-                let keys = Keys::of(&scope);
-                let out = store
-                    .client()
-                    .query()
-                    .table_name(store.table())
-                    .key_condition_expression("pk = :pk AND begins_with(sk, :r)")
-                    .expression_attribute_values(
-                        ":pk",
-                        aws_sdk_dynamodb::types::AttributeValue::S(keys.group_pk(g.id.as_str())),
-                    )
-                    .expression_attribute_values(
-                        ":r",
-                        aws_sdk_dynamodb::types::AttributeValue::S("R#".to_string()),
-                    )
-                    .limit(1)
-                    .send()
-                    .await
-                    .expect("query one api");
-                out.items().first().map(item_size).unwrap_or(0)
-            };
+            let api_bytes = api_item_bytes(&store, &scope, &g).await;
             figure("import300.api_item_bytes", api_bytes);
             figure(
                 "import300.layout_minimum_units",
@@ -337,6 +337,10 @@ async fn reads(endpoint: &str) {
     figure("reads.groups", groups);
     figure("reads.apis", total_apis);
     figure("reads.seed_s", format!("{seed_s:.1}"));
+    figure(
+        "reads.api_item_bytes",
+        api_item_bytes(&store, &scope, &all_groups[0]).await,
+    );
 
     let mut sorted = all_groups.clone();
     apig_import::store::sort_groups(&mut sorted);

@@ -1,5 +1,6 @@
 //! Test instruments for the DynamoDB store: SDK interceptors that count requests per
-//! operation and that make the Nth request fail. Add them to a client configuration with
+//! operation, sequential round trips and write capacity, and that make the Nth request
+//! fail. Add them to a client configuration with
 //! [`aws_sdk_dynamodb::config::Builder::interceptor`].
 
 use aws_sdk_dynamodb::config::interceptors::{
@@ -283,19 +284,11 @@ impl Emulator {
     }
 }
 
-/// The key of one attempt of one operation: the SDK's invocation id and attempt number.
-fn attempt_key(request: &aws_sdk_dynamodb::config::http::HttpRequest) -> String {
-    let header = |name: &str| request.headers().get(name).unwrap_or("").to_string();
-    format!(
-        "{}/{}",
-        header("amz-sdk-invocation-id"),
-        header("amz-sdk-request")
-    )
-}
-
-/// Sequential round trips: the longest chain of requests each sent after the previous one
-/// was answered (a request sent while others are in flight does not lengthen the chain
-/// unless it waited for an answer). Counts every attempt.
+/// Sequential round trips, counted as waves: a wave starts when a request is sent while
+/// none is in flight, so requests sent together (a round's transactions) are one round
+/// trip and each request that waited for an answer starts another. Exact for one caller's
+/// requests; for concurrent callers whose waves overlap it is a lower bound. Every attempt
+/// counts.
 #[derive(Debug, Clone, Default)]
 pub struct RoundTrips {
     state: Arc<Mutex<RoundState>>,
@@ -303,10 +296,8 @@ pub struct RoundTrips {
 
 #[derive(Debug, Default)]
 struct RoundState {
-    /// Longest chain among the answered requests.
-    completed: u64,
-    /// Chain length of each request in flight.
-    in_flight: std::collections::HashMap<String, u64>,
+    waves: u64,
+    in_flight: u64,
 }
 
 impl RoundTrips {
@@ -321,13 +312,13 @@ impl RoundTrips {
         }
     }
 
-    /// The longest chain of sequential round trips since the last reset.
+    /// Waves since the last reset.
     pub fn get(&self) -> u64 {
-        self.with(|s| s.completed)
+        self.with(|s| s.waves)
     }
 
     pub fn reset(&self) {
-        self.with(|s| *s = RoundState::default());
+        self.with(|s| s.waves = 0);
     }
 }
 
@@ -338,32 +329,26 @@ impl Intercept for RoundTrips {
 
     fn read_before_transmit(
         &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
         _components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let key = attempt_key(context.request());
         self.with(|s| {
-            let depth = s.completed + 1;
-            s.in_flight.insert(key, depth);
+            if s.in_flight == 0 {
+                s.waves += 1;
+            }
+            s.in_flight += 1;
         });
         Ok(())
     }
 
     fn read_after_attempt(
         &self,
-        context: &FinalizerInterceptorContextRef<'_>,
+        _context: &FinalizerInterceptorContextRef<'_>,
         _components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if let Some(request) = context.request() {
-            let key = attempt_key(request);
-            self.with(|s| {
-                if let Some(depth) = s.in_flight.remove(&key) {
-                    s.completed = s.completed.max(depth);
-                }
-            });
-        }
+        self.with(|s| s.in_flight = s.in_flight.saturating_sub(1));
         Ok(())
     }
 }
