@@ -8,7 +8,9 @@
 //! `BENCH key=value` lines into table rows. By hand:
 //! `APIG_TEST_DYNAMODB_LATENCY_MS=10 scripts/dynamodb-local cargo bench --bench dynamodb`.
 //! The read instance's size: `APIG_BENCH_GROUPS` (default 1,000) groups of
-//! `APIG_BENCH_APIS_PER_GROUP` (default 50) APIs.
+//! `APIG_BENCH_APIS_PER_GROUP` (default 50) APIs, and one group of `APIG_BENCH_BIG_GROUP`
+//! (default 1,000) for pages inside a group. Wall times of reads on moto are moto's: it
+//! scans the whole table for every index query (DynamoDB reads one partition).
 
 #[allow(dead_code)]
 #[path = "../tests/support/fixtures.rs"]
@@ -296,6 +298,7 @@ fn env_usize(name: &str, default: usize) -> usize {
 async fn reads(endpoint: &str) {
     let groups = env_usize("APIG_BENCH_GROUPS", 1000).max(1);
     let per_group = env_usize("APIG_BENCH_APIS_PER_GROUP", 50).max(1);
+    let big_group = env_usize("APIG_BENCH_BIG_GROUP", 1000).max(1);
     let probes = Probes::default();
     let store = fresh_store(endpoint, &probes).await;
     let scope = registered(&store).await;
@@ -331,10 +334,33 @@ async fn reads(endpoint: &str) {
         }
         next += 16;
     }
+    // One big group, for first / middle / last pages inside a group.
+    let big = group("group_big");
+    assert_eq!(
+        store.create_group(&scope, &big, 5000).await.expect("group"),
+        GroupCreate::Created
+    );
+    for chunk in (0..big_group).collect::<Vec<_>>().chunks(500) {
+        let apis: Vec<Api> = chunk.iter().map(|j| typical_api(&big.id, *j)).collect();
+        let out = store
+            .write_apis(&scope, &big.id, creates(&apis), 5000)
+            .await
+            .expect("seed big group");
+        assert!(out.iter().all(|o| *o == ApiWriteOutcome::Created));
+    }
+    let mut counts: std::collections::HashMap<Id, usize> = all_groups
+        .iter()
+        .map(|g| (g.id.clone(), per_group))
+        .collect();
+    counts.insert(big.id.clone(), big_group);
+    all_groups.push(big.clone());
     let seed_s = started.elapsed().as_secs_f64();
-    let total_apis = groups * per_group;
-    println!("seeded {groups} groups x {per_group} APIs = {total_apis} APIs in {seed_s:.1} s");
-    figure("reads.groups", groups);
+    let total_apis = groups * per_group + big_group;
+    println!(
+        "seeded {groups} groups x {per_group} APIs + one of {big_group} = {total_apis} APIs in {seed_s:.1} s"
+    );
+    figure("reads.groups", groups + 1);
+    figure("reads.big_group_apis", big_group);
     figure("reads.apis", total_apis);
     figure("reads.seed_s", format!("{seed_s:.1}"));
     figure(
@@ -344,7 +370,7 @@ async fn reads(endpoint: &str) {
 
     let mut sorted = all_groups.clone();
     apig_import::store::sort_groups(&mut sorted);
-    let middle_group = &sorted[sorted.len() / 2];
+    let middle_group = &big;
     let last_offset = |total: usize| ((total.max(1) - 1) / 20 * 20) as u64;
     let positions = |total: usize| {
         [
@@ -357,7 +383,7 @@ async fn reads(endpoint: &str) {
     // ListApisV2 of one group.
     let mut some_api_id = None;
     let mut first_page_units = None;
-    for (name, offset) in positions(per_group) {
+    for (name, offset) in positions(big_group) {
         store.reset_read_units();
         let started = Instant::now();
         let request = ListApis {
@@ -369,8 +395,8 @@ async fn reads(endpoint: &str) {
             .await
             .expect("list apis");
         read_figures(&format!("list_apis_group.{name}"), &store, started);
-        assert_eq!(out.total, per_group as i64);
-        let expected = (per_group - offset as usize).min(20);
+        assert_eq!(out.total, big_group as i64);
+        let expected = (big_group - offset as usize).min(20);
         assert_eq!(out.apis.len(), expected, "{name} page of one group");
         if name == "middle" {
             some_api_id = out.apis.first().map(|a| a.id.clone());
@@ -394,13 +420,22 @@ async fn reads(endpoint: &str) {
         assert_eq!(out.total, total_apis as i64);
         assert_eq!(out.apis.len(), (total_apis - offset as usize).min(20));
         // The page starts where the listing order says.
-        let g = &sorted[offset as usize / per_group];
+        let mut within = offset as usize;
+        let mut g = &sorted[0];
+        for candidate in &sorted {
+            g = candidate;
+            let n = counts.get(&candidate.id).copied().unwrap_or(0);
+            if within < n {
+                break;
+            }
+            within -= n;
+        }
         let expected = store
             .page_apis(
                 &scope,
                 Some(&g.id),
                 apig_import::store::PageRequest {
-                    offset: (offset as usize % per_group) as u64,
+                    offset: within as u64,
                     limit: 1,
                 },
             )
@@ -413,7 +448,7 @@ async fn reads(endpoint: &str) {
         );
     }
     // ListApiGroupsV2.
-    for (name, offset) in positions(groups) {
+    for (name, offset) in positions(groups + 1) {
         store.reset_read_units();
         let started = Instant::now();
         let request = ListApiGroups {
@@ -424,7 +459,7 @@ async fn reads(endpoint: &str) {
             .await
             .expect("list groups");
         read_figures(&format!("list_groups.{name}"), &store, started);
-        assert_eq!(out.total, groups as i64);
+        assert_eq!(out.total, (groups + 1) as i64);
         assert_eq!(
             out.groups.first().map(|g| g.id.as_str()),
             sorted.get(offset as usize).map(|g| g.id.as_str())
