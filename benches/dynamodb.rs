@@ -88,7 +88,7 @@ fn realistic_api(group_id: &Id, i: usize) -> Api {
     a
 }
 
-/// A typical imported API (HTTP backend, a description, one parameter; about 1 KB stored).
+/// A typical imported API (HTTP backend, a description, one parameter; about 1.45 KB stored).
 fn typical_api(group_id: &Id, i: usize) -> Api {
     let mut a = api(
         group_id,
