@@ -1,14 +1,14 @@
 //! ListApisV2 and ShowDetailsOfApiV2.
 
-use super::{count, require_instance, sort_groups, Page, TextFilter};
+use super::{count, require_instance, total, Page, TextFilter};
 use crate::error::ApigError;
 use crate::model::{
-    Api, AuthType, BackendEndpoint, Id, Method, Protocol, ReferenceKind, RequestType, Scope,
+    Api, AuthType, BackendEndpoint, Group, Id, Method, Protocol, ReferenceKind, RequestType, Scope,
     SharedKind,
 };
-use crate::store::Store;
+use crate::store::{sort_apis, sort_groups, Paged, Store};
 use crate::views::{self, ListApisResponse, Lookups};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The filters of ListApisV2; `None` or empty matches every API.
 #[derive(Debug, Clone, Default)]
@@ -28,6 +28,20 @@ pub struct ApiFilters {
 }
 
 impl ApiFilters {
+    /// No filter given: every API matches.
+    pub fn is_empty(&self) -> bool {
+        self.id.is_none()
+            && self.name.is_none()
+            && self.req_uri.is_none()
+            && self.req_protocol.is_none()
+            && self.req_method.is_none()
+            && self.auth_type.is_none()
+            && self.api_type.is_none()
+            && self.vpc_channel_name.is_none()
+            && self.tags.is_empty()
+            && !self.env_id
+    }
+
     pub fn matches(&self, api: &Api) -> bool {
         let d = &api.definition;
         let channel = match &d.backend.endpoint {
@@ -69,45 +83,84 @@ pub struct ListApis {
 
 /// ListApisV2: the matching APIs group by group (oldest group first), each group's APIs by
 /// path, method and match mode; paged.
+///
+/// Without filters the store reads only the page ([`Catalog::page_apis`](crate::store::Catalog))
+/// and the groups its APIs belong to; filtered by `id`, only that API; with any other filter
+/// (matched on the stored definition, which no key holds) every API of the selected groups.
 pub async fn list_apis(
     store: &dyn Store,
     scope: &Scope,
     request: &ListApis,
 ) -> Result<ListApisResponse, ApigError> {
     require_instance(store, scope).await?;
-    let mut groups = match &request.group_id {
+    let group = match &request.group_id {
         Some(raw) => {
             let id = Id::parse(raw).ok_or_else(|| ApigError::group_not_found(raw))?;
             let group = store.get_group(scope, &id).await?;
-            vec![group.ok_or_else(|| ApigError::group_not_found(raw))?]
+            Some(group.ok_or_else(|| ApigError::group_not_found(raw))?)
         }
-        None => store.list_groups(scope).await?,
+        None => None,
     };
-    sort_groups(&mut groups);
-
-    let mut matching: Vec<(usize, Api)> = Vec::new();
-    for (index, group) in groups.iter().enumerate() {
-        let mut apis = store.list_apis(scope, &group.id).await?;
-        apis.retain(|api| request.filters.matches(api));
-        apis.sort_by(|a, b| {
-            let key = |api: &Api| {
-                let d = &api.definition;
-                (d.path.clone(), d.method, d.match_mode)
-            };
-            key(a).cmp(&key(b))
+    let filters = &request.filters;
+    let page = request.page.request();
+    let paged = if filters.env_id {
+        // APIs are not published: nothing is in any environment.
+        Paged::of(Vec::new(), page)
+    } else if filters.is_empty() {
+        store
+            .page_apis(scope, group.as_ref().map(|g| &g.id), page)
+            .await?
+    } else if let Some(raw) = &filters.id {
+        let api = match Id::parse(raw) {
+            Some(id) => store.get_api(scope, &id).await?,
+            None => None,
+        };
+        let found = api.filter(|api| {
+            filters.matches(api) && group.as_ref().is_none_or(|g| g.id == api.group_id)
         });
-        matching.extend(apis.into_iter().map(|api| (index, api)));
-    }
-    let (total, page_items) = request.page.of(matching);
+        Paged::of(found.into_iter().collect(), page)
+    } else {
+        let groups = match &group {
+            Some(g) => vec![g.clone()],
+            None => {
+                let mut groups = store.list_groups(scope).await?;
+                sort_groups(&mut groups);
+                groups
+            }
+        };
+        let mut matching: Vec<Api> = Vec::new();
+        for group in &groups {
+            let mut apis = store.list_apis(scope, &group.id).await?;
+            apis.retain(|api| filters.matches(api));
+            sort_apis(&mut apis);
+            matching.extend(apis);
+        }
+        Paged::of(matching, page)
+    };
 
-    let apis: Vec<&Api> = page_items.iter().map(|(_, api)| api).collect();
+    // The groups of the page's APIs (one, or a few at group boundaries).
+    let mut groups: BTreeMap<Id, Option<Group>> = BTreeMap::new();
+    if let Some(g) = group {
+        groups.insert(g.id.clone(), Some(g));
+    }
+    for api in &paged.items {
+        if !groups.contains_key(&api.group_id) {
+            let g = store.get_group(scope, &api.group_id).await?;
+            groups.insert(api.group_id.clone(), g);
+        }
+    }
+    let apis: Vec<&Api> = paged.items.iter().collect();
     let lookups = lookups(store, scope, &apis).await?;
     Ok(ListApisResponse {
-        total,
-        size: count(page_items.len()),
-        apis: page_items
+        total: total(paged.total),
+        size: count(paged.items.len()),
+        apis: paged
+            .items
             .iter()
-            .map(|(index, api)| views::api_summary(api, groups.get(*index), &lookups))
+            .map(|api| {
+                let group = groups.get(&api.group_id).and_then(Option::as_ref);
+                views::api_summary(api, group, &lookups)
+            })
             .collect(),
     })
 }

@@ -1,9 +1,9 @@
 //! ListApiGroupsV2.
 
-use super::{count, require_instance, sort_groups, Page, TextFilter};
+use super::{count, require_instance, total, Page, TextFilter};
 use crate::error::ApigError;
-use crate::model::Scope;
-use crate::store::Store;
+use crate::model::{Id, Scope};
+use crate::store::{sort_groups, Paged, Store};
 use crate::views::{self, ListApiGroupsResponse};
 
 /// What ListApiGroupsV2 asks for: a page of the groups with this `id` and a matching `name`.
@@ -15,25 +15,37 @@ pub struct ListApiGroups {
 }
 
 /// ListApiGroupsV2: the instance's groups, oldest first, filtered and paged.
+///
+/// Unfiltered, the store reads only the page ([`Catalog::page_groups`](crate::store::Catalog));
+/// filtered by `id`, only that group; filtered by name alone (a substring match no key
+/// serves), every group.
 pub async fn list_api_groups(
     store: &dyn Store,
     scope: &Scope,
     request: &ListApiGroups,
 ) -> Result<ListApiGroupsResponse, ApigError> {
     require_instance(store, scope).await?;
-    let mut groups = store.list_groups(scope).await?;
-    groups.retain(|g| {
-        request.id.as_deref().is_none_or(|id| g.id.as_str() == id)
-            && request
-                .name
-                .as_ref()
-                .is_none_or(|f| f.matches(g.name.as_str()))
-    });
-    sort_groups(&mut groups);
-    let (total, groups) = request.page.of(groups);
+    let paged = match (&request.id, &request.name) {
+        (None, None) => store.page_groups(scope, request.page.request()).await?,
+        (id, name) => {
+            let mut groups = match id {
+                Some(raw) => match Id::parse(raw) {
+                    Some(id) => store.get_group(scope, &id).await?.into_iter().collect(),
+                    None => Vec::new(),
+                },
+                None => store.list_groups(scope).await?,
+            };
+            groups.retain(|g| {
+                id.as_deref().is_none_or(|id| g.id.as_str() == id)
+                    && name.as_ref().is_none_or(|f| f.matches(g.name.as_str()))
+            });
+            sort_groups(&mut groups);
+            Paged::of(groups, request.page.request())
+        }
+    };
     Ok(ListApiGroupsResponse {
-        total,
-        size: count(groups.len()),
-        groups: groups.iter().map(views::group_info).collect(),
+        total: total(paged.total),
+        size: count(paged.items.len()),
+        groups: paged.items.iter().map(views::group_info).collect(),
     })
 }

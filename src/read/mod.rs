@@ -13,8 +13,8 @@ pub use apis::{list_apis, show_api, ApiFilters, ListApis};
 pub use groups::{list_api_groups, ListApiGroups};
 
 use crate::error::ApigError;
-use crate::model::{Group, Scope};
-use crate::store::Store;
+use crate::model::Scope;
+use crate::store::{PageRequest, Store};
 
 /// Default page size of the list operations.
 pub const DEFAULT_LIMIT: u64 = 20;
@@ -38,17 +38,22 @@ impl Default for Page {
 }
 
 impl Page {
-    /// This page of `items`, with the total count.
-    pub fn of<T>(self, items: Vec<T>) -> (i64, Vec<T>) {
-        let total = count(items.len());
-        let skip = usize::try_from(self.offset).unwrap_or(usize::MAX);
-        let take = usize::try_from(self.limit).unwrap_or(usize::MAX);
-        (total, items.into_iter().skip(skip).take(take).collect())
+    /// The page as the stores take it.
+    pub fn request(self) -> PageRequest {
+        PageRequest {
+            offset: self.offset,
+            limit: self.limit,
+        }
     }
 }
 
 /// A count as the responses carry it.
 fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// A store's total as the responses carry it.
+fn total(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
@@ -80,36 +85,28 @@ async fn require_instance(store: &dyn Store, scope: &Scope) -> Result<(), ApigEr
     }
 }
 
-/// Groups in a stable order: oldest first, then by name (unique in an instance).
-fn sort_groups(groups: &mut [Group]) {
-    groups.sort_by(|a, b| {
-        (a.created_at.as_str(), a.name.as_str()).cmp(&(b.created_at.as_str(), b.name.as_str()))
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn pages() {
+        use crate::store::Paged;
+        let page = |offset, limit| Page { offset, limit }.request();
         assert_eq!(
-            Page {
-                offset: 2,
-                limit: 2
+            Paged::of(vec![1, 2, 3, 4, 5], page(2, 2)),
+            Paged {
+                total: 5,
+                items: vec![3, 4]
             }
-            .of(vec![1, 2, 3, 4, 5]),
-            (5, vec![3, 4])
         );
+        assert_eq!(Paged::of(vec![1, 2], page(9, 2)).items, Vec::<i32>::new());
         assert_eq!(
-            Page {
-                offset: 9,
-                limit: 2
-            }
-            .of(vec![1, 2]),
-            (2, vec![])
+            Paged::of((0..30).collect::<Vec<_>>(), Page::default().request())
+                .items
+                .len(),
+            20
         );
-        assert_eq!(Page::default().of((0..30).collect()).1.len(), 20);
     }
 
     #[test]

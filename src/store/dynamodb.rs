@@ -25,6 +25,8 @@ mod access_keys;
 pub mod audit;
 pub mod codec;
 pub mod keys;
+pub mod meter;
+mod paging;
 pub mod reservation;
 pub mod table;
 pub mod tasks;
@@ -33,7 +35,8 @@ mod transact;
 
 use super::{
     check_api_batch, check_shared, shared_listing, AccessKeyStore, ApiWrite, ApiWriteOutcome,
-    Catalog, GroupCreate, SharedWrite, SharedWriteOutcome, StoreError, StoreResult,
+    Catalog, GroupCreate, PageRequest, Paged, SharedWrite, SharedWriteOutcome, StoreError,
+    StoreResult,
 };
 use crate::model::{
     AccessKey, AccessKeyLock, Api, Group, Id, ImportRecord, LockoutPolicy, PathId, Reference,
@@ -47,13 +50,14 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    ConditionCheck, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-    Update,
+    ConditionCheck, KeysAndAttributes, Put, ReturnConsumedCapacity,
+    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
 use codec::{
     decode_api, decode_group, decode_record, decode_reference, decode_shared, get_s, item, n, s,
-    to_json, Item, API_COUNT, BODY, CREATED_AT, GROUP, GROUP_COUNT, ID, NAME, ROUTE, VERSION,
+    to_json, Item, API_COUNT, BODY, CREATED_AT, GROUP, GROUP_COUNT, ID, NAME, ORDER, ROUTE,
+    VERSION,
 };
 use keys::{Key, Keys};
 use std::collections::HashMap;
@@ -78,6 +82,8 @@ pub struct DynamoStore {
     table: Arc<str>,
     concurrency: usize,
     reservation_ttl: Duration,
+    /// Read capacity of this store's reads (shared by its clones).
+    meter: Arc<meter::ReadMeter>,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -168,6 +174,7 @@ impl DynamoStore {
             table: Arc::from(table.into()),
             concurrency: DEFAULT_CONCURRENCY,
             reservation_ttl: reservation::DEFAULT_RESERVATION_TTL,
+            meter: Arc::default(),
         }
     }
 
@@ -201,6 +208,16 @@ impl DynamoStore {
     pub fn with_reservation_ttl(mut self, ttl: Duration) -> Self {
         self.reservation_ttl = ttl;
         self
+    }
+
+    /// Read requests and read capacity of this store (and its clones) since the last
+    /// [`reset_read_units`](Self::reset_read_units): `GetItem`s and `Query` pages.
+    pub fn read_units(&self) -> meter::ReadUnits {
+        self.meter.snapshot()
+    }
+
+    pub fn reset_read_units(&self) {
+        self.meter.reset();
     }
 
     pub fn client(&self) -> &Client {
@@ -359,10 +376,13 @@ impl DynamoStore {
             .table_name(self.table.as_ref())
             .set_key(Some(key.attrs()))
             .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| sdk_error("get item", e))?;
-        Ok(out.item().cloned())
+        let found: Vec<Item> = out.item().cloned().into_iter().collect();
+        self.meter.record(&found, true, out.consumed_capacity());
+        Ok(found.into_iter().next())
     }
 
     /// Consistent reads of many items (`BatchGetItem`, 100 keys per request, requests in
@@ -447,9 +467,12 @@ impl DynamoStore {
                 .expression_attribute_values(":prefix", s(prefix))
                 .consistent_read(true)
                 .set_exclusive_start_key(start.take())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
                 .map_err(|e| sdk_error("query", e))?;
+            self.meter
+                .record(out.items(), false, out.consumed_capacity());
             items.extend(out.items().iter().cloned());
             match out.last_evaluated_key() {
                 Some(k) if !k.is_empty() => start = Some(k.clone()),
@@ -572,6 +595,7 @@ impl Catalog for DynamoStore {
                         (ID, s(id)),
                         (NAME, s(name)),
                         (API_COUNT, n(0)),
+                        (ORDER, s(keys::group_order(group))),
                         (BODY, s(to_json(group)?)),
                     ],
                 ),
@@ -614,6 +638,19 @@ impl Catalog for DynamoStore {
             .query_prefix(keys.tenant_pk(), keys::GROUP_PREFIX)
             .await?;
         decode_all(&items, decode_group)
+    }
+
+    async fn page_groups(&self, scope: &Scope, page: PageRequest) -> StoreResult<Paged<Group>> {
+        self.page_groups_in_order(scope, page).await
+    }
+
+    async fn page_apis(
+        &self,
+        scope: &Scope,
+        group_id: Option<&Id>,
+        page: PageRequest,
+    ) -> StoreResult<Paged<Api>> {
+        self.page_apis_in_order(scope, group_id, page).await
     }
 
     async fn list_apis(&self, scope: &Scope, group_id: &Id) -> StoreResult<Vec<Api>> {

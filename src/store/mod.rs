@@ -16,9 +16,9 @@ pub use blobs::{BlobStore, FileBlobStore};
 pub use tasks::TaskStore;
 
 use crate::model::{
-    AccessKey, AccessKeyLock, Api, ApiDefinition, Group, Id, ImportRecord, LockoutPolicy, PathId,
-    Reference, ReferenceKind, Scope, SharedDefinition, SharedKey, SharedKind, SharedObject,
-    StoredAccessKey,
+    AccessKey, AccessKeyLock, Api, ApiDefinition, Group, Id, ImportRecord, LockoutPolicy,
+    MatchMode, Method, PathId, Reference, ReferenceKind, Scope, SharedDefinition, SharedKey,
+    SharedKind, SharedObject, StoredAccessKey,
 };
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -135,6 +135,55 @@ pub enum SharedWriteOutcome {
     VersionConflict,
 }
 
+/// Which slice of a listing to read: skip `offset` items, return at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// One page of a listing and the number of items in the whole listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paged<T> {
+    pub total: u64,
+    pub items: Vec<T>,
+}
+
+impl<T> Paged<T> {
+    /// The page `page` of `all` (already in listing order).
+    pub fn of(all: Vec<T>, page: PageRequest) -> Self {
+        let total = u64::try_from(all.len()).unwrap_or(u64::MAX);
+        let skip = usize::try_from(page.offset).unwrap_or(usize::MAX);
+        let take = usize::try_from(page.limit).unwrap_or(usize::MAX);
+        Paged {
+            total,
+            items: all.into_iter().skip(skip).take(take).collect(),
+        }
+    }
+}
+
+/// The listing order of groups: oldest first, then by name (unique in an instance).
+pub fn group_order(group: &Group) -> (&str, &str) {
+    (group.created_at.as_str(), group.name.as_str())
+}
+
+/// The listing order of one group's APIs: by path, method and match mode (unique together
+/// up to path normalization).
+pub fn api_order(api: &Api) -> (&str, Method, MatchMode) {
+    let d = &api.definition;
+    (d.path.as_str(), d.method, d.match_mode)
+}
+
+/// Sort groups into [`group_order`].
+pub fn sort_groups(groups: &mut [Group]) {
+    groups.sort_by(|a, b| group_order(a).cmp(&group_order(b)));
+}
+
+/// Sort one group's APIs into [`api_order`].
+pub fn sort_apis(apis: &mut [Api]) {
+    apis.sort_by(|a, b| api_order(a).cmp(&api_order(b)));
+}
+
 /// The product's catalog: instances, references, groups, APIs, shared objects and import
 /// records. Every method is scoped by [`Scope`]: nothing of another project or instance is
 /// ever visible through it.
@@ -169,8 +218,44 @@ pub trait Catalog: Send + Sync + 'static {
     async fn get_group(&self, scope: &Scope, group_id: &Id) -> StoreResult<Option<Group>>;
     async fn list_groups(&self, scope: &Scope) -> StoreResult<Vec<Group>>;
 
+    /// One page of the instance's groups in listing order ([`group_order`]: oldest first,
+    /// then by name) and how many there are. The default reads every group and pages in
+    /// memory (the embedded store); a store with ordered keys overrides it to read only the
+    /// page's items and take the total from a counter.
+    async fn page_groups(&self, scope: &Scope, page: PageRequest) -> StoreResult<Paged<Group>> {
+        let mut groups = self.list_groups(scope).await?;
+        sort_groups(&mut groups);
+        Ok(Paged::of(groups, page))
+    }
+
     /// Every API of a group (one paginated query).
     async fn list_apis(&self, scope: &Scope, group_id: &Id) -> StoreResult<Vec<Api>>;
+    /// One page of the APIs of `group_id` (or of every group: group by group in
+    /// [`group_order`]), each group's in [`api_order`], and how many there are. An unknown
+    /// group has none. The default reads everything and pages in memory (see
+    /// [`page_groups`](Self::page_groups)).
+    async fn page_apis(
+        &self,
+        scope: &Scope,
+        group_id: Option<&Id>,
+        page: PageRequest,
+    ) -> StoreResult<Paged<Api>> {
+        let groups = match group_id {
+            Some(id) => self.get_group(scope, id).await?.into_iter().collect(),
+            None => {
+                let mut groups = self.list_groups(scope).await?;
+                sort_groups(&mut groups);
+                groups
+            }
+        };
+        let mut all = Vec::new();
+        for group in &groups {
+            let mut apis = self.list_apis(scope, &group.id).await?;
+            sort_apis(&mut apis);
+            all.extend(apis);
+        }
+        Ok(Paged::of(all, page))
+    }
     async fn get_api(&self, scope: &Scope, api_id: &Id) -> StoreResult<Option<Api>>;
     /// Carry out the writes, each atomically on its own, into `group_id` whose API quota is
     /// `limit`. Returns one outcome per write, in order. Implementations start with

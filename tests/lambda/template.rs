@@ -79,9 +79,30 @@ fn the_table_has_the_store_schema() {
         );
     }
     assert!(table::GLOBAL_SECONDARY_INDEXES.is_empty());
-    assert_eq!(block.matches("AttributeName:").count(), 4, "{block}");
+    assert!(block.contains(&format!(
+        "- AttributeName: {}\n          AttributeType: {}",
+        table::ORDER_ATTRIBUTE,
+        table::KEY_ATTRIBUTE_TYPE
+    )));
+    // Three attribute definitions, the key schema, and each local index's two key elements.
+    let lsis = table::LOCAL_SECONDARY_INDEXES;
+    assert_eq!(
+        block.matches("AttributeName:").count(),
+        5 + 2 * lsis.len(),
+        "{block}"
+    );
     assert!(!block.contains("GlobalSecondaryIndexes"));
-    assert!(!block.contains("LocalSecondaryIndexes"));
+    for (name, projection, non_key) in lsis {
+        let index = format!(
+            "- IndexName: {name}\n          KeySchema:\n            - AttributeName: {pk}\n              KeyType: HASH\n            - AttributeName: {ord}\n              KeyType: RANGE\n          Projection:\n            ProjectionType: {projection}\n",
+            pk = table::PARTITION_KEY,
+            ord = table::ORDER_ATTRIBUTE,
+        );
+        assert!(block.contains(&index), "{index:?} missing from\n{block}");
+        for attribute in non_key {
+            assert!(block.contains(&format!("              - {attribute}\n")));
+        }
+    }
     assert!(!block.contains("StreamSpecification"));
     assert!(!block.contains("TimeToLiveSpecification"));
 }

@@ -11,7 +11,8 @@ use crate::support::fixtures::*;
 use apig_import::auth::access_key::generate_access_key;
 use apig_import::model::*;
 use apig_import::store::{
-    ApiWrite, ApiWriteOutcome, GroupCreate, SharedWrite, SharedWriteOutcome, Store,
+    sort_apis, sort_groups, ApiWrite, ApiWriteOutcome, GroupCreate, PageRequest, SharedWrite,
+    SharedWriteOutcome, Store,
 };
 use std::time::Duration;
 use time::macros::datetime;
@@ -51,6 +52,7 @@ macro_rules! contract_tests {
             case_read_back_every_field,
             case_read_back_numbers_exactly,
             case_many_apis_listed_completely,
+            case_pages_in_listing_order,
             case_access_key_create_get_list,
             case_access_key_enable_disable,
             case_access_key_lockout,
@@ -1327,6 +1329,188 @@ async fn case_many_apis_listed_completely(store: &dyn Store) {
     )
     .await;
     assert_eq!(out, vec![ApiWriteOutcome::QuotaReached]);
+}
+
+/// `page_groups` and `page_apis` give any slice of the listing order (groups oldest first,
+/// then by name; a group's APIs by path, method, match mode) with the whole count, for
+/// one group or every group, also after a replacement moved an API.
+async fn case_pages_in_listing_order(store: &dyn Store) {
+    let scope = instance(store).await;
+    let mut groups = Vec::new();
+    for (name, created_at) in [
+        ("beta", T0),
+        ("alpha", T0),
+        ("aaa_late", "2026-01-01T00:00:01Z"),
+        ("empty", T0),
+    ] {
+        let g = Group {
+            created_at: created_at.to_string(),
+            ..group(name)
+        };
+        assert_eq!(
+            store.create_group(&scope, &g, 100).await.expect("group"),
+            GroupCreate::Created
+        );
+        groups.push(g);
+    }
+    let routes: [&[(Method, &str, MatchMode)]; 4] = [
+        &[
+            (Method::Get, "/b", MatchMode::Normal),
+            (Method::Post, "/a", MatchMode::Normal),
+            (Method::Get, "/a", MatchMode::Swa),
+            (Method::Any, "/b", MatchMode::Normal),
+            (Method::Get, "/a", MatchMode::Normal),
+            (Method::Get, "/a/x", MatchMode::Normal),
+        ],
+        &[
+            (Method::Delete, "/z", MatchMode::Normal),
+            (Method::Get, "/z", MatchMode::Normal),
+            (Method::Get, "/{id}", MatchMode::Normal),
+        ],
+        &[
+            (Method::Put, "/q", MatchMode::Normal),
+            (Method::Get, "/p", MatchMode::Swa),
+        ],
+        &[],
+    ];
+    for (g, routes) in groups.iter().zip(routes) {
+        let apis: Vec<Api> = routes
+            .iter()
+            .enumerate()
+            .map(|(i, (m, path, mode))| api_with_mode(&g.id, &format!("api_{i}"), *m, path, *mode))
+            .collect();
+        if !apis.is_empty() {
+            let out = write(store, &scope, g, creates(&apis), 100).await;
+            assert_eq!(out, vec![ApiWriteOutcome::Created; apis.len()]);
+        }
+    }
+    // Move one API: its route (and place) changes.
+    let first = apis_of(store, &scope, &groups[0]).await;
+    let moved = first
+        .iter()
+        .find(|a| a.definition.path == "/b" && a.definition.method == Method::Get)
+        .expect("GET /b");
+    let definition = definition(&moved.definition.name, Method::Get, "/0", MatchMode::Normal);
+    let out = write(
+        store,
+        &scope,
+        &groups[0],
+        vec![replacement(moved, definition)],
+        100,
+    )
+    .await;
+    assert_eq!(out, vec![ApiWriteOutcome::Replaced]);
+
+    let mut ordered = groups.clone();
+    sort_groups(&mut ordered);
+    assert_eq!(
+        ordered.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+        ["alpha", "beta", "empty", "aaa_late"]
+    );
+    let mut every: Vec<Id> = Vec::new();
+    let mut per_group: Vec<(Id, Vec<Id>)> = Vec::new();
+    for g in &ordered {
+        let mut apis = apis_of(store, &scope, g).await;
+        sort_apis(&mut apis);
+        let ids: Vec<Id> = apis.iter().map(|a| a.id.clone()).collect();
+        every.extend(ids.iter().cloned());
+        per_group.push((g.id.clone(), ids));
+    }
+    assert_eq!(every.len(), 11);
+    let slice = |all: &[Id], offset: u64, limit: u64| -> Vec<Id> {
+        all.iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .cloned()
+            .collect()
+    };
+    let pages = [
+        (0, 20),
+        (0, 1),
+        (0, 2),
+        (2, 3),
+        (3, 4),
+        (5, 4),
+        (6, 2),
+        (9, 5),
+        (10, 1),
+        (11, 2),
+        (100, 5),
+        (4, 0),
+    ];
+    for (offset, limit) in pages {
+        let page = PageRequest { offset, limit };
+        let got = store.page_apis(&scope, None, page).await.expect("page");
+        assert_eq!(got.total, 11, "{page:?}");
+        let ids: Vec<Id> = got.items.iter().map(|a| a.id.clone()).collect();
+        assert_eq!(ids, slice(&every, offset, limit), "every group, {page:?}");
+        for (group_id, expected) in &per_group {
+            let got = store
+                .page_apis(&scope, Some(group_id), page)
+                .await
+                .expect("page");
+            assert_eq!(got.total, expected.len() as u64);
+            let ids: Vec<Id> = got.items.iter().map(|a| a.id.clone()).collect();
+            assert_eq!(ids, slice(expected, offset, limit), "group, {page:?}");
+        }
+        let got = store.page_groups(&scope, page).await.expect("groups");
+        assert_eq!(got.total, 4);
+        let ids: Vec<Id> = got.items.iter().map(|g| g.id.clone()).collect();
+        let all: Vec<Id> = ordered.iter().map(|g| g.id.clone()).collect();
+        assert_eq!(ids, slice(&all, offset, limit), "groups, {page:?}");
+    }
+    // The moved API reads back whole, in its new place.
+    let got = store
+        .page_apis(
+            &scope,
+            Some(&groups[0].id),
+            PageRequest {
+                offset: 0,
+                limit: 1,
+            },
+        )
+        .await
+        .expect("page");
+    assert_eq!(got.items[0].definition.path, "/0");
+    assert_eq!(got.items[0].version, 2);
+    // An unknown group has no APIs; another instance sees none of these.
+    let unknown = store
+        .page_apis(
+            &scope,
+            Some(&Id::generate()),
+            PageRequest {
+                offset: 0,
+                limit: 5,
+            },
+        )
+        .await
+        .expect("page");
+    assert_eq!((unknown.total, unknown.items.len()), (0, 0));
+    let other = sibling_instance(&scope);
+    assert!(store.create_instance(&other).await.expect("instance"));
+    let none = store
+        .page_apis(
+            &other,
+            None,
+            PageRequest {
+                offset: 0,
+                limit: 5,
+            },
+        )
+        .await
+        .expect("page");
+    assert_eq!((none.total, none.items.len()), (0, 0));
+    let none = store
+        .page_groups(
+            &other,
+            PageRequest {
+                offset: 0,
+                limit: 5,
+            },
+        )
+        .await
+        .expect("groups");
+    assert_eq!((none.total, none.items.len()), (0, 0));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ pub const GROUP_COUNT: &str = "groups";
 /// Pointer attributes.
 pub const GROUP: &str = "group";
 pub const ROUTE: &str = "route";
+/// Listing order of group and API items: the sort key of the local secondary indexes.
+pub const ORDER: &str = super::table::ORDER_ATTRIBUTE;
 /// The API item's last writer: a random marker of the `write_apis` call that wrote it.
 pub const WRITER: &str = "w";
 /// The API item's (and its pointer's) creator: the marker of the `write_apis` call whose

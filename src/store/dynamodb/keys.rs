@@ -10,7 +10,7 @@
 //! never exceeds DynamoDB's 1,024-byte sort-key limit. The verbatim value is always stored
 //! in an attribute too.
 
-use crate::model::{Id, ReferenceKind, Scope, SharedKey, SharedKind};
+use crate::model::{Api, Group, Id, ReferenceKind, Scope, SharedKey, SharedKind};
 use aws_sdk_dynamodb::types::AttributeValue;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -36,6 +36,34 @@ pub const GROUP_NAME_PREFIX: &str = "GN#";
 pub const REFERENCE_PREFIX: &str = "REF#";
 /// Sort-key prefix of shared objects in the tenant partition.
 pub const SHARED_PREFIX: &str = "S#";
+
+/// Separator of the parts of an order value: below every character a name, path or
+/// timestamp holds, so the concatenation sorts like the tuple of its parts.
+const ORDER_SEPARATOR: char = '\u{1}';
+/// Longest path kept in an order value (bytes): the index sort key may not exceed 1,024
+/// bytes. Paths sharing their first 900 bytes are ordered among themselves by route key.
+const MAX_ORDER_PATH: usize = 900;
+
+/// The order value (`ord`) of a group item: [`group_order`](crate::store::group_order).
+pub fn group_order(group: &Group) -> String {
+    let (created_at, name) = crate::store::group_order(group);
+    format!("{created_at}{ORDER_SEPARATOR}{name}")
+}
+
+/// The order value (`ord`) of an API item: [`api_order`](crate::store::api_order) — path,
+/// then method and match mode by their declaration order.
+pub fn api_order(api: &Api) -> String {
+    let (path, method, mode) = crate::store::api_order(api);
+    let mut end = path.len().min(MAX_ORDER_PATH);
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    let path = path.get(..end).unwrap_or(path);
+    format!(
+        "{path}{ORDER_SEPARATOR}{:02}{ORDER_SEPARATOR}{:02}",
+        method as u8, mode as u8
+    )
+}
 
 /// The primary key of one item.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

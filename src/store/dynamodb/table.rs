@@ -6,7 +6,8 @@ use crate::store::{StoreError, StoreResult};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::create_table::CreateTableError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection,
+    ProjectionType, ScalarAttributeType, TableStatus,
 };
 use std::time::Duration;
 
@@ -20,8 +21,22 @@ pub const KEY_ATTRIBUTE_TYPE: &str = "S";
 pub const BILLING_MODE: &str = "PAY_PER_REQUEST";
 /// The key schema as (attribute, key type) pairs, in order.
 pub const KEY_SCHEMA: [(&str, &str); 2] = [(PARTITION_KEY, "HASH"), (SORT_KEY, "RANGE")];
-/// The table has no secondary indexes, no stream and no TTL attribute.
+/// The table has no global secondary index, no stream and no TTL attribute.
 pub const GLOBAL_SECONDARY_INDEXES: [&str; 0] = [];
+/// The listing-order attribute: the sort key of both local secondary indexes, carried only
+/// by group and API items (the indexes are sparse). Type `S`.
+pub const ORDER_ATTRIBUTE: &str = "ord";
+/// Local secondary index holding whole items in listing order: a page is one `Query`.
+pub const ORDER_INDEX: &str = "order";
+/// Local secondary index holding keys (and a group's API counter) in listing order: what
+/// precedes an offset is skipped through it, a few hundred bytes per item.
+pub const ORDER_KEYS_INDEX: &str = "order_keys";
+/// The local secondary indexes: (name, `ProjectionType`, `NonKeyAttributes`), each with the
+/// key schema `pk` (HASH), [`ORDER_ATTRIBUTE`] (RANGE).
+pub const LOCAL_SECONDARY_INDEXES: [(&str, &str, &[&str]); 2] = [
+    (ORDER_INDEX, "ALL", &[]),
+    (ORDER_KEYS_INDEX, "INCLUDE", &["apis"]),
+];
 
 /// How long `create_table` waits for a new table to become `ACTIVE`.
 const ACTIVE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -53,12 +68,48 @@ impl DynamoStore {
                     .map_err(build_err)?,
             );
         }
+        attributes.push(
+            AttributeDefinition::builder()
+                .attribute_name(ORDER_ATTRIBUTE)
+                .attribute_type(ScalarAttributeType::from(KEY_ATTRIBUTE_TYPE))
+                .build()
+                .map_err(build_err)?,
+        );
+        let mut indexes = Vec::new();
+        for (name, projection, non_key) in LOCAL_SECONDARY_INDEXES {
+            let mut p = Projection::builder().projection_type(ProjectionType::from(projection));
+            for attribute in non_key {
+                p = p.non_key_attributes(*attribute);
+            }
+            indexes.push(
+                LocalSecondaryIndex::builder()
+                    .index_name(name)
+                    .key_schema(
+                        KeySchemaElement::builder()
+                            .attribute_name(PARTITION_KEY)
+                            .key_type(KeyType::Hash)
+                            .build()
+                            .map_err(build_err)?,
+                    )
+                    .key_schema(
+                        KeySchemaElement::builder()
+                            .attribute_name(ORDER_ATTRIBUTE)
+                            .key_type(KeyType::Range)
+                            .build()
+                            .map_err(build_err)?,
+                    )
+                    .projection(p.build())
+                    .build()
+                    .map_err(build_err)?,
+            );
+        }
         let created = self
             .client
             .create_table()
             .table_name(self.table.as_ref())
             .set_attribute_definitions(Some(attributes))
             .set_key_schema(Some(schema))
+            .set_local_secondary_indexes(Some(indexes))
             .billing_mode(BillingMode::from(BILLING_MODE))
             .send()
             .await;
@@ -101,6 +152,21 @@ impl DynamoStore {
             if found != wanted {
                 return Err(StoreError::new(format_args!(
                     "dynamodb: table {} has key schema {found:?}, expected {wanted:?}",
+                    self.table
+                )));
+            }
+            // Local secondary indexes exist only if the table was created with them.
+            let indexes: Vec<&str> = table
+                .local_secondary_indexes()
+                .iter()
+                .filter_map(|i| i.index_name())
+                .collect();
+            if let Some((missing, _, _)) = LOCAL_SECONDARY_INDEXES
+                .iter()
+                .find(|(name, _, _)| !indexes.contains(name))
+            {
+                return Err(StoreError::new(format_args!(
+                    "dynamodb: table {} lacks the local secondary index {missing} (recreate it)",
                     self.table
                 )));
             }

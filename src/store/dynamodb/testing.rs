@@ -1,9 +1,11 @@
 //! Test instruments for the DynamoDB store: SDK interceptors that count requests per
-//! operation and that make the Nth request fail. Add them to a client configuration with
+//! operation, sequential round trips and write capacity, and that make the Nth request
+//! fail. Add them to a client configuration with
 //! [`aws_sdk_dynamodb::config::Builder::interceptor`].
 
 use aws_sdk_dynamodb::config::interceptors::{
     BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextRef,
+    FinalizerInterceptorContextRef,
 };
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use std::collections::BTreeMap;
@@ -308,5 +310,221 @@ impl Emulator {
     pub fn end_outage(&self) -> Result<(), String> {
         self.call("POST", "/_emulator/outage", r#"{"after":null}"#)
             .map(|_| ())
+    }
+}
+
+/// Sequential round trips, counted as waves: a wave starts when a request is sent while
+/// none is in flight, so requests sent together (a round's transactions) are one round
+/// trip and each request that waited for an answer starts another. Exact for one caller's
+/// requests; for concurrent callers whose waves overlap it is a lower bound. Every attempt
+/// counts.
+#[derive(Debug, Clone, Default)]
+pub struct RoundTrips {
+    state: Arc<Mutex<RoundState>>,
+}
+
+#[derive(Debug, Default)]
+struct RoundState {
+    waves: u64,
+    in_flight: u64,
+}
+
+impl RoundTrips {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut RoundState) -> T) -> T {
+        match self.state.lock() {
+            Ok(mut s) => f(&mut s),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    /// Waves since the last reset.
+    pub fn get(&self) -> u64 {
+        self.with(|s| s.waves)
+    }
+
+    pub fn reset(&self) {
+        self.with(|s| s.waves = 0);
+    }
+}
+
+impl Intercept for RoundTrips {
+    fn name(&self) -> &'static str {
+        "RoundTrips"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.with(|s| {
+            if s.in_flight == 0 {
+                s.waves += 1;
+            }
+            s.in_flight += 1;
+        });
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        _context: &FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.with(|s| s.in_flight = s.in_flight.saturating_sub(1));
+        Ok(())
+    }
+}
+
+/// Write capacity of the requests sent, by DynamoDB's documented rules, computed from the
+/// requests themselves (a test server reports no real figure): a write is one unit per KB
+/// of the item (rounded up), twice that inside `TransactWriteItems`; a write of an item
+/// with a listing order (`ord`) also writes its entries of the two local secondary indexes
+/// (the whole item, and one unit for the keys entry); a group item's counter update
+/// rewrites both entries (one unit each). Items that an update or delete does not carry
+/// whole are counted at their key and the values written (at least one unit). Every
+/// attempt counts, cancelled transactions included (DynamoDB charges them too).
+#[derive(Debug, Clone, Default)]
+pub struct WriteUnits {
+    units: Arc<AtomicU64>,
+}
+
+impl WriteUnits {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn get(&self) -> u64 {
+        self.units.load(Ordering::Relaxed)
+    }
+
+    pub fn reset(&self) {
+        self.units.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Size of a DynamoDB-JSON attribute value (`{"S": ...}`, `{"N": ...}`, `{"M": {...}}`).
+fn json_value_size(value: &serde_json::Value) -> u64 {
+    let Some((kind, inner)) = value.as_object().and_then(|o| o.iter().next()) else {
+        return 1;
+    };
+    let len = |s: &str| u64::try_from(s.len()).unwrap_or(u64::MAX);
+    match (kind.as_str(), inner) {
+        ("S" | "B", serde_json::Value::String(s)) => len(s),
+        ("N", serde_json::Value::String(n)) => len(n).div_ceil(2) + 1,
+        ("M", serde_json::Value::Object(m)) => {
+            3 + m
+                .iter()
+                .map(|(k, v)| len(k) + json_value_size(v) + 1)
+                .sum::<u64>()
+        }
+        ("L", serde_json::Value::Array(l)) => {
+            3 + l.iter().map(|v| json_value_size(v) + 1).sum::<u64>()
+        }
+        _ => 1,
+    }
+}
+
+/// Size of a DynamoDB-JSON map of attributes (an item, a key, expression values).
+pub fn json_item_size(attributes: Option<&serde_json::Value>) -> u64 {
+    attributes
+        .and_then(serde_json::Value::as_object)
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| u64::try_from(k.len()).unwrap_or(u64::MAX) + json_value_size(v))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Write units of one write action (`Put`, `Update`, `Delete`, `ConditionCheck` body), not
+/// yet doubled for a transaction; and the index units it adds.
+fn action_units(kind: &str, action: &serde_json::Value) -> (u64, u64) {
+    let kb = |bytes: u64| bytes.div_ceil(1024).max(1);
+    let ord = crate::store::dynamodb::table::ORDER_ATTRIBUTE;
+    match kind {
+        "Put" => {
+            let item = action.get("Item");
+            let units = kb(json_item_size(item));
+            let indexed = item.and_then(|i| i.get(ord)).is_some();
+            (units, if indexed { units + 1 } else { 0 })
+        }
+        "Update" => {
+            let size = json_item_size(action.get("Key"))
+                + json_item_size(action.get("ExpressionAttributeValues"));
+            let units = kb(size);
+            let sets_order = action
+                .get("ExpressionAttributeNames")
+                .and_then(serde_json::Value::as_object)
+                .is_some_and(|names| names.values().any(|v| v.as_str() == Some(ord)));
+            let group_item = action
+                .pointer("/Key/sk/S")
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(|sk| sk.starts_with(crate::store::dynamodb::keys::GROUP_PREFIX));
+            let index = if sets_order {
+                units + 1
+            } else if group_item {
+                2
+            } else {
+                0
+            };
+            (units, index)
+        }
+        _ => (1, 0),
+    }
+}
+
+impl Intercept for WriteUnits {
+    fn name(&self) -> &'static str {
+        "WriteUnits"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let op = operation(context);
+        let Some(body) = context.request().body().bytes() else {
+            return Ok(());
+        };
+        let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
+            return Ok(());
+        };
+        let units = match op.as_str() {
+            "TransactWriteItems" => json
+                .get("TransactItems")
+                .and_then(serde_json::Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|i| i.as_object().and_then(|o| o.iter().next()))
+                        .map(|(kind, action)| {
+                            let (units, index) = action_units(kind, action);
+                            2 * units + index
+                        })
+                        .sum()
+                })
+                .unwrap_or(0),
+            "PutItem" => {
+                let (units, index) = action_units("Put", &json);
+                units + index
+            }
+            "UpdateItem" => {
+                let (units, index) = action_units("Update", &json);
+                units + index
+            }
+            "DeleteItem" => 1,
+            _ => 0,
+        };
+        self.units.fetch_add(units, Ordering::Relaxed);
+        Ok(())
     }
 }

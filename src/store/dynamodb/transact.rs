@@ -26,7 +26,7 @@
 
 use super::codec::{
     decode_api, get_s, item, n, s, to_json, Item, BODY, CREATED_AT, CREATOR, GROUP, ID, NAME,
-    ROUTE, VERSION, WRITER,
+    ORDER, ROUTE, VERSION, WRITER,
 };
 use super::keys::{Key, Keys};
 use super::reservation::reservations;
@@ -515,7 +515,7 @@ impl<'a> WriteApis<'a> {
                     let update = Update::builder()
                         .table_name(store.table())
                         .set_key(Some(self.keys.api_route(&self.group, &p.route).attrs()))
-                        .update_expression("SET #b = :b, #v = :v, #n = :n, #w = :w")
+                        .update_expression("SET #b = :b, #v = :v, #n = :n, #w = :w, #o = :o")
                         .condition_expression("#id = :id AND #v = :expected")
                         .expression_attribute_names("#b", BODY)
                         .expression_attribute_names("#v", VERSION)
@@ -523,6 +523,8 @@ impl<'a> WriteApis<'a> {
                         .expression_attribute_names("#id", ID)
                         .expression_attribute_names("#w", WRITER)
                         .expression_attribute_values(":w", s(self.writer(p.idx)))
+                        .expression_attribute_names("#o", ORDER)
+                        .expression_attribute_values(":o", s(super::keys::api_order(api)))
                         .expression_attribute_values(":b", s(body))
                         .expression_attribute_values(":v", n(api.version))
                         .expression_attribute_values(":n", s(name))
@@ -629,6 +631,7 @@ impl<'a> WriteApis<'a> {
                 (CREATED_AT, s(created_at)),
                 (BODY, s(body)),
                 (WRITER, s(self.writer(p.idx))),
+                (ORDER, s(super::keys::api_order(api))),
             ],
         );
         if let Some(creator) = creator {
