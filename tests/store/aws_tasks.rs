@@ -176,21 +176,24 @@ impl Aws {
 
     /// The next message of the queue as the SQS event Lambda would deliver.
     async fn receive_event(&self) -> Value {
+        self.receive_from(&self.queue_url)
+            .await
+            .expect("a message in the queue")
+    }
+
+    /// The next message of a queue as an SQS event, if one arrives within 2 s.
+    async fn receive_from(&self, queue_url: &str) -> Option<Value> {
         let out = self
             .sqs
             .receive_message()
-            .queue_url(&self.queue_url)
+            .queue_url(queue_url)
             .max_number_of_messages(1)
             .wait_time_seconds(2)
             .send()
             .await
             .unwrap();
-        let message = out
-            .messages()
-            .first()
-            .expect("a message in the queue")
-            .clone();
-        json!({"Records": [{
+        let message = out.messages().first()?.clone();
+        Some(json!({"Records": [{
             "messageId": message.message_id().unwrap(),
             "receiptHandle": message.receipt_handle().unwrap(),
             "body": message.body().unwrap(),
@@ -200,7 +203,7 @@ impl Aws {
             "eventSource": "aws:sqs",
             "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:tasks",
             "awsRegion": "us-east-1"
-        }]})
+        }]}))
     }
 
     /// Put a document under `key` with user metadata; its version id and ETag.
@@ -498,4 +501,77 @@ async fn the_generated_worker_events_get_their_answers() {
             .await;
         assert_eq!(answer.unwrap(), expected["response"], "{name}");
     }
+}
+
+/// A message the worker can never handle is reported failed at every delivery, and the
+/// queue's redrive policy (the template's `maxReceiveCount`, 2 here) moves it to the
+/// dead-letter queue instead of delivering it forever.
+#[tokio::test]
+async fn a_poison_message_ends_in_the_dead_letter_queue() {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let Some(endpoint) = dynamodb_endpoint() else {
+        return;
+    };
+    let aws = deploy(&endpoint).await;
+    let dlq_url = aws
+        .sqs
+        .create_queue()
+        .queue_name(format!("apig-test-dlq-{}", Id::generate()))
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    let dlq_arn = aws
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&dlq_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .unwrap();
+    let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"}).to_string();
+    let queue_url = aws
+        .sqs
+        .create_queue()
+        .queue_name(format!("apig-test-{}", Id::generate()))
+        .attributes(QueueAttributeName::RedrivePolicy, redrive)
+        .attributes(QueueAttributeName::VisibilityTimeout, "0")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    aws.sqs
+        .send_message()
+        .queue_url(&queue_url)
+        .message_body("{\"task_id\": \"not a task id\"}")
+        .send()
+        .await
+        .unwrap();
+    let mut deliveries = 0;
+    while let Some(event) = aws.receive_from(&queue_url).await {
+        deliveries += 1;
+        assert!(deliveries <= 3, "delivered again and again");
+        let id = event["Records"][0]["messageId"].clone();
+        let answer = aws.worker.handle(event).await.unwrap();
+        assert_eq!(
+            answer,
+            json!({"batchItemFailures": [{"itemIdentifier": id}]})
+        );
+    }
+    assert!(deliveries >= 1);
+    let dead = aws
+        .receive_from(&dlq_url)
+        .await
+        .expect("in the dead-letter queue");
+    assert_eq!(
+        dead["Records"][0]["body"],
+        "{\"task_id\": \"not a task id\"}"
+    );
 }
