@@ -18,6 +18,8 @@ a store that fights itself passes on moto and pays twice on DynamoDB. This layer
   parameters it is an `IdempotentParameterMismatchException`; while the first is still in
   flight, a `TransactionInProgressException` (as DynamoDB);
 * delays every request by `APIG_TEST_DYNAMODB_LATENCY_MS` (default 0);
+* forwards the requests of other services (S3, SQS: moto serves them on the same endpoint)
+  unchanged, chunked uploads included;
 * counts requests, cancellations and conflicts, globally and per table:
   `GET /_emulator/stats[?table=NAME]`, `POST /_emulator/reset`;
 * plays a server that dies and comes back with its data (`POST /_emulator/outage`, below).
@@ -162,9 +164,24 @@ class ConflictingDynamoDB:
             out.append((table, self._key_of(backend, table, attrs or {})))
         return out
 
+    @staticmethod
+    def _read_body(environ):
+        """The whole request body. Requests of other services (S3, SQS) pass through this
+        layer untouched, and an S3 upload may come chunked, without a Content-Length."""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length:
+            return environ["wsgi.input"].read(length)
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked or environ.get("wsgi.input_terminated"):
+            return environ["wsgi.input"].read()
+        return b""
+
     def _call_moto(self, environ, raw):
         environ["wsgi.input"] = BytesIO(raw)
         environ["CONTENT_LENGTH"] = str(len(raw))
+        # The body is whole now: moto must not expect chunks.
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        environ["wsgi.input_terminated"] = False
         captured = {}
 
         def start(status, headers, exc_info=None):
@@ -266,8 +283,7 @@ class ConflictingDynamoDB:
         return result
 
     def _serve(self, environ, start_response):
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length else b""
+        raw = self._read_body(environ)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         op = target.rsplit(".", 1)[-1] if target.startswith("DynamoDB_") else None
         if self.latency:

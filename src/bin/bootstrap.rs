@@ -2,12 +2,18 @@
 //!
 //! Configuration comes from the environment (see the README's table): the store (DynamoDB
 //! table `APIG_TABLE` by default, `APIG_STORE=sqlite` for the embedded store in
-//! `APIG_DATA_DIR`), the limits, the token keys and the signing secret.
+//! `APIG_DATA_DIR`), the limits, the token keys and the signing secret. With a bucket and a
+//! queue (`APIG_BUCKET`, `APIG_QUEUE_URL`) it also serves the asynchronous import and the
+//! task status: documents go to the bucket, task messages to the queue, and the worker
+//! function (`src/bin/worker.rs`) runs them.
 
 use apig_import::auth::{Signing, SigningSecret, TokenKeys};
 use apig_import::cli::store::{self, StoreChoice};
 use apig_import::config::Limits;
+use apig_import::http::tasks::TaskQueue;
 use apig_import::http::{self, AppState};
+use apig_import::store::s3::S3Bucket;
+use apig_import::store::sqs::SqsQueue;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -53,5 +59,24 @@ async fn main() -> Result<(), lambda_http::Error> {
         keys: Arc::new(keys),
         signing,
     };
-    http::run_lambda(http::router(state)).await
+    let tasks = task_queue().await?;
+    if tasks.is_none() {
+        tracing::info!("no APIG_BUCKET / APIG_QUEUE_URL: the asynchronous routes are off");
+    }
+    http::run_lambda(http::router_with_tasks(state, tasks)).await
+}
+
+/// The bucket and queue of asynchronous tasks, when both are configured (one without the
+/// other is a configuration error, not a silent half).
+async fn task_queue() -> Result<Option<TaskQueue>, lambda_http::Error> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    match (var("APIG_BUCKET"), var("APIG_QUEUE_URL")) {
+        (None, None) => Ok(None),
+        (Some(bucket), Some(url)) => Ok(Some(TaskQueue {
+            blobs: Arc::new(S3Bucket::from_env(bucket).await),
+            wake: None,
+            messages: Some(SqsQueue::from_env(url).await),
+        })),
+        _ => Err("APIG_BUCKET and APIG_QUEUE_URL must be set together".into()),
+    }
 }

@@ -566,6 +566,7 @@ async fn serve(
     let queue = crate::http::tasks::TaskQueue {
         blobs: Arc::clone(&ctx.blobs),
         wake: Some(wake.clone()),
+        messages: None,
     };
     let worker = crate::task::worker::spawn(ctx.clone(), wake.clone());
     let watcher = watch.map(|watched| {

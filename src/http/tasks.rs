@@ -3,7 +3,8 @@
 //! `async-import` answers synchronously what the synchronous import answers before it
 //! writes anything of the request (credentials, unknown instance, the form, size, empty
 //! document); everything else is the task's to decide. The task is recorded (document,
-//! then task) before the 202, and the worker is woken.
+//! then task) before the 202, then the worker is woken (`apig serve`) or a task message is
+//! sent to the queue (on AWS: the worker function consumes it).
 
 use super::authn;
 use super::form::parse_import_form;
@@ -14,6 +15,7 @@ use crate::auth::{GET_API_ACTION, IMPORT_ACTION};
 use crate::error::{ApigError, Code};
 use crate::import::GroupTarget;
 use crate::model::{Id, Task};
+use crate::store::sqs::{SqsQueue, TaskMessage};
 use crate::store::BlobStore;
 use crate::task::worker::Wake;
 use crate::task::{document_key, submit, TaskContext};
@@ -30,12 +32,13 @@ pub const ASYNC_IMPORT_ROUTE: &str =
 pub const ASYNC_TASK_ROUTE: &str =
     "/v2/{project_id}/apigw/instances/{instance_id}/async-tasks/{task_id}";
 
-/// Where submitted tasks go: their documents' store, and the worker to wake (none when
-/// another process runs the tasks).
+/// Where submitted tasks go: their documents' store, and the worker to wake in this
+/// process, or the queue whose consumer runs them (on AWS).
 #[derive(Clone)]
 pub struct TaskQueue {
     pub blobs: Arc<dyn BlobStore>,
     pub wake: Option<Wake>,
+    pub messages: Option<SqsQueue>,
 }
 
 #[derive(Serialize)]
@@ -113,6 +116,17 @@ pub async fn async_import(
     submit(&ctx, &task, document).await?;
     if let Some(wake) = &queue.wake {
         wake.wake();
+    }
+    // Sent after the task is recorded: a failure to send answers APIG.9999 (the client got
+    // no task id; the recorded task stays waiting, unseen by anyone).
+    if let Some(messages) = &queue.messages {
+        messages
+            .send(&TaskMessage {
+                task_id: id.to_string(),
+                project: ids.scope.project_id.as_str().to_string(),
+                instance: ids.scope.instance_id.as_str().to_string(),
+            })
+            .await?;
     }
     Ok((
         StatusCode::ACCEPTED,

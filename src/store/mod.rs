@@ -9,7 +9,9 @@
 
 pub mod blobs;
 pub mod dynamodb;
+pub mod s3;
 pub mod sqlite;
+pub mod sqs;
 pub mod tasks;
 
 pub use blobs::{BlobStore, FileBlobStore};

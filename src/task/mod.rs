@@ -7,6 +7,7 @@
 //! [`import::run_as`] as the synchronous path, with the task's [`Writer`] → finish, only if
 //! still the lease holder.
 
+pub mod aws;
 pub mod export;
 pub mod watch;
 pub mod worker;

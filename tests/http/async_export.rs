@@ -68,7 +68,14 @@ async fn the_task_gives_the_file_of_the_export() {
         blobs: blobs.clone(),
         limits: Limits::default(),
     };
-    let router = router_with_tasks(state, Some(TaskQueue { blobs, wake: None }));
+    let router = router_with_tasks(
+        state,
+        Some(TaskQueue {
+            blobs,
+            wake: None,
+            messages: None,
+        }),
+    );
     let token = token::issue(
         SECRET,
         "tester",

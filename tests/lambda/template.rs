@@ -3,7 +3,7 @@
 //! environment the bootstrap reads, and no secret is written into the template.
 //! (`scripts/lint-template` checks the template itself with cfn-lint and `sam validate`.)
 
-use apig_import::http::{read, IMPORT_ROUTE, LAMBDA_MAX_DOCUMENT_BYTES};
+use apig_import::http::{read, tasks, IMPORT_ROUTE, LAMBDA_MAX_DOCUMENT_BYTES};
 use apig_import::store::dynamodb::table;
 
 fn template() -> String {
@@ -37,6 +37,8 @@ fn every_route_of_the_router_is_routed_by_the_http_api() {
         ("GET".to_string(), read::API_GROUPS_ROUTE.to_string()),
         ("GET".to_string(), read::APIS_ROUTE.to_string()),
         ("GET".to_string(), read::API_ROUTE.to_string()),
+        ("POST".to_string(), tasks::ASYNC_IMPORT_ROUTE.to_string()),
+        ("GET".to_string(), tasks::ASYNC_TASK_ROUTE.to_string()),
     ];
     wanted.sort();
     assert_eq!(template_routes(&template()), wanted);
@@ -84,13 +86,18 @@ fn the_table_has_the_store_schema() {
         table::ORDER_ATTRIBUTE,
         table::KEY_ATTRIBUTE_TYPE
     )));
-    // Three attribute definitions, the key schema, and each local index's two key elements.
+    // Three attribute definitions, the key schema, each local index's two key elements,
+    // and the TTL attribute.
     let lsis = table::LOCAL_SECONDARY_INDEXES;
     assert_eq!(
         block.matches("AttributeName:").count(),
-        5 + 2 * lsis.len(),
+        6 + 2 * lsis.len(),
         "{block}"
     );
+    assert!(block.contains(&format!(
+        "TimeToLiveSpecification:\n        AttributeName: {}\n        Enabled: true",
+        table::TTL_ATTRIBUTE
+    )));
     assert!(!block.contains("GlobalSecondaryIndexes"));
     for (name, projection, non_key) in lsis {
         let index = format!(
@@ -104,7 +111,6 @@ fn the_table_has_the_store_schema() {
         }
     }
     assert!(!block.contains("StreamSpecification"));
-    assert!(!block.contains("TimeToLiveSpecification"));
 }
 
 #[test]
@@ -125,6 +131,8 @@ fn the_function_gets_the_environment_the_bootstrap_reads() {
         "APIG_MAX_THROTTLES_PER_INSTANCE:",
         "APIG_MAX_ACLS_PER_INSTANCE:",
         "APIG_LOG:",
+        "APIG_BUCKET: !Ref Bucket",
+        "APIG_QUEUE_URL: !Ref TaskQueue",
     ] {
         assert!(text.contains(variable), "{variable} missing");
     }
@@ -146,18 +154,17 @@ fn permissions_are_the_item_operations_on_the_table_only() {
         .map(str::trim)
         .filter_map(|l| l.strip_prefix("- dynamodb:"))
         .collect();
-    assert_eq!(
-        actions,
-        [
-            "GetItem",
-            "BatchGetItem",
-            "Query",
-            "PutItem",
-            "UpdateItem",
-            "DeleteItem",
-            "ConditionCheckItem"
-        ]
-    );
+    let store_actions = [
+        "GetItem",
+        "BatchGetItem",
+        "Query",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "ConditionCheckItem",
+    ];
+    // The HTTP function's, then the worker's: the same.
+    assert_eq!(actions, [store_actions, store_actions].concat());
     assert!(text.contains("Resource: !GetAtt Table.Arn"));
     assert!(!text.contains("dynamodb:*"));
     assert!(!text.contains("dynamodb:Scan"));

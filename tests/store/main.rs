@@ -8,6 +8,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+// The AWS path of async and dropped imports: router → S3 + SQS + DynamoDB → worker handler.
+mod aws_tasks;
 // The store contract, one case list run against every store.
 mod contract;
 // The test server conflicts like DynamoDB: overlapping transactions, in-flight items, tokens.

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::create_table::CreateTableError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection,
-    ProjectionType, ScalarAttributeType, TableStatus,
+    ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
 };
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ pub const KEY_ATTRIBUTE_TYPE: &str = "S";
 pub const BILLING_MODE: &str = "PAY_PER_REQUEST";
 /// The key schema as (attribute, key type) pairs, in order.
 pub const KEY_SCHEMA: [(&str, &str); 2] = [(PARTITION_KEY, "HASH"), (SORT_KEY, "RANGE")];
-/// The table has no global secondary index, no stream and no TTL attribute.
+/// The table has no global secondary index and no stream.
 pub const GLOBAL_SECONDARY_INDEXES: [&str; 0] = [];
 /// The listing-order attribute: the sort key of both local secondary indexes, carried only
 /// by group and API items (the indexes are sparse). Type `S`.
@@ -37,6 +37,8 @@ pub const LOCAL_SECONDARY_INDEXES: [(&str, &str, &[&str]); 2] = [
     (ORDER_INDEX, "ALL", &[]),
     (ORDER_KEYS_INDEX, "INCLUDE", &["apis"]),
 ];
+/// The TTL attribute (`TimeToLiveSpecification`): finished task items expire.
+pub const TTL_ATTRIBUTE: &str = super::tasks::TTL;
 
 /// How long `create_table` waits for a new table to become `ACTIVE`.
 const ACTIVE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -119,7 +121,42 @@ impl DynamoStore {
                 if matches!(e.err(), CreateTableError::ResourceInUseException(_)) => {}
             Err(e) => return Err(sdk_error("create table", e)),
         }
-        self.wait_active_with_schema().await
+        self.wait_active_with_schema().await?;
+        self.enable_ttl().await
+    }
+
+    /// Enable expiry on [`TTL_ATTRIBUTE`] unless it is on already (enabling it twice is an
+    /// error on DynamoDB).
+    async fn enable_ttl(&self) -> StoreResult<()> {
+        let described = self
+            .client
+            .describe_time_to_live()
+            .table_name(self.table.as_ref())
+            .send()
+            .await
+            .map_err(|e| sdk_error("describe time to live", e))?;
+        let status = described
+            .time_to_live_description()
+            .and_then(|d| d.time_to_live_status());
+        if matches!(
+            status,
+            Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
+        ) {
+            return Ok(());
+        }
+        let spec = TimeToLiveSpecification::builder()
+            .attribute_name(TTL_ATTRIBUTE)
+            .enabled(true)
+            .build()
+            .map_err(build_err)?;
+        self.client
+            .update_time_to_live()
+            .table_name(self.table.as_ref())
+            .time_to_live_specification(spec)
+            .send()
+            .await
+            .map_err(|e| sdk_error("enable time to live", e))?;
+        Ok(())
     }
 
     async fn wait_active_with_schema(&self) -> StoreResult<()> {

@@ -1,0 +1,577 @@
+//! The whole AWS path of asynchronous and event-triggered imports against the test server
+//! (moto serves S3 and SQS beside DynamoDB): the HTTP function's router on S3 + SQS +
+//! DynamoDB → 202 → the queued message as a real SQS event → the worker's handler (the one
+//! `src/bin/worker.rs` runs) → task `succeed`; documents dropped under `imports/…` → S3
+//! ObjectCreated events → result objects; duplicate notifications, sequential and
+//! concurrent, import once; bad metadata → a `failed` task with APIG.2012.
+
+use crate::support::fixture;
+use crate::support::router::{
+    claims, form_content_type, multipart, text, token_with, Part, SECRET,
+};
+use crate::support::stores::{dynamodb_endpoint, dynamodb_store_at};
+use apig_import::auth::TokenKeys;
+use apig_import::config::Limits;
+use apig_import::http::tasks::TaskQueue;
+use apig_import::http::{router_with_tasks, AppState};
+use apig_import::model::{Id, PathId, Reference, ReferenceKind, Scope, TaskStatus};
+use apig_import::store::s3::S3Bucket;
+use apig_import::store::sqs::SqsQueue;
+use apig_import::store::Store;
+use apig_import::task::aws::{AwsWorker, Dropped};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+use axum::body::Body;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Instant;
+use tower::ServiceExt;
+
+/// Everything of one deployment, on fresh resources of the test server.
+struct Aws {
+    store: Arc<dyn Store>,
+    s3: aws_sdk_s3::Client,
+    sqs: aws_sdk_sqs::Client,
+    bucket: String,
+    queue_url: String,
+    router: axum::Router,
+    worker: AwsWorker,
+}
+
+fn fresh_scope() -> Scope {
+    Scope::new(
+        PathId::parse(Id::generate().as_str()).unwrap(),
+        PathId::parse(Id::generate().as_str()).unwrap(),
+    )
+}
+
+/// A registered instance with shop's channel and plugin (all six of its APIs import).
+async fn instance(store: &dyn Store) -> Scope {
+    let scope = fresh_scope();
+    assert!(store.create_instance(&scope).await.unwrap());
+    for (kind, name) in [
+        (ReferenceKind::VpcChannel, "catalog_channel"),
+        (ReferenceKind::Plugin, "audit_plugin"),
+    ] {
+        let reference = Reference {
+            id: Id::generate(),
+            kind,
+            name: name.to_string(),
+            created_at: String::new(),
+        };
+        assert!(store.create_reference(&scope, &reference).await.unwrap());
+    }
+    scope
+}
+
+fn credentials() -> aws_sdk_s3::config::Credentials {
+    aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "tests")
+}
+
+async fn deploy(endpoint: &str) -> Aws {
+    let store: Arc<dyn Store> = Arc::new(dynamodb_store_at(endpoint, Vec::new()).await);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .behavior_version_latest()
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .credentials_provider(credentials())
+            .endpoint_url(endpoint)
+            .force_path_style(true)
+            .build(),
+    );
+    let sqs = aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::Config::builder()
+            .behavior_version_latest()
+            .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+            .credentials_provider(credentials())
+            .endpoint_url(endpoint)
+            .build(),
+    );
+    let bucket = format!("apig-test-{}", Id::generate());
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    s3.put_bucket_versioning()
+        .bucket(&bucket)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(format!("apig-test-{}", Id::generate()))
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    let blobs = S3Bucket::new(s3.clone(), &bucket);
+    let state = AppState {
+        store: Arc::clone(&store),
+        limits: Limits::default(),
+        keys: Arc::new(TokenKeys::hmac(SECRET).unwrap()),
+        signing: None,
+    };
+    let queue = TaskQueue {
+        blobs: Arc::new(blobs.clone()),
+        wake: None,
+        messages: Some(SqsQueue::new(sqs.clone(), &queue_url)),
+    };
+    Aws {
+        worker: AwsWorker::new(Arc::clone(&store), blobs, Limits::default()),
+        store,
+        s3,
+        sqs,
+        bucket,
+        queue_url,
+        router: router_with_tasks(state, Some(queue)),
+    }
+}
+
+impl Aws {
+    async fn call(&self, request: http::Request<Body>) -> (u16, Value) {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    async fn async_import(&self, scope: &Scope, document: &[u8]) -> (u16, Value) {
+        let body = multipart(&[
+            text("is_create_group", "true"),
+            Part {
+                name: "file_name".into(),
+                file_name: Some("shop.yaml".into()),
+                content_type: None,
+                data: document.to_vec(),
+            },
+        ]);
+        let request = http::Request::post(format!(
+            "/v2/{}/apigw/instances/{}/openapi/async-import",
+            scope.project_id.as_str(),
+            scope.instance_id.as_str()
+        ))
+        .header("content-type", form_content_type())
+        .header("x-auth-token", token(scope))
+        .body(Body::from(body))
+        .unwrap();
+        self.call(request).await
+    }
+
+    async fn task(&self, scope: &Scope, id: &str) -> (u16, Value) {
+        let request = http::Request::get(format!(
+            "/v2/{}/apigw/instances/{}/async-tasks/{id}",
+            scope.project_id.as_str(),
+            scope.instance_id.as_str()
+        ))
+        .header("x-auth-token", token(scope))
+        .body(Body::empty())
+        .unwrap();
+        self.call(request).await
+    }
+
+    /// The next message of the queue as the SQS event Lambda would deliver.
+    async fn receive_event(&self) -> Value {
+        self.receive_from(&self.queue_url)
+            .await
+            .expect("a message in the queue")
+    }
+
+    /// The next message of a queue as an SQS event, if one arrives within 2 s.
+    async fn receive_from(&self, queue_url: &str) -> Option<Value> {
+        let out = self
+            .sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(1)
+            .wait_time_seconds(2)
+            .send()
+            .await
+            .unwrap();
+        let message = out.messages().first()?.clone();
+        Some(json!({"Records": [{
+            "messageId": message.message_id().unwrap(),
+            "receiptHandle": message.receipt_handle().unwrap(),
+            "body": message.body().unwrap(),
+            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1"},
+            "messageAttributes": {},
+            "md5OfBody": message.md5_of_body().unwrap_or(""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:tasks",
+            "awsRegion": "us-east-1"
+        }]}))
+    }
+
+    /// Put a document under `key` with user metadata; its version id and ETag.
+    async fn drop_document(
+        &self,
+        key: &str,
+        data: &[u8],
+        meta: &[(&str, &str)],
+    ) -> (String, String) {
+        let mut put = self
+            .s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(ByteStream::from(data.to_vec()));
+        for (k, v) in meta {
+            put = put.metadata(*k, *v);
+        }
+        let out = put.send().await.unwrap();
+        (
+            out.version_id().unwrap_or("").to_string(),
+            out.e_tag().unwrap_or("").to_string(),
+        )
+    }
+
+    async fn object_json(&self, key: &str) -> Value {
+        let out = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{key}: {e:?}"));
+        let bytes = out.body.collect().await.unwrap().into_bytes();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    fn s3_event(&self, key: &str, version: &str, e_tag: &str) -> Value {
+        // Keys arrive URL-encoded, spaces as `+`.
+        let encoded: String = key
+            .split('/')
+            .map(|s| {
+                percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string()
+                    .replace("%20", "+")
+                    .replace("%2E", ".")
+                    .replace("%2D", "-")
+                    .replace("%5F", "_")
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        json!({"Records": [{
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "awsRegion": "us-east-1",
+            "eventTime": "2026-11-29T16:00:00.000Z",
+            "eventName": "ObjectCreated:Put",
+            "userIdentity": {"principalId": "AWS:EXAMPLE"},
+            "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+            "responseElements": {"x-amz-request-id": "1", "x-amz-id-2": "2"},
+            "s3": {
+                "s3SchemaVersion": "1.0",
+                "configurationId": "imports",
+                "bucket": {"name": self.bucket, "ownerIdentity": {"principalId": "EXAMPLE"},
+                           "arn": format!("arn:aws:s3:::{}", self.bucket)},
+                "object": {"key": encoded, "size": 1, "eTag": e_tag.trim_matches('"'),
+                           "versionId": version, "sequencer": "0055AED6DCD90281E5"}
+            }
+        }]})
+    }
+}
+
+fn token(scope: &Scope) -> String {
+    token_with(SECRET, &claims(scope.project_id.as_str(), &["apig:*"]))
+}
+
+fn creates(task_result: &Value) -> usize {
+    let result: Value = serde_json::from_str(task_result.as_str().unwrap()).unwrap();
+    result["success"]
+        .as_array()
+        .map_or(0, |a| a.iter().filter(|s| s["action"] == "create").count())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn async_import_through_s3_sqs_and_the_worker() {
+    let Some(endpoint) = dynamodb_endpoint() else {
+        return;
+    };
+    let aws = deploy(&endpoint).await;
+    let scope = instance(&*aws.store).await;
+    let shop = fixture("apig/shop-2.0.yaml");
+
+    let started = Instant::now();
+    let (status, accepted) = aws.async_import(&scope, &shop).await;
+    assert_eq!(status, 202, "{accepted}");
+    let id = accepted["task_id"].as_str().unwrap().to_string();
+    let (_, waiting) = aws.task(&scope, &id).await;
+    assert_eq!(waiting["task_status"], "waiting", "{waiting}");
+    // The document is in the bucket under tasks/.
+    let listed = aws
+        .s3
+        .list_objects_v2()
+        .bucket(&aws.bucket)
+        .prefix("tasks/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.contents().len(), 1);
+
+    let event = aws.receive_event().await;
+    let message: Value =
+        serde_json::from_str(event["Records"][0]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(message["task_id"], id.as_str());
+    let answer = aws.worker.handle(event.clone()).await.unwrap();
+    assert_eq!(answer, json!({"batchItemFailures": []}));
+    let (status, done) = aws.task(&scope, &id).await;
+    eprintln!(
+        "moto: async import of shop, upload → succeed in {:?}",
+        started.elapsed()
+    );
+    assert_eq!(status, 200);
+    assert_eq!(done["task_status"], "succeed", "{done}");
+    assert_eq!(creates(&done["task_result"]), 6, "{done}");
+
+    // The same message again (SQS delivers at least once): nothing more is imported.
+    let answer = aws.worker.handle(event).await.unwrap();
+    assert_eq!(answer, json!({"batchItemFailures": []}));
+    assert_eq!(aws.store.list_groups(&scope).await.unwrap().len(), 1);
+    let (_, again) = aws.task(&scope, &id).await;
+    assert_eq!(again, done);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dropped_documents_become_tasks_once() {
+    let Some(endpoint) = dynamodb_endpoint() else {
+        return;
+    };
+    let aws = deploy(&endpoint).await;
+    let scope = instance(&*aws.store).await;
+    let (p, i) = (scope.project_id.as_str(), scope.instance_id.as_str());
+
+    // shop, with options from metadata; its notification delivered twice in a row.
+    let key = format!("imports/{p}/{i}/my shop.yaml");
+    let started = Instant::now();
+    let (version, e_tag) = aws
+        .drop_document(
+            &key,
+            &fixture("apig/shop-2.0.yaml"),
+            &[("api-mode", "override"), ("mock-mode", "false")],
+        )
+        .await;
+    assert!(!version.is_empty(), "the bucket is versioned");
+    let event = aws.s3_event(&key, &version, &e_tag);
+    aws.worker.handle(event.clone()).await.unwrap();
+    let result = aws
+        .object_json(&format!("results/{p}/{i}/my shop.yaml.json"))
+        .await;
+    eprintln!(
+        "moto: dropped shop, upload → succeed in {:?}",
+        started.elapsed()
+    );
+    assert_eq!(result["task_status"], "succeed", "{result}");
+    assert_eq!(result["source"]["key"], key.as_str());
+    assert_eq!(result["source"]["version_id"], version.as_str());
+    assert_eq!(creates(&result["task_result"]), 6, "{result}");
+    let id = Dropped::parse(&aws.bucket, &key, Some(&version), None)
+        .unwrap()
+        .task_id();
+    assert_eq!(result["task_id"], id.as_str());
+    let (_, shown) = aws.task(&scope, id.as_str()).await;
+    assert_eq!(shown["task_status"], "succeed");
+    assert_eq!(shown["task_result"], result["task_result"]);
+    let task = aws.store.get_task(&scope, &id).await.unwrap().unwrap();
+    assert_eq!(task.caller, format!("arn:aws:s3:::{}/{key}", aws.bucket));
+    assert_eq!(task.options.api_mode.as_str(), "override");
+
+    aws.worker.handle(event).await.unwrap();
+    let task = aws.store.get_task(&scope, &id).await.unwrap().unwrap();
+    assert_eq!((task.status, task.attempts), (TaskStatus::Succeed, 1));
+    assert_eq!(aws.store.list_groups(&scope).await.unwrap().len(), 1);
+
+    // library, its notification delivered twice at the same moment: one task, one import.
+    let key = format!("imports/{p}/{i}/library.yaml");
+    let (version, e_tag) = aws
+        .drop_document(&key, &fixture("apig/library-3.0.yaml"), &[])
+        .await;
+    let event = aws.s3_event(&key, &version, &e_tag);
+    let (a, b) = tokio::join!(
+        aws.worker.handle(event.clone()),
+        aws.worker.handle(event.clone())
+    );
+    assert!(a.is_ok() || b.is_ok(), "{a:?} {b:?}");
+    // The one that found the task leased asks to be retried; its retry finds it finished.
+    aws.worker.handle(event).await.unwrap();
+    let id = Dropped::parse(&aws.bucket, &key, Some(&version), None)
+        .unwrap()
+        .task_id();
+    let task = aws.store.get_task(&scope, &id).await.unwrap().unwrap();
+    assert_eq!(
+        (task.status, task.attempts),
+        (TaskStatus::Succeed, 1),
+        "{}",
+        task.result
+    );
+    assert_eq!(aws.store.list_groups(&scope).await.unwrap().len(), 2);
+    let result = aws
+        .object_json(&format!("results/{p}/{i}/library.yaml.json"))
+        .await;
+    assert_eq!(result["task_status"], "succeed");
+
+    // Bad metadata: a failed task with APIG.2012, reported like any other.
+    let key = format!("imports/{p}/{i}/bad.json");
+    let (version, e_tag) = aws
+        .drop_document(
+            &key,
+            &fixture("apig/shop-2.0.yaml"),
+            &[("extend-mode", "sideways")],
+        )
+        .await;
+    // Routed through the queue this time (S3 → SQS → worker): the S3 event as a message body.
+    let body = aws.s3_event(&key, &version, &e_tag).to_string();
+    aws.sqs
+        .send_message()
+        .queue_url(&aws.queue_url)
+        .message_body(body)
+        .send()
+        .await
+        .unwrap();
+    let answer = aws.worker.handle(aws.receive_event().await).await.unwrap();
+    assert_eq!(answer, json!({"batchItemFailures": []}));
+    let result = aws
+        .object_json(&format!("results/{p}/{i}/bad.json.json"))
+        .await;
+    assert_eq!(result["task_status"], "failed", "{result}");
+    let error: Value = serde_json::from_str(result["task_result"].as_str().unwrap()).unwrap();
+    assert_eq!(error["error_code"], "APIG.2012", "{error}");
+    assert_eq!(aws.store.list_groups(&scope).await.unwrap().len(), 2);
+
+    // Not a document of the worker's: ignored, nothing recorded.
+    let key = format!("imports/{p}/readme.txt");
+    let (version, e_tag) = aws.drop_document(&key, b"hello", &[]).await;
+    aws.worker
+        .handle(aws.s3_event(&key, &version, &e_tag))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_message_of_another_kind_is_retried_not_lost() {
+    let Some(endpoint) = dynamodb_endpoint() else {
+        return;
+    };
+    let aws = deploy(&endpoint).await;
+    let event = json!({"Records": [
+        {"messageId": "m1", "body": "not json", "eventSource": "aws:sqs"},
+        {"messageId": "m2", "body": "{\"Event\":\"s3:TestEvent\"}", "eventSource": "aws:sqs"}
+    ]});
+    let answer = aws.worker.handle(event).await.unwrap();
+    assert_eq!(
+        answer,
+        json!({"batchItemFailures": [{"itemIdentifier": "m1"}]})
+    );
+    assert!(aws.worker.handle(json!({"detail": {}})).await.is_err());
+}
+
+/// The worker's generated events (`events/worker/`, `scripts/gen-events`) get the answers
+/// their manifest gives, through the same handler: none of their tasks or object versions
+/// exists on a fresh table, and the worker says so without asking for a retry.
+#[tokio::test]
+async fn the_generated_worker_events_get_their_answers() {
+    let Some(endpoint) = dynamodb_endpoint() else {
+        return;
+    };
+    let aws = deploy(&endpoint).await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events/worker");
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+    };
+    let manifest = read("manifest.json");
+    let bucket = manifest["bucket"].as_str().unwrap();
+    // Shared by the runs of this test: created once, kept.
+    let _ = aws.s3.create_bucket().bucket(bucket).send().await;
+    let worker = AwsWorker::new(
+        Arc::clone(&aws.store),
+        S3Bucket::new(aws.s3.clone(), bucket),
+        Limits::default(),
+    );
+    let events = manifest["events"].as_array().unwrap();
+    assert_eq!(events.len(), 5);
+    for expected in events {
+        let name = expected["event"].as_str().unwrap();
+        let answer = worker
+            .handle(read(name.trim_start_matches("worker/")))
+            .await;
+        assert_eq!(answer.unwrap(), expected["response"], "{name}");
+    }
+}
+
+/// A message the worker can never handle is reported failed at every delivery, and the
+/// queue's redrive policy (the template's `maxReceiveCount`, 2 here) moves it to the
+/// dead-letter queue instead of delivering it forever.
+#[tokio::test]
+async fn a_poison_message_ends_in_the_dead_letter_queue() {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let Some(endpoint) = dynamodb_endpoint() else {
+        return;
+    };
+    let aws = deploy(&endpoint).await;
+    let dlq_url = aws
+        .sqs
+        .create_queue()
+        .queue_name(format!("apig-test-dlq-{}", Id::generate()))
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    let dlq_arn = aws
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&dlq_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .unwrap();
+    let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"}).to_string();
+    let queue_url = aws
+        .sqs
+        .create_queue()
+        .queue_name(format!("apig-test-{}", Id::generate()))
+        .attributes(QueueAttributeName::RedrivePolicy, redrive)
+        .attributes(QueueAttributeName::VisibilityTimeout, "0")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    aws.sqs
+        .send_message()
+        .queue_url(&queue_url)
+        .message_body("{\"task_id\": \"not a task id\"}")
+        .send()
+        .await
+        .unwrap();
+    let mut deliveries = 0;
+    while let Some(event) = aws.receive_from(&queue_url).await {
+        deliveries += 1;
+        assert!(deliveries <= 3, "delivered again and again");
+        let id = event["Records"][0]["messageId"].clone();
+        let answer = aws.worker.handle(event).await.unwrap();
+        assert_eq!(
+            answer,
+            json!({"batchItemFailures": [{"itemIdentifier": id}]})
+        );
+    }
+    assert!(deliveries >= 1);
+    let dead = aws
+        .receive_from(&dlq_url)
+        .await
+        .expect("in the dead-letter queue");
+    assert_eq!(
+        dead["Records"][0]["body"],
+        "{\"task_id\": \"not a task id\"}"
+    );
+}
