@@ -158,7 +158,9 @@ mod node;
 mod operations;
 mod params;
 mod policies;
-mod request_path;
+// Public for the fuzz targets (`fuzz/`), not part of the crate's API.
+#[doc(hidden)]
+pub mod request_path;
 mod samples;
 mod security;
 mod shared;
