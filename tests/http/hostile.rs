@@ -3,6 +3,7 @@
 //! other requests, and `apig serve`'s timeouts and connection cap.
 
 use crate::support::router::*;
+use crate::support::serve::DemoServer as Server;
 use apig_import::auth::access_key::new_access_key;
 use apig_import::auth::signature::sign_request;
 use apig_import::auth::{Signing, SigningSecret, TokenKeys, LIST_GROUPS_ACTION};
@@ -15,9 +16,9 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Request};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -389,75 +390,7 @@ mod heavy_imports {
     }
 }
 
-/// `apig serve` as a child process, killed when dropped.
-struct Server {
-    child: Child,
-    authority: String,
-    project: String,
-    instance: String,
-    token: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 impl Server {
-    fn start(env: &[(&str, &str)]) -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_apig"));
-        command
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .env("APIG_DATA_DIR", dir.path())
-            .env("APIG_LOG", "warn")
-            .env_remove("APIG_TOKEN_SECRET")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        let mut child = command.spawn().expect("start apig serve");
-        let mut printed = Vec::new();
-        let stdout = child.stdout.take().expect("stdout");
-        for line in BufReader::new(stdout).lines() {
-            let line = line.expect("line");
-            let done = line.trim_start().starts_with("curl ");
-            printed.push(line);
-            if done {
-                break;
-            }
-        }
-        let value_of = |prefix: &str| {
-            printed
-                .iter()
-                .find_map(|l| l.strip_prefix(prefix))
-                .map(|v| v.trim().to_string())
-                .unwrap_or_else(|| panic!("no {prefix} in {printed:?}"))
-        };
-        let url = printed
-            .last()
-            .and_then(|curl| curl.split_whitespace().last())
-            .expect("url")
-            .to_string();
-        Server {
-            authority: url
-                .trim_start_matches("http://")
-                .split('/')
-                .next()
-                .expect("authority")
-                .to_string(),
-            project: value_of("demo project:"),
-            instance: value_of("demo instance:"),
-            token: value_of("token (12h):"),
-            child,
-            _dir: dir,
-        }
-    }
-
     fn groups_path(&self) -> String {
         format!(
             "/v2/{}/apigw/instances/{}/api-groups",
@@ -489,8 +422,8 @@ impl Server {
     }
 
     fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -526,7 +459,7 @@ mod serve {
         let server = Server::start(&[("APIG_TOKEN_SECRET", secret)]);
         let out = Command::new(env!("CARGO_BIN_EXE_apig"))
             .args(["token", "--project", &server.project])
-            .env("APIG_DATA_DIR", server._dir.path())
+            .env("APIG_DATA_DIR", server.data_dir())
             .env("APIG_TOKEN_SECRET", secret)
             .output()
             .expect("apig token");

@@ -8,10 +8,10 @@
 //! write timeouts, the server killed at the end. It prints the wall time and the p50/p99
 //! latency of the imports.
 
+use crate::support::serve::DemoServer as Server;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -23,79 +23,7 @@ const OWN_ROUTES: usize = 3;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 const BOUNDARY: &str = "loadTestBoundary7MA4YWxk";
 
-/// `apig serve` on a loopback port with a fresh data directory, killed when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    project: String,
-    instance: String,
-    token: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 impl Server {
-    /// Start it and read what its first start prints: the demo project, instance and token,
-    /// and the curl line with the address.
-    fn start() -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_apig"))
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .env("APIG_DATA_DIR", dir.path())
-            .env("APIG_LOG", "warn")
-            .env_remove("APIG_TOKEN_SECRET")
-            .env_remove("APIG_SIGNING_SECRET")
-            .env_remove("APIG_MAX_CONNECTIONS")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start apig serve");
-        let mut printed = Vec::new();
-        let stdout = child.stdout.take().expect("stdout");
-        for line in BufReader::new(stdout).lines() {
-            let line = line.expect("line");
-            let done = line.trim_start().starts_with("curl ");
-            printed.push(line);
-            if done {
-                break;
-            }
-        }
-        let value_of = |prefix: &str| {
-            printed
-                .iter()
-                .find_map(|l| l.strip_prefix(prefix))
-                .map(|v| v.trim().to_string())
-                .unwrap_or_else(|| panic!("no {prefix} in {printed:?}"))
-        };
-        let url = printed
-            .last()
-            .and_then(|curl| curl.split_whitespace().last())
-            .unwrap_or_else(|| panic!("no curl line in {printed:?}"))
-            .to_string();
-        let authority = url
-            .trim_start_matches("http://")
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        Server {
-            addr: authority
-                .parse()
-                .unwrap_or_else(|e| panic!("address {authority:?}: {e}")),
-            project: value_of("demo project:"),
-            instance: value_of("demo instance:"),
-            token: value_of("token (12h):"),
-            child,
-            _dir: dir,
-        }
-    }
-
     fn base(&self) -> String {
         format!("/v2/{}/apigw/instances/{}", self.project, self.instance)
     }
@@ -134,7 +62,7 @@ impl Server {
         path: &str,
         body: Option<(&str, &[u8])>,
     ) -> Result<Answer, String> {
-        let mut stream = TcpStream::connect_timeout(&self.addr, REQUEST_TIMEOUT)
+        let mut stream = TcpStream::connect_timeout(&self.addr(), REQUEST_TIMEOUT)
             .map_err(|e| format!("connect: {e}"))?;
         stream
             .set_read_timeout(Some(REQUEST_TIMEOUT))
@@ -142,7 +70,7 @@ impl Server {
             .map_err(|e| format!("timeouts: {e}"))?;
         let mut request = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nX-Auth-Token: {}\r\nConnection: close\r\n",
-            self.addr, self.token
+            self.authority, self.token
         )
         .into_bytes();
         if let Some((content_type, bytes)) = body {
@@ -281,7 +209,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[test]
 fn two_hundred_concurrent_imports_into_twenty_groups_end_with_exact_totals() {
-    let server = Arc::new(Server::start());
+    let server = Arc::new(Server::start(&[]));
 
     // The groups, created one by one.
     let groups: Vec<String> = (0..GROUPS)

@@ -9,6 +9,8 @@ pub mod app;
 pub mod fixtures;
 /// One-shot calls through the real router on a store that must never be reached.
 pub mod router;
+/// The real `apig serve` on a loopback port.
+pub mod serve;
 /// Store factories: SQLite in memory, SQLite on a file, DynamoDB on the test server.
 pub mod stores;
 
