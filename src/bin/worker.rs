@@ -41,7 +41,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     tracing::info!(store = %choice.describe(), bucket = bucket.name(), "worker ready");
     let worker = AwsWorker::new(store, bucket, limits);
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
-        let worker = worker.clone();
+        // Leases are not renewed past the invocation's deadline (milliseconds since the
+        // epoch): a worker stopped by its timeout leaves a lease that expires in time.
+        let deadline = i64::try_from(event.context.deadline / 1000).unwrap_or(i64::MAX);
+        let worker = worker.clone().until(deadline);
         async move {
             // A failed invocation: Lambda retries it (and an SQS batch comes back whole).
             worker

@@ -558,11 +558,11 @@ async fn serve(
     // Tasks run in this process: documents under the data directory, the worker woken by
     // each submission and resuming what a previous process left unfinished.
     let wake = crate::task::worker::Wake::default();
-    let ctx = crate::task::TaskContext {
-        store: Arc::clone(&state.store),
-        blobs: Arc::new(crate::store::FileBlobStore::new(dir.join("blobs"))),
-        limits: state.limits.clone(),
-    };
+    let ctx = crate::task::TaskContext::new(
+        Arc::clone(&state.store),
+        Arc::new(crate::store::FileBlobStore::new(dir.join("blobs"))),
+        state.limits.clone(),
+    );
     let queue = crate::http::tasks::TaskQueue {
         blobs: Arc::clone(&ctx.blobs),
         wake: Some(wake.clone()),

@@ -83,11 +83,11 @@ pub async fn async_export_api_definitions(
         caller.id,
         document_key(&ids.scope, &id),
     );
-    let ctx = TaskContext {
-        store: Arc::clone(&state.store),
-        blobs: Arc::clone(&queue.blobs),
-        limits: state.limits.clone(),
-    };
+    let ctx = TaskContext::new(
+        Arc::clone(&state.store),
+        Arc::clone(&queue.blobs),
+        state.limits.clone(),
+    );
     submit(&ctx, &task, task_export::encode(&request)).await?;
     if let Some(wake) = &queue.wake {
         wake.wake();

@@ -4,7 +4,8 @@
 //! writes anything of the request (credentials, unknown instance, the form, size, empty
 //! document); everything else is the task's to decide. The task is recorded (document,
 //! then task) before the 202, then the worker is woken (`apig serve`) or a task message is
-//! sent to the queue (on AWS: the worker function consumes it).
+//! sent to the queue (on AWS: the worker function consumes it). A message that cannot be
+//! sent fails the recorded task at once (nothing would ever run it) and answers APIG.9999.
 
 use super::authn;
 use super::form::parse_import_form;
@@ -16,9 +17,9 @@ use crate::error::{ApigError, Code};
 use crate::import::GroupTarget;
 use crate::model::{Id, Task};
 use crate::store::sqs::{SqsQueue, TaskMessage};
-use crate::store::BlobStore;
+use crate::store::{BlobStore, StoreError};
 use crate::task::worker::Wake;
-use crate::task::{document_key, submit, TaskContext};
+use crate::task::{document_key, fail_now, submit, TaskContext};
 use axum::extract::{Extension, Path, Request, State};
 use axum::http::{header, StatusCode};
 use serde::Serialize;
@@ -108,25 +109,25 @@ pub async fn async_import(
         caller.id,
         document_key(&ids.scope, &id),
     );
-    let ctx = TaskContext {
-        store: Arc::clone(&state.store),
-        blobs: Arc::clone(&queue.blobs),
-        limits: state.limits.clone(),
-    };
+    let ctx = TaskContext::new(
+        Arc::clone(&state.store),
+        Arc::clone(&queue.blobs),
+        state.limits.clone(),
+    );
     submit(&ctx, &task, document).await?;
     if let Some(wake) = &queue.wake {
         wake.wake();
     }
-    // Sent after the task is recorded: a failure to send answers APIG.9999 (the client got
-    // no task id; the recorded task stays waiting, unseen by anyone).
+    // Sent after the task is recorded (a message never names a task that does not exist).
     if let Some(messages) = &queue.messages {
-        messages
-            .send(&TaskMessage {
-                task_id: id.to_string(),
-                project: ids.scope.project_id.as_str().to_string(),
-                instance: ids.scope.instance_id.as_str().to_string(),
-            })
-            .await?;
+        let message = TaskMessage {
+            task_id: id.to_string(),
+            project: ids.scope.project_id.as_str().to_string(),
+            instance: ids.scope.instance_id.as_str().to_string(),
+        };
+        if let Err(error) = messages.send(&message).await {
+            return Err(unqueued(&ctx, &task, error).await);
+        }
     }
     Ok((
         StatusCode::ACCEPTED,
@@ -134,6 +135,29 @@ pub async fn async_import(
             task_id: id.to_string(),
         }),
     ))
+}
+
+/// A recorded task whose message could not be sent: nobody would ever run it, so it is
+/// finished `failed` at once (APIG.9999, saying why) rather than left `waiting` forever, and
+/// the client is answered APIG.9999 (it got no task id: submitting again is safe).
+async fn unqueued(ctx: &TaskContext, task: &Task, error: StoreError) -> ApigError {
+    tracing::error!(target: "apig_import::task", task_id = %task.id, %error, "task message not sent: task failed");
+    let reason = ApigError::with_message(
+        Code::Apig9999,
+        "The task could not be queued: the task queue is unreachable",
+    );
+    let owner = format!("http-{}", uuid::Uuid::new_v4().simple());
+    match fail_now(ctx, &task.scope, &task.id, &owner, &reason).await {
+        Ok(Some(_)) => {}
+        // Nobody else knows the task: it can only be unchanged, or the store is failing too.
+        Ok(None) => {
+            tracing::error!(target: "apig_import::task", task_id = %task.id, "unqueued task not failed: not waiting")
+        }
+        Err(store) => {
+            tracing::error!(target: "apig_import::task", task_id = %task.id, error = %store, "unqueued task not failed: it stays waiting")
+        }
+    }
+    ApigError::from(error)
 }
 
 pub async fn show_task(

@@ -126,6 +126,21 @@ impl Task {
         })
     }
 
+    /// The task with `owner`'s lease extended to `until` (never shortened), if `owner` still
+    /// holds it: the heartbeat of a long run. `None`: the lease was lost (taken over after
+    /// it expired, or the task finished) — the run must stop.
+    pub fn renewed(&self, owner: &str, until: i64) -> Option<Task> {
+        let lease = self.lease.as_ref()?;
+        let holder = self.status == TaskStatus::Processing && lease.owner == owner;
+        holder.then(|| Task {
+            lease: Some(Lease {
+                owner: owner.to_string(),
+                until: until.max(lease.until),
+            }),
+            ..self.clone()
+        })
+    }
+
     /// The task finished by `owner` at `now` (Unix seconds), if `owner` holds its lease and
     /// the end is a finished status. `None`: not the holder, or already finished.
     pub fn finished(&self, owner: &str, end: &TaskEnd, now: i64) -> Option<Task> {
@@ -187,6 +202,17 @@ mod tests {
         assert_eq!(done.expires_at, Some(170 + TASK_RETENTION_SECONDS));
         assert!(done.leased("c", 10_000_000, 10_000_060).is_none());
         assert!(done.finished("b", &end, 171).is_none());
+        let renewed = taken_over.renewed("b", 300).expect("the holder renews");
+        assert_eq!(renewed.lease.as_ref().map(|l| l.until), Some(300));
+        assert_eq!(
+            renewed.attempts, taken_over.attempts,
+            "a renewal is no new attempt"
+        );
+        let kept = renewed.renewed("b", 250).expect("the holder renews");
+        assert_eq!(kept.lease.map(|l| l.until), Some(300), "never shortened");
+        assert!(taken_over.renewed("a", 300).is_none(), "a lost its lease");
+        assert!(done.renewed("b", 300).is_none(), "finished");
+        assert!(waiting.renewed("a", 300).is_none(), "never leased");
         let not_an_end = TaskEnd {
             status: TaskStatus::Waiting,
             result: String::new(),

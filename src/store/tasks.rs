@@ -1,9 +1,9 @@
 //! The [`TaskStore`] capability: asynchronous tasks and their conditional transitions.
 //!
 //! Every transition is a conditional write of the transition computed by the model
-//! ([`Task::leased`], [`Task::finished`]) from the stored value: a store reads the task and
-//! writes the new value only if the stored one is still what it read, so two workers can
-//! never both take a lease, and only the lease holder can finish.
+//! ([`Task::leased`], [`Task::renewed`], [`Task::finished`]) from the stored value: a store
+//! reads the task and writes the new value only if the stored one is still what it read, so
+//! two workers can never both take a lease, and only the lease holder can renew or finish.
 
 use super::StoreResult;
 use crate::model::{Id, Scope, Task, TaskEnd};
@@ -27,6 +27,16 @@ pub trait TaskStore: Send + Sync + 'static {
         id: &Id,
         owner: &str,
         now: i64,
+        until: i64,
+    ) -> StoreResult<Option<Task>>;
+
+    /// Extend `owner`'s lease to `until` (the heartbeat of a run: [`Task::renewed`]). The
+    /// renewed task, or `None` when `owner` no longer holds the lease.
+    async fn renew_lease(
+        &self,
+        scope: &Scope,
+        id: &Id,
+        owner: &str,
         until: i64,
     ) -> StoreResult<Option<Task>>;
 

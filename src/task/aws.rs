@@ -14,11 +14,11 @@
 //!
 //! Running a task is [`super::run`], exactly as `apig serve` runs it: lease, import, finish.
 
-use super::{document_key, error_json, run, submit, unix_now, TaskContext, LEASE_SECONDS};
+use super::{document_key, fail_now, run_within, submit, TaskContext};
 use crate::config::Limits;
 use crate::error::{ApigError, Code};
 use crate::import::{GroupTarget, ImportOptions};
-use crate::model::{Id, Mode, PathId, Scope, Task, TaskEnd, TaskStatus};
+use crate::model::{Id, Mode, PathId, Scope, Task};
 use crate::store::s3::{Fetched, S3Bucket};
 use crate::store::sqs::TaskMessage;
 use crate::store::Store;
@@ -284,19 +284,32 @@ pub struct AwsWorker {
     ctx: TaskContext,
     bucket: S3Bucket,
     owner: String,
+    /// When the current invocation is stopped (Unix seconds): leases are not renewed past it.
+    deadline: Option<i64>,
 }
 
 impl AwsWorker {
     pub fn new(store: Arc<dyn Store>, bucket: S3Bucket, limits: Limits) -> Self {
+        let blobs = Arc::new(bucket.clone());
         AwsWorker {
-            ctx: TaskContext {
-                store,
-                blobs: Arc::new(bucket.clone()),
-                limits,
-            },
+            ctx: TaskContext::new(store, blobs, limits),
             bucket,
             owner: format!("lambda-{}", uuid::Uuid::new_v4().simple()),
+            deadline: None,
         }
+    }
+
+    /// The same worker with leases of `seconds` (tests: a lease that expires soon after a
+    /// worker is killed).
+    pub fn with_lease_seconds(mut self, seconds: i64) -> Self {
+        self.ctx.lease_seconds = seconds;
+        self
+    }
+
+    /// The same worker for one invocation that is stopped at `deadline` (Unix seconds).
+    pub fn until(mut self, deadline: i64) -> Self {
+        self.deadline = Some(deadline);
+        self
     }
 
     /// Handle one Lambda event; the JSON answered to the runtime.
@@ -393,7 +406,7 @@ impl AwsWorker {
 
     /// Run the task; done when it is finished (by this run or another) or does not exist.
     async fn run_task(&self, scope: &Scope, id: &Id) -> Outcome {
-        match run(&self.ctx, scope, id, &self.owner).await {
+        match run_within(&self.ctx, scope, id, &self.owner, self.deadline).await {
             Ok(Some(_)) => return Outcome::Done,
             Ok(None) => {}
             Err(error) => return Outcome::Retry(format!("task {id}: {error}")),
@@ -522,23 +535,10 @@ impl AwsWorker {
 
     /// Finish a just-recorded task as `failed` with `error` (if no other worker took it).
     async fn fail_at_once(&self, task: &Task, error: &ApigError) -> Result<(), String> {
-        let now = unix_now();
-        let store = &self.ctx.store;
-        let leased = store
-            .take_lease(&task.scope, &task.id, &self.owner, now, now + LEASE_SECONDS)
+        fail_now(&self.ctx, &task.scope, &task.id, &self.owner, error)
             .await
-            .map_err(|e| e.to_string())?;
-        if leased.is_some() {
-            let end = TaskEnd {
-                status: TaskStatus::Failed,
-                result: error_json(error),
-            };
-            store
-                .finish_task(&task.scope, &task.id, &self.owner, &end, unix_now())
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-        Ok(())
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
 
     async fn write_result(&self, dropped: &Dropped, task: &Task) -> Result<(), String> {

@@ -4,8 +4,10 @@
 //!
 //! The state machine itself is the model's ([`crate::model::Task`]); the stores apply its
 //! transitions as conditional writes. Running a task is: take the lease → the same
-//! [`import::run_as`] as the synchronous path, with the task's [`Writer`] → finish, only if
-//! still the lease holder.
+//! [`import::run_as`] as the synchronous path, with the task's [`Writer`], while a heartbeat
+//! renews the lease → finish, only if still the lease holder. A run whose heartbeat finds
+//! the lease lost stops its import at the next store call and leaves the task to the new
+//! holder.
 
 pub mod aws;
 pub mod export;
@@ -19,11 +21,13 @@ use crate::model::{Id, Scope, Task, TaskEnd, TaskStatus, TaskType};
 use crate::store::{BlobStore, Store, StoreError, StoreResult};
 use bytes::Bytes;
 use serde::Serialize;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch as signal;
 
-/// How long a lease is held before another worker may take the task over. Longer than any
-/// import of an admitted document takes.
+/// How long a lease is held before another worker may take the task over, unless its holder
+/// renews it (every third of it, while the import runs).
 pub const LEASE_SECONDS: i64 = 120;
 /// Leases taken at most, over every run of a task (crashes included), before it is failed.
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -38,6 +42,26 @@ pub struct TaskContext {
     pub store: Arc<dyn Store>,
     pub blobs: Arc<dyn BlobStore>,
     pub limits: Limits,
+    /// The length of a lease, in seconds ([`LEASE_SECONDS`]; shorter in tests).
+    pub lease_seconds: i64,
+}
+
+impl TaskContext {
+    pub fn new(store: Arc<dyn Store>, blobs: Arc<dyn BlobStore>, limits: Limits) -> Self {
+        TaskContext {
+            store,
+            blobs,
+            limits,
+            lease_seconds: LEASE_SECONDS,
+        }
+    }
+
+    /// How often a run renews its lease: three times per lease, so that one lost or slow
+    /// renewal still leaves time for the next before the lease expires.
+    fn heartbeat(&self) -> Duration {
+        let millis = u64::try_from(self.lease_seconds.max(1)).unwrap_or(1) * 1000 / 3;
+        Duration::from_millis(millis.max(1))
+    }
 }
 
 /// The blob key of a task's document.
@@ -87,10 +111,23 @@ pub async fn run(
     id: &Id,
     owner: &str,
 ) -> StoreResult<Option<Task>> {
+    run_within(ctx, scope, id, owner, None).await
+}
+
+/// [`run`] by a worker that is stopped at `deadline` (Unix seconds; a Lambda invocation's):
+/// its lease is never renewed past the deadline, so that a worker stopped there leaves a
+/// lease that expires when the first one would have (before its message is visible again).
+pub async fn run_within(
+    ctx: &TaskContext,
+    scope: &Scope,
+    id: &Id,
+    owner: &str,
+    deadline: Option<i64>,
+) -> StoreResult<Option<Task>> {
     let now = unix_now();
     let Some(task) = ctx
         .store
-        .take_lease(scope, id, owner, now, now + LEASE_SECONDS)
+        .take_lease(scope, id, owner, now, now + ctx.lease_seconds)
         .await?
     else {
         return Ok(None);
@@ -99,7 +136,20 @@ pub async fn run(
         tracing::error!(target: "apig_import::task", task_id = %id, attempts = task.attempts, "task failed too often");
         failed(&ApigError::internal())
     } else {
-        execute(ctx, &task).await
+        let lease = Heartbeat {
+            ctx,
+            task: &task,
+            owner,
+            until: now + ctx.lease_seconds,
+            deadline,
+        };
+        match lease.keep_while(|stop| execute(ctx, &task, stop)).await {
+            Some(end) => end,
+            None => {
+                tracing::warn!(target: "apig_import::task", task_id = %id, attempt = task.attempts, "lease lost: run stopped, the task is left to its new holder");
+                return Ok(None);
+            }
+        }
     };
     tracing::info!(
         target: "apig_import::task",
@@ -113,6 +163,95 @@ pub async fn run(
         .await
 }
 
+/// Finish a task that cannot run at all as `failed` with `error`, if it is waiting (or its
+/// lease expired): the finished task, or `None` if someone else holds it or it is finished.
+pub async fn fail_now(
+    ctx: &TaskContext,
+    scope: &Scope,
+    id: &Id,
+    owner: &str,
+    error: &ApigError,
+) -> StoreResult<Option<Task>> {
+    let now = unix_now();
+    let leased = ctx
+        .store
+        .take_lease(scope, id, owner, now, now + ctx.lease_seconds)
+        .await?;
+    if leased.is_none() {
+        return Ok(None);
+    }
+    ctx.store
+        .finish_task(scope, id, owner, &failed(error), unix_now())
+        .await
+}
+
+/// The lease of a running task, renewed while its work runs.
+struct Heartbeat<'a> {
+    ctx: &'a TaskContext,
+    task: &'a Task,
+    owner: &'a str,
+    /// Until when the lease is known to be held (Unix seconds).
+    until: i64,
+    deadline: Option<i64>,
+}
+
+impl Heartbeat<'_> {
+    /// Run `work` while renewing the lease; `None` if the lease was lost meanwhile (the
+    /// work is told to stop, and waited for: nothing of it runs on after this returns).
+    async fn keep_while<F, W>(mut self, work: W) -> Option<TaskEnd>
+    where
+        W: FnOnce(signal::Receiver<bool>) -> F,
+        F: Future<Output = Option<TaskEnd>>,
+    {
+        let (stop, stopped) = signal::channel(false);
+        let work = work(stopped);
+        tokio::pin!(work);
+        let period = self.ctx.heartbeat();
+        let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut lost = false;
+        loop {
+            tokio::select! {
+                end = &mut work => return if lost { None } else { end },
+                _ = beat.tick(), if !lost => {
+                    if !self.renew(period).await {
+                        lost = true;
+                        let _ = stop.send(true);
+                    }
+                }
+            }
+        }
+    }
+
+    /// One renewal; `false` when the lease is lost, or may be lost before the next one.
+    async fn renew(&mut self, period: Duration) -> bool {
+        let now = unix_now();
+        let mut wanted = now + self.ctx.lease_seconds;
+        if let Some(deadline) = self.deadline {
+            wanted = wanted.min(deadline.max(self.until));
+        }
+        let (scope, id) = (&self.task.scope, &self.task.id);
+        match self
+            .ctx
+            .store
+            .renew_lease(scope, id, self.owner, wanted)
+            .await
+        {
+            Ok(Some(task)) => {
+                self.until = task.lease.map_or(self.until, |l| l.until);
+                true
+            }
+            Ok(None) => false,
+            Err(error) => {
+                // Not renewed: still held until `until`, but another worker may take it then.
+                let next = now + i64::try_from(period.as_secs()).unwrap_or(i64::MAX) + 1;
+                tracing::warn!(target: "apig_import::task", task_id = %id, %error, until = self.until, "lease not renewed");
+                next < self.until
+            }
+        }
+    }
+}
+
 fn failed(error: &ApigError) -> TaskEnd {
     TaskEnd {
         status: TaskStatus::Failed,
@@ -120,35 +259,54 @@ fn failed(error: &ApigError) -> TaskEnd {
     }
 }
 
-/// The work of a leased task, with bounded retries of store failures.
-async fn execute(ctx: &TaskContext, task: &Task) -> TaskEnd {
+/// Wait `pause`, or less if told to stop: `false` when stopped.
+async fn pause_unless_stopped(pause: Duration, stop: &mut signal::Receiver<bool>) -> bool {
+    tokio::select! {
+        _ = stop.wait_for(|s| *s) => false,
+        () = tokio::time::sleep(pause) => true,
+    }
+}
+
+/// The work of a leased task, with bounded retries of store failures; `None` when told to
+/// stop (the lease is lost) before it was done.
+async fn execute(
+    ctx: &TaskContext,
+    task: &Task,
+    mut stop: signal::Receiver<bool>,
+) -> Option<TaskEnd> {
     let document = match ctx.blobs.get_blob(&task.document).await {
         Ok(Some(document)) => document,
         Ok(None) => {
             tracing::error!(target: "apig_import::task", task_id = %task.id, "document missing");
-            return failed(&ApigError::internal());
+            return Some(failed(&ApigError::internal()));
         }
         Err(error) => {
             tracing::error!(target: "apig_import::task", task_id = %task.id, %error, "document unreadable");
-            return failed(&ApigError::internal());
+            return Some(failed(&ApigError::internal()));
         }
     };
     if task.task_type == TaskType::ExportApi {
         // Read-only: running it again after a store failure is always safe.
         let mut pause = RETRY_PAUSE;
         for tries in 1.. {
-            match export::run(&*ctx.store, &task.scope, &document).await {
+            let export = tokio::select! {
+                _ = stop.wait_for(|s| *s) => return None,
+                export = export::run(&*ctx.store, &task.scope, &document) => export,
+            };
+            match export {
                 Ok(result) => {
-                    return TaskEnd {
+                    return Some(TaskEnd {
                         status: TaskStatus::Succeed,
                         result,
-                    }
+                    })
                 }
                 Err(error) if error.code == Code::Apig9999 && tries <= STORE_RETRIES => {
-                    tokio::time::sleep(pause).await;
+                    if !pause_unless_stopped(pause, &mut stop).await {
+                        return None;
+                    }
                     pause *= 2;
                 }
-                Err(error) => return failed(&error),
+                Err(error) => return Some(failed(&error)),
             }
         }
     }
@@ -167,41 +325,56 @@ async fn execute(ctx: &TaskContext, task: &Task) -> TaskEnd {
     let mut tries = 0;
     loop {
         tries += 1;
-        match run_import(ctx, request.clone(), writer.clone()).await {
+        match run_import(ctx, request.clone(), writer.clone(), stop.clone()).await? {
             Ok(response) => match serde_json::to_string(&response) {
                 Ok(result) => {
-                    return TaskEnd {
+                    return Some(TaskEnd {
                         status: TaskStatus::Succeed,
                         result,
-                    }
+                    })
                 }
-                Err(_) => return failed(&ApigError::internal()),
+                Err(_) => return Some(failed(&ApigError::internal())),
             },
             // A store failure: the run may have written part of the import; the next run
             // recognises those writes as its own (Writer).
             Err(error) if error.code == Code::Apig9999 && tries <= STORE_RETRIES => {
-                tokio::time::sleep(pause).await;
+                if !pause_unless_stopped(pause, &mut stop).await {
+                    return None;
+                }
                 pause *= 2;
             }
-            Err(error) => return failed(&error),
+            Err(error) => return Some(failed(&error)),
         }
     }
 }
 
 /// The import on the blocking pool (decoding is CPU work: it must not hold an async worker
-/// that serves requests meanwhile).
+/// that serves requests meanwhile). `None` when told to stop — or when whoever waits for it
+/// is gone (the run was dropped): the import is dropped at its next await, so no store call
+/// of it starts after that.
 async fn run_import(
     ctx: &TaskContext,
     request: ImportRequest,
     writer: Writer,
-) -> Result<import::ImportResponse, ApigError> {
+    mut stop: signal::Receiver<bool>,
+) -> Option<Result<import::ImportResponse, ApigError>> {
     let (store, limits) = (Arc::clone(&ctx.store), ctx.limits.clone());
     let runtime = tokio::runtime::Handle::current();
     let job = tokio::task::spawn_blocking(move || {
-        runtime.block_on(import::run_as(&*store, &limits, request, &writer))
+        runtime.block_on(async move {
+            tokio::select! {
+                biased;
+                // `Err` (the sender is gone) stops it too.
+                _ = stop.wait_for(|s| *s) => None,
+                response = import::run_as(&*store, &limits, request, &writer) => Some(response),
+            }
+        })
     });
-    job.await.map_err(|e| {
-        tracing::error!(target: "apig_import::task", error = %e, "import panicked");
-        ApigError::from(StoreError::new("import task failed"))
-    })?
+    match job.await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            tracing::error!(target: "apig_import::task", error = %e, "import panicked");
+            Some(Err(ApigError::from(StoreError::new("import task failed"))))
+        }
+    }
 }

@@ -1,14 +1,14 @@
 //! Asynchronous tasks run exactly once in effect (`spec/async-export.md` §2.1): the runner
 //! against the embedded store and files, with a store that fails on demand in front of it.
 
+use crate::support::faulty::FaultyStore;
 use apig_import::config::Limits;
 use apig_import::import::{self, ImportOptions, ImportRequest, Writer};
 use apig_import::model::*;
 use apig_import::store::sqlite::SqliteStore;
 use apig_import::store::*;
 use apig_import::task::{self, document_key, submit, TaskContext};
-use async_trait::async_trait;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 const SHOP_CREATES: usize = 6;
@@ -28,172 +28,16 @@ fn scope() -> Scope {
     )
 }
 
-/// A store whose `write_apis` fails (a store failure) when `fail_writes` says so: it writes
-/// the first `keep` APIs of the batch, then fails, like a worker killed half-way.
-struct Faulty {
-    inner: SqliteStore,
-    /// Calls of `write_apis` to fail, from now on (`usize::MAX`: all).
-    fail_writes: AtomicUsize,
-    keep: usize,
-    write_calls: AtomicUsize,
-}
-
-impl Faulty {
-    fn new(inner: SqliteStore, fail_writes: usize, keep: usize) -> Self {
-        Faulty {
-            inner,
-            fail_writes: AtomicUsize::new(fail_writes),
-            keep,
-            write_calls: AtomicUsize::new(0),
-        }
-    }
-}
-
-#[async_trait]
-impl Catalog for Faulty {
-    async fn create_instance(&self, s: &Scope) -> StoreResult<bool> {
-        self.inner.create_instance(s).await
-    }
-    async fn instance_exists(&self, s: &Scope) -> StoreResult<bool> {
-        self.inner.instance_exists(s).await
-    }
-    async fn create_reference(&self, s: &Scope, r: &Reference) -> StoreResult<bool> {
-        self.inner.create_reference(s, r).await
-    }
-    async fn list_references(&self, s: &Scope, k: ReferenceKind) -> StoreResult<Vec<Reference>> {
-        self.inner.list_references(s, k).await
-    }
-    async fn create_group(&self, s: &Scope, g: &Group, l: u32) -> StoreResult<GroupCreate> {
-        self.inner.create_group(s, g, l).await
-    }
-    async fn get_group(&self, s: &Scope, id: &Id) -> StoreResult<Option<Group>> {
-        self.inner.get_group(s, id).await
-    }
-    async fn list_groups(&self, s: &Scope) -> StoreResult<Vec<Group>> {
-        self.inner.list_groups(s).await
-    }
-    async fn list_apis(&self, s: &Scope, g: &Id) -> StoreResult<Vec<Api>> {
-        self.inner.list_apis(s, g).await
-    }
-    async fn get_api(&self, s: &Scope, id: &Id) -> StoreResult<Option<Api>> {
-        self.inner.get_api(s, id).await
-    }
-    async fn write_apis(
-        &self,
-        s: &Scope,
-        g: &Id,
-        mut writes: Vec<ApiWrite>,
-        l: u32,
-    ) -> StoreResult<Vec<ApiWriteOutcome>> {
-        self.write_calls.fetch_add(1, Ordering::SeqCst);
-        let failing = self
-            .fail_writes
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        if failing {
-            writes.truncate(self.keep);
-            if !writes.is_empty() {
-                self.inner.write_apis(s, g, writes, l).await?;
-            }
-            return Err(StoreError::new("injected: connection lost"));
-        }
-        self.inner.write_apis(s, g, writes, l).await
-    }
-    async fn get_shared(&self, s: &Scope, k: &SharedKey) -> StoreResult<Option<SharedObject>> {
-        self.inner.get_shared(s, k).await
-    }
-    async fn list_shared(
-        &self,
-        s: &Scope,
-        k: SharedKind,
-        g: Option<&Id>,
-    ) -> StoreResult<Vec<SharedObject>> {
-        self.inner.list_shared(s, k, g).await
-    }
-    async fn write_shared(
-        &self,
-        s: &Scope,
-        w: SharedWrite,
-        l: Option<u32>,
-    ) -> StoreResult<SharedWriteOutcome> {
-        self.inner.write_shared(s, w, l).await
-    }
-    async fn put_import_record(&self, s: &Scope, r: &ImportRecord) -> StoreResult<()> {
-        self.inner.put_import_record(s, r).await
-    }
-    async fn get_import_record(&self, s: &Scope, id: &Id) -> StoreResult<Option<ImportRecord>> {
-        self.inner.get_import_record(s, id).await
-    }
-}
-
-#[async_trait]
-impl AccessKeyStore for Faulty {
-    async fn create_access_key(&self, k: &AccessKey) -> StoreResult<bool> {
-        self.inner.create_access_key(k).await
-    }
-    async fn get_access_key(&self, k: &str) -> StoreResult<Option<StoredAccessKey>> {
-        self.inner.get_access_key(k).await
-    }
-    async fn list_access_keys(&self, p: &PathId) -> StoreResult<Vec<StoredAccessKey>> {
-        self.inner.list_access_keys(p).await
-    }
-    async fn set_access_key_enabled(&self, p: &PathId, k: &str, e: bool) -> StoreResult<bool> {
-        self.inner.set_access_key_enabled(p, k, e).await
-    }
-    async fn record_auth_failure(
-        &self,
-        k: &str,
-        now: time::OffsetDateTime,
-        policy: LockoutPolicy,
-    ) -> StoreResult<Option<AccessKeyLock>> {
-        self.inner.record_auth_failure(k, now, policy).await
-    }
-    async fn reset_auth_failures(&self, k: &str) -> StoreResult<()> {
-        self.inner.reset_auth_failures(k).await
-    }
-}
-
-#[async_trait]
-impl TaskStore for Faulty {
-    async fn create_task(&self, t: &Task) -> StoreResult<bool> {
-        self.inner.create_task(t).await
-    }
-    async fn get_task(&self, s: &Scope, id: &Id) -> StoreResult<Option<Task>> {
-        self.inner.get_task(s, id).await
-    }
-    async fn take_lease(
-        &self,
-        s: &Scope,
-        id: &Id,
-        o: &str,
-        now: i64,
-        until: i64,
-    ) -> StoreResult<Option<Task>> {
-        self.inner.take_lease(s, id, o, now, until).await
-    }
-    async fn finish_task(
-        &self,
-        s: &Scope,
-        id: &Id,
-        o: &str,
-        e: &TaskEnd,
-        now: i64,
-    ) -> StoreResult<Option<Task>> {
-        self.inner.finish_task(s, id, o, e, now).await
-    }
-    async fn unfinished_tasks(&self, limit: usize) -> StoreResult<Vec<(Scope, Id)>> {
-        self.inner.unfinished_tasks(limit).await
-    }
-}
-
 struct Setup {
     ctx: TaskContext,
-    faulty: Arc<Faulty>,
+    faulty: Arc<FaultyStore>,
     scope: Scope,
     _dir: tempfile::TempDir,
 }
 
-/// A store with an instance that has shop's channel and plugin registered.
+/// A store with an instance that has shop's channel and plugin registered; its writes of
+/// APIs fail `fail_writes` times after writing `keep` of their batch (a worker killed
+/// half-way).
 async fn setup(fail_writes: usize, keep: usize) -> Setup {
     let dir = tempfile::tempdir().expect("tempdir");
     let inner = SqliteStore::in_memory().expect("store");
@@ -214,12 +58,12 @@ async fn setup(fail_writes: usize, keep: usize) -> Setup {
             .await
             .expect("reference"));
     }
-    let faulty = Arc::new(Faulty::new(inner, fail_writes, keep));
-    let ctx = TaskContext {
-        store: Arc::clone(&faulty) as Arc<dyn Store>,
-        blobs: Arc::new(FileBlobStore::new(dir.path().join("blobs"))),
-        limits: Limits::default(),
-    };
+    let faulty = Arc::new(FaultyStore::new(Arc::new(inner)).failing(fail_writes, keep));
+    let ctx = TaskContext::new(
+        Arc::clone(&faulty) as Arc<dyn Store>,
+        Arc::new(FileBlobStore::new(dir.path().join("blobs"))),
+        Limits::default(),
+    );
     Setup {
         ctx,
         faulty,
@@ -609,11 +453,11 @@ mod binary {
                     PathId::parse(PROJECT).expect("p"),
                     PathId::parse(INSTANCE).expect("i"),
                 );
-                let ctx = TaskContext {
-                    store: Arc::new(store),
-                    blobs: Arc::new(FileBlobStore::new(data.join("blobs"))),
-                    limits: Limits::default(),
-                };
+                let ctx = TaskContext::new(
+                    Arc::new(store),
+                    Arc::new(FileBlobStore::new(data.join("blobs"))),
+                    Limits::default(),
+                );
                 let task = Task::new_import(
                     left.clone(),
                     scope.clone(),

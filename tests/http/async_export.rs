@@ -63,11 +63,7 @@ async fn the_task_gives_the_file_of_the_export() {
         signing: None,
     };
     let blobs = Arc::new(FileBlobStore::new(dir.path().join("blobs")));
-    let ctx = TaskContext {
-        store: store.clone(),
-        blobs: blobs.clone(),
-        limits: Limits::default(),
-    };
+    let ctx = TaskContext::new(store.clone(), blobs.clone(), Limits::default());
     let router = router_with_tasks(
         state,
         Some(TaskQueue {

@@ -5,6 +5,8 @@
 
 /// A real application: the router on an embedded store, a registered instance, a token.
 pub mod app;
+/// A real store with injected faults: failing, killed half-way, slow writes of APIs.
+pub mod faulty;
 /// Test data: scopes, groups, APIs, shared objects, import records.
 pub mod fixtures;
 /// One-shot calls through the real router on a store that must never be reached.

@@ -143,6 +143,9 @@ impl apig_import::store::TaskStore for UnreachableStore {
     ) -> StoreResult<Option<Task>> {
         panic!("store reached")
     }
+    async fn renew_lease(&self, _: &Scope, _: &Id, _: &str, _: i64) -> StoreResult<Option<Task>> {
+        panic!("store reached")
+    }
     async fn finish_task(
         &self,
         _: &Scope,

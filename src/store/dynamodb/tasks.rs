@@ -147,6 +147,17 @@ impl TaskStore for DynamoStore {
             .await
     }
 
+    async fn renew_lease(
+        &self,
+        scope: &Scope,
+        id: &Id,
+        owner: &str,
+        until: i64,
+    ) -> StoreResult<Option<Task>> {
+        self.transition(scope, id, |task| task.renewed(owner, until))
+            .await
+    }
+
     async fn finish_task(
         &self,
         scope: &Scope,

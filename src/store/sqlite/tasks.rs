@@ -127,6 +127,18 @@ impl TaskStore for SqliteStore {
             .await
     }
 
+    async fn renew_lease(
+        &self,
+        scope: &Scope,
+        id: &Id,
+        owner: &str,
+        until: i64,
+    ) -> StoreResult<Option<Task>> {
+        let owner = owner.to_string();
+        self.transition(scope, id, move |task| task.renewed(&owner, until))
+            .await
+    }
+
     async fn finish_task(
         &self,
         scope: &Scope,
