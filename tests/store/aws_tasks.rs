@@ -3,8 +3,13 @@
 //! DynamoDB → 202 → the queued message as a real SQS event → the worker's handler (the one
 //! `src/bin/worker.rs` runs) → task `succeed`; documents dropped under `imports/…` → S3
 //! ObjectCreated events → result objects; duplicate notifications, sequential and
-//! concurrent, import once; bad metadata → a `failed` task with APIG.2012.
+//! concurrent, import once; bad metadata → a `failed` task with APIG.2012. Exactly once in
+//! effect through SQS's own redelivery (short visibility timeouts): a worker killed half-way
+//! is finished by the redelivered message with a clean run's result; a store that keeps
+//! failing, or a worker that dies at every delivery, ends the task `failed` (APIG.9999)
+//! before the dead-letter queue; a message that cannot be sent fails its task at once.
 
+use crate::support::faulty::FaultyStore;
 use crate::support::fixture;
 use crate::support::router::{
     claims, form_content_type, multipart, text, token_with, Part, SECRET,
@@ -14,29 +19,48 @@ use apig_import::auth::TokenKeys;
 use apig_import::config::Limits;
 use apig_import::http::tasks::TaskQueue;
 use apig_import::http::{router_with_tasks, AppState};
-use apig_import::model::{Id, PathId, Reference, ReferenceKind, Scope, TaskStatus};
+use apig_import::model::{Id, PathId, Reference, ReferenceKind, Scope, Task, TaskStatus};
+use apig_import::store::dynamodb::DynamoStore;
 use apig_import::store::s3::S3Bucket;
 use apig_import::store::sqs::SqsQueue;
 use apig_import::store::Store;
 use apig_import::task::aws::{AwsWorker, Dropped};
+use apig_import::task::{self, document_key, submit, TaskContext, MAX_ATTEMPTS, STORE_RETRIES};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use axum::body::Body;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 use tower::ServiceExt;
 
+/// Shop's APIs (all of them import on [`instance`]).
+const SHOP_APIS: usize = 6;
+
 /// Everything of one deployment, on fresh resources of the test server.
 struct Aws {
+    dynamo: Arc<DynamoStore>,
     store: Arc<dyn Store>,
     s3: aws_sdk_s3::Client,
     sqs: aws_sdk_sqs::Client,
     bucket: String,
+    blobs: S3Bucket,
     queue_url: String,
+    /// The queue's dead-letter queue, when it has a redrive policy.
+    dlq_url: Option<String>,
     router: axum::Router,
     worker: AwsWorker,
+}
+
+/// The task queue of a deployment: moto's defaults, or the template's kind of queue with
+/// a short visibility timeout (redeliveries within a test) and a dead-letter queue.
+#[derive(Default)]
+struct QueueSettings {
+    visibility_seconds: Option<u32>,
+    max_receives: Option<u32>,
 }
 
 fn fresh_scope() -> Scope {
@@ -70,7 +94,12 @@ fn credentials() -> aws_sdk_s3::config::Credentials {
 }
 
 async fn deploy(endpoint: &str) -> Aws {
-    let store: Arc<dyn Store> = Arc::new(dynamodb_store_at(endpoint, Vec::new()).await);
+    deploy_with(endpoint, QueueSettings::default()).await
+}
+
+async fn deploy_with(endpoint: &str, settings: QueueSettings) -> Aws {
+    let dynamo = Arc::new(dynamodb_store_at(endpoint, Vec::new()).await);
+    let store: Arc<dyn Store> = Arc::clone(&dynamo) as Arc<dyn Store>;
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::Config::builder()
             .behavior_version_latest()
@@ -100,9 +129,20 @@ async fn deploy(endpoint: &str) -> Aws {
         .send()
         .await
         .unwrap();
-    let queue_url = sqs
+    let mut create = sqs
         .create_queue()
-        .queue_name(format!("apig-test-{}", Id::generate()))
+        .queue_name(format!("apig-test-{}", Id::generate()));
+    if let Some(seconds) = settings.visibility_seconds {
+        create = create.attributes(QueueAttributeName::VisibilityTimeout, seconds.to_string());
+    }
+    let mut dlq_url = None;
+    if let Some(max) = settings.max_receives {
+        let (url, arn) = create_queue(&sqs, "apig-test-dlq").await;
+        let redrive = json!({"deadLetterTargetArn": arn, "maxReceiveCount": max.to_string()});
+        create = create.attributes(QueueAttributeName::RedrivePolicy, redrive.to_string());
+        dlq_url = Some(url);
+    }
+    let queue_url = create
         .send()
         .await
         .unwrap()
@@ -110,8 +150,49 @@ async fn deploy(endpoint: &str) -> Aws {
         .unwrap()
         .to_string();
     let blobs = S3Bucket::new(s3.clone(), &bucket);
+    let router = router_for(&store, &blobs, SqsQueue::new(sqs.clone(), &queue_url));
+    Aws {
+        worker: AwsWorker::new(Arc::clone(&store), blobs.clone(), Limits::default()),
+        dynamo,
+        store,
+        s3,
+        sqs,
+        bucket,
+        blobs,
+        queue_url,
+        dlq_url,
+        router,
+    }
+}
+
+/// A fresh queue: its URL and ARN.
+async fn create_queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> (String, String) {
+    let url = sqs
+        .create_queue()
+        .queue_name(format!("{prefix}-{}", Id::generate()))
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .unwrap();
+    (url, arn)
+}
+
+/// The HTTP function's router on the store and bucket, sending task messages to `queue`.
+fn router_for(store: &Arc<dyn Store>, blobs: &S3Bucket, queue: SqsQueue) -> axum::Router {
     let state = AppState {
-        store: Arc::clone(&store),
+        store: Arc::clone(store),
         limits: Limits::default(),
         keys: Arc::new(TokenKeys::hmac(SECRET).unwrap()),
         signing: None,
@@ -119,28 +200,133 @@ async fn deploy(endpoint: &str) -> Aws {
     let queue = TaskQueue {
         blobs: Arc::new(blobs.clone()),
         wake: None,
-        messages: Some(SqsQueue::new(sqs.clone(), &queue_url)),
+        messages: Some(queue),
     };
-    Aws {
-        worker: AwsWorker::new(Arc::clone(&store), blobs, Limits::default()),
-        store,
-        s3,
-        sqs,
-        bucket,
-        queue_url,
-        router: router_with_tasks(state, Some(queue)),
+    router_with_tasks(state, Some(queue))
+}
+
+/// Groups and APIs of the scope.
+async fn counts(store: &dyn Store, scope: &Scope) -> (usize, usize) {
+    let groups = store.list_groups(scope).await.unwrap();
+    let mut apis = 0;
+    for g in &groups {
+        apis += store.list_apis(scope, &g.id).await.unwrap().len();
     }
+    (groups.len(), apis)
+}
+
+/// The SQS attribute `ApproximateReceiveCount` of an event's record.
+fn receive_count(event: &Value) -> u32 {
+    event["Records"][0]["attributes"]["ApproximateReceiveCount"]
+        .as_str()
+        .and_then(|c| c.parse().ok())
+        .unwrap()
+}
+
+fn no_failures() -> Value {
+    json!({"batchItemFailures": []})
 }
 
 impl Aws {
     async fn call(&self, request: http::Request<Body>) -> (u16, Value) {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status().as_u16();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+        call(&self.router, request).await
     }
 
     async fn async_import(&self, scope: &Scope, document: &[u8]) -> (u16, Value) {
+        self.async_import_via(&self.router, scope, document).await
+    }
+
+    /// The next delivery of a message of `queue_url`, waiting for it (a redelivery comes
+    /// once the visibility timeout is over); `None` if none comes within 20 s.
+    async fn next_delivery(&self, queue_url: &str) -> Option<Value> {
+        for _ in 0..10 {
+            if let Some(event) = self.receive_from(queue_url).await {
+                return Some(event);
+            }
+        }
+        None
+    }
+
+    /// What Lambda does with a message its function handled without reporting it failed.
+    async fn delete(&self, queue_url: &str, event: &Value) {
+        self.sqs
+            .delete_message()
+            .queue_url(queue_url)
+            .receipt_handle(event["Records"][0]["receiptHandle"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// Messages in the queue, visible or not.
+    async fn messages_in(&self, queue_url: &str) -> u64 {
+        let out = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(queue_url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .unwrap();
+        let attributes = out.attributes().unwrap();
+        [
+            QueueAttributeName::ApproximateNumberOfMessages,
+            QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+        ]
+        .iter()
+        .map(|a| {
+            attributes
+                .get(a)
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap()
+        })
+        .sum()
+    }
+
+    /// The `task_result` of a clean run of a task with the same id, options and document
+    /// in a fresh instance of the same table (its ids derive from the task id).
+    async fn clean_result(&self, like: &Task, document: &[u8]) -> String {
+        let scope = instance(&*self.store).await;
+        let task = Task::new_import(
+            like.id.clone(),
+            scope.clone(),
+            like.options.clone(),
+            like.group_id.clone(),
+            like.caller.clone(),
+            document_key(&scope, &like.id),
+        );
+        let ctx = TaskContext::new(
+            Arc::clone(&self.store),
+            Arc::new(self.blobs.clone()),
+            Limits::default(),
+        );
+        assert!(submit(&ctx, &task, bytes::Bytes::from(document.to_vec()))
+            .await
+            .unwrap());
+        let done = task::run(&ctx, &scope, &like.id, "clean")
+            .await
+            .unwrap()
+            .expect("the clean run finishes");
+        assert_eq!((done.status, done.attempts), (TaskStatus::Succeed, 1));
+        done.result
+    }
+}
+
+async fn call(router: &axum::Router, request: http::Request<Body>) -> (u16, Value) {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+impl Aws {
+    async fn async_import_via(
+        &self,
+        router: &axum::Router,
+        scope: &Scope,
+        document: &[u8],
+    ) -> (u16, Value) {
         let body = multipart(&[
             text("is_create_group", "true"),
             Part {
@@ -159,7 +345,7 @@ impl Aws {
         .header("x-auth-token", token(scope))
         .body(Body::from(body))
         .unwrap();
-        self.call(request).await
+        call(router, request).await
     }
 
     async fn task(&self, scope: &Scope, id: &str) -> (u16, Value) {
@@ -189,15 +375,21 @@ impl Aws {
             .queue_url(queue_url)
             .max_number_of_messages(1)
             .wait_time_seconds(2)
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
             .send()
             .await
             .unwrap();
         let message = out.messages().first()?.clone();
+        let received = message
+            .attributes()
+            .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+            .cloned()
+            .unwrap_or_else(|| "1".into());
         Some(json!({"Records": [{
             "messageId": message.message_id().unwrap(),
             "receiptHandle": message.receipt_handle().unwrap(),
             "body": message.body().unwrap(),
-            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1"},
+            "attributes": {"ApproximateReceiveCount": received, "SentTimestamp": "1"},
             "messageAttributes": {},
             "md5OfBody": message.md5_of_body().unwrap_or(""),
             "eventSource": "aws:sqs",
@@ -574,4 +766,256 @@ async fn a_poison_message_ends_in_the_dead_letter_queue() {
         dead["Records"][0]["body"],
         "{\"task_id\": \"not a task id\"}"
     );
+}
+
+/// A worker killed after the group and half of the APIs (its handler dropped there, its
+/// message neither deleted nor reported) leaves the message to SQS: redelivered once its
+/// visibility timeout is over, it lets a fresh worker take the expired lease and finish the
+/// task with exactly the result of a clean run — not APIG.3201 for its own group, not
+/// APIG.3301 for its own APIs — and the table consistent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_worker_killed_half_way_is_finished_by_the_redelivered_message() {
+    let Some(endpoint) = dynamodb_endpoint() else {
+        return;
+    };
+    let settings = QueueSettings {
+        visibility_seconds: Some(2),
+        max_receives: None,
+    };
+    let aws = deploy_with(&endpoint, settings).await;
+    let scope = instance(&*aws.store).await;
+    let shop = fixture("apig/shop-2.0.yaml");
+    let (status, accepted) = aws.async_import(&scope, &shop).await;
+    assert_eq!(status, 202, "{accepted}");
+    let id = Id::parse(accepted["task_id"].as_str().unwrap()).unwrap();
+
+    let first = aws.receive_event().await;
+    assert_eq!(receive_count(&first), 1);
+    let killer = Arc::new(FaultyStore::new(Arc::clone(&aws.store)).killing(SHOP_APIS / 2));
+    // Its lease (1 s) is over before the message is visible again (2 s).
+    let doomed = AwsWorker::new(
+        Arc::clone(&killer) as Arc<dyn Store>,
+        aws.blobs.clone(),
+        Limits::default(),
+    )
+    .with_lease_seconds(1);
+    tokio::select! {
+        answer = doomed.handle(first) => panic!("the worker was not killed: {answer:?}"),
+        () = killer.killed() => {}
+    }
+    drop(doomed);
+    assert_eq!(
+        counts(&*aws.store, &scope).await,
+        (1, SHOP_APIS / 2),
+        "the group and half the APIs"
+    );
+    let cut = aws.store.get_task(&scope, &id).await.unwrap().unwrap();
+    assert_eq!((cut.status, cut.attempts), (TaskStatus::Processing, 1));
+
+    // Another execution environment gets the redelivered message.
+    let worker = AwsWorker::new(Arc::clone(&aws.store), aws.blobs.clone(), Limits::default());
+    let mut deliveries = 1;
+    loop {
+        let event = aws
+            .next_delivery(&aws.queue_url)
+            .await
+            .expect("the unacknowledged message is delivered again");
+        deliveries += 1;
+        assert!(deliveries <= 4, "delivered again and again");
+        assert_eq!(receive_count(&event), deliveries);
+        let answer = worker.handle(event.clone()).await.unwrap();
+        if answer == no_failures() {
+            aws.delete(&aws.queue_url, &event).await;
+            break;
+        }
+        // Reported failed (the dead worker's lease was not over yet): seen again later.
+    }
+    let done = aws.store.get_task(&scope, &id).await.unwrap().unwrap();
+    assert_eq!(
+        (done.status, done.attempts),
+        (TaskStatus::Succeed, 2),
+        "{}",
+        done.result
+    );
+    assert!(
+        !done.result.contains("APIG.3201") && !done.result.contains("APIG.3301"),
+        "{}",
+        done.result
+    );
+    assert_eq!(creates(&Value::String(done.result.clone())), SHOP_APIS);
+    assert_eq!(
+        done.result,
+        aws.clean_result(&done, &shop).await,
+        "byte for byte the result of a run never cut"
+    );
+    assert_eq!(counts(&*aws.store, &scope).await, (1, SHOP_APIS));
+    assert_eq!(
+        aws.dynamo.audit(&scope).await.unwrap(),
+        Vec::<String>::new()
+    );
+    let (_, shown) = aws.task(&scope, id.as_str()).await;
+    assert_eq!(shown["task_status"], "succeed");
+    assert_eq!(shown["task_result"], done.result.as_str());
+    assert_eq!(aws.messages_in(&aws.queue_url).await, 0);
+}
+
+/// A store that refuses every write of APIs: the worker retries the import a bounded number
+/// of times within its delivery, then finishes the task `failed` with APIG.9999 and
+/// acknowledges the message — it is not redelivered, and nothing reaches the dead-letter
+/// queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_store_that_keeps_failing_fails_the_task_and_acknowledges_its_message() {
+    let Some(endpoint) = dynamodb_endpoint() else {
+        return;
+    };
+    let settings = QueueSettings {
+        visibility_seconds: Some(2),
+        max_receives: Some(8),
+    };
+    let aws = deploy_with(&endpoint, settings).await;
+    let scope = instance(&*aws.store).await;
+    let (status, accepted) = aws
+        .async_import(&scope, &fixture("apig/shop-2.0.yaml"))
+        .await;
+    assert_eq!(status, 202, "{accepted}");
+    let id = Id::parse(accepted["task_id"].as_str().unwrap()).unwrap();
+    let failing = Arc::new(FaultyStore::new(Arc::clone(&aws.store)).failing(usize::MAX, 0));
+    let worker = AwsWorker::new(
+        Arc::clone(&failing) as Arc<dyn Store>,
+        aws.blobs.clone(),
+        Limits::default(),
+    );
+    let event = aws.receive_event().await;
+    assert_eq!(worker.handle(event.clone()).await.unwrap(), no_failures());
+    aws.delete(&aws.queue_url, &event).await;
+    let done = aws.store.get_task(&scope, &id).await.unwrap().unwrap();
+    assert_eq!((done.status, done.attempts), (TaskStatus::Failed, 1));
+    let error: Value = serde_json::from_str(&done.result).unwrap();
+    assert_eq!(error["error_code"], "APIG.9999", "{error}");
+    assert_eq!(
+        failing.write_calls.load(Ordering::SeqCst),
+        STORE_RETRIES as usize + 1,
+        "the first run and its bounded retries"
+    );
+    assert_eq!(counts(&*aws.store, &scope).await, (1, 0));
+    assert_eq!(aws.messages_in(&aws.queue_url).await, 0);
+    assert_eq!(aws.messages_in(aws.dlq_url.as_deref().unwrap()).await, 0);
+}
+
+/// A worker that dies at every delivery (killed half-way each time): every redelivery
+/// takes the expired lease again, and once the runner's attempts are used the next one
+/// finishes the task `failed` with APIG.9999 and acknowledges the message — before the
+/// queue's `maxReceiveCount` (the template's 8, above `MAX_ATTEMPTS`) would move it to the
+/// dead-letter queue with its task unfinished.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_task_whose_worker_dies_at_every_delivery_ends_failed_before_the_dead_letter_queue() {
+    let Some(endpoint) = dynamodb_endpoint() else {
+        return;
+    };
+    let settings = QueueSettings {
+        visibility_seconds: Some(2),
+        max_receives: Some(8),
+    };
+    let aws = deploy_with(&endpoint, settings).await;
+    let scope = instance(&*aws.store).await;
+    let (status, accepted) = aws
+        .async_import(&scope, &fixture("apig/shop-2.0.yaml"))
+        .await;
+    assert_eq!(status, 202, "{accepted}");
+    let id = Id::parse(accepted["task_id"].as_str().unwrap()).unwrap();
+    let mut deliveries = 0;
+    let mut kills = 0;
+    loop {
+        let event = aws
+            .next_delivery(&aws.queue_url)
+            .await
+            .expect("delivered until handled");
+        deliveries += 1;
+        assert!(
+            deliveries < 8,
+            "the message would reach the dead-letter queue"
+        );
+        let killer = Arc::new(FaultyStore::new(Arc::clone(&aws.store)).killing(1));
+        let worker = AwsWorker::new(
+            Arc::clone(&killer) as Arc<dyn Store>,
+            aws.blobs.clone(),
+            Limits::default(),
+        )
+        .with_lease_seconds(1);
+        tokio::select! {
+            answer = worker.handle(event.clone()) => {
+                if answer.unwrap() == no_failures() {
+                    aws.delete(&aws.queue_url, &event).await;
+                    break;
+                }
+            }
+            () = killer.killed() => kills += 1,
+        }
+    }
+    assert_eq!(kills, MAX_ATTEMPTS as usize);
+    let done = aws.store.get_task(&scope, &id).await.unwrap().unwrap();
+    assert_eq!(
+        (done.status, done.attempts),
+        (TaskStatus::Failed, MAX_ATTEMPTS + 1)
+    );
+    let error: Value = serde_json::from_str(&done.result).unwrap();
+    assert_eq!(error["error_code"], "APIG.9999", "{error}");
+    assert_eq!(aws.messages_in(&aws.queue_url).await, 0);
+    assert_eq!(aws.messages_in(aws.dlq_url.as_deref().unwrap()).await, 0);
+}
+
+/// The task message cannot be sent (the queue does not exist): the client is answered
+/// APIG.9999, and the task already recorded is finished `failed` at once, saying why —
+/// not left `waiting` with nobody ever to run it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_task_whose_message_cannot_be_sent_is_failed_not_stranded() {
+    let Some(endpoint) = dynamodb_endpoint() else {
+        return;
+    };
+    let aws = deploy(&endpoint).await;
+    let scope = instance(&*aws.store).await;
+    let missing = format!(
+        "{}/123456789012/apig-test-missing-{}",
+        endpoint.trim_end_matches('/'),
+        Id::generate()
+    );
+    let router = router_for(
+        &aws.store,
+        &aws.blobs,
+        SqsQueue::new(aws.sqs.clone(), missing),
+    );
+    let (status, body) = aws
+        .async_import_via(&router, &scope, &fixture("apig/shop-2.0.yaml"))
+        .await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body["error_code"], "APIG.9999", "{body}");
+    // The task was recorded (its document is under tasks/, named by its id) and failed.
+    let listed = aws
+        .s3
+        .list_objects_v2()
+        .bucket(&aws.bucket)
+        .prefix("tasks/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.contents().len(), 1);
+    let key = listed.contents()[0].key().unwrap();
+    let id = key
+        .rsplit('/')
+        .next()
+        .and_then(|name| name.strip_suffix(".doc"))
+        .and_then(Id::parse)
+        .unwrap();
+    let task = aws.store.get_task(&scope, &id).await.unwrap().unwrap();
+    assert_eq!(task.status, TaskStatus::Failed);
+    assert!(task.expires_at.is_some(), "finished tasks expire");
+    let error: Value = serde_json::from_str(&task.result).unwrap();
+    assert_eq!(error["error_code"], "APIG.9999", "{error}");
+    assert!(
+        error["error_msg"].as_str().unwrap().contains("queue"),
+        "{error}"
+    );
+    let (_, shown) = aws.task(&scope, id.as_str()).await;
+    assert_eq!(shown["task_status"], "failed");
+    assert_eq!(counts(&*aws.store, &scope).await, (0, 0));
 }

@@ -30,6 +30,8 @@ mod import_noop_dynamodb;
 mod outage;
 // A plan (dry run) on DynamoDB issues reads only (requests counted).
 mod plan_dynamodb;
+// A task's lease is renewed while it runs; a run that lost it stops (SQLite and DynamoDB).
+mod task_leases;
 // Imports racing into one group from threads with their own SQLite connections.
 mod import_race;
 // Separate `SqliteStore` values racing on one file.

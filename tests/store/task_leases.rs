@@ -1,0 +1,201 @@
+//! A task's lease is renewed while its import runs, and a run that lost its lease stops
+//! (`spec/async-export.md` §2.1), on the embedded store and on DynamoDB: short leases (3 s,
+//! renewed every second), writes of APIs slowed down so that the import outlives a lease.
+
+use crate::support::faulty::FaultyStore;
+use crate::support::fixture;
+use crate::support::stores::{dynamodb, sqlite_memory, StoreFixture};
+use apig_import::config::Limits;
+use apig_import::import::ImportOptions;
+use apig_import::model::{Id, PathId, Reference, ReferenceKind, Scope, Task, TaskStatus};
+use apig_import::store::{FileBlobStore, Store};
+use apig_import::task::{self, document_key, submit, unix_now, TaskContext};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The lease of these tests, in seconds (renewed every second).
+const LEASE: i64 = 3;
+
+/// A registered instance with shop's channel and plugin (all six of its APIs import).
+async fn instance(store: &dyn Store) -> Scope {
+    let scope = Scope::new(
+        PathId::parse(Id::generate().as_str()).unwrap(),
+        PathId::parse(Id::generate().as_str()).unwrap(),
+    );
+    assert!(store.create_instance(&scope).await.unwrap());
+    for (kind, name) in [
+        (ReferenceKind::VpcChannel, "catalog_channel"),
+        (ReferenceKind::Plugin, "audit_plugin"),
+    ] {
+        let reference = Reference {
+            id: Id::generate(),
+            kind,
+            name: name.to_string(),
+            created_at: String::new(),
+        };
+        assert!(store.create_reference(&scope, &reference).await.unwrap());
+    }
+    scope
+}
+
+struct Setup {
+    store: Arc<dyn Store>,
+    faulty: Arc<FaultyStore>,
+    /// Runs through the slowed store, with short leases.
+    ctx: TaskContext,
+    scope: Scope,
+    id: Id,
+    _dir: tempfile::TempDir,
+    _fixture: StoreFixture,
+}
+
+/// Shop submitted as a task on `fixture`'s store, every write of APIs slowed by `delay`.
+async fn setup(fixture_store: StoreFixture, delay: Duration) -> Setup {
+    let store = Arc::clone(&fixture_store.store);
+    let dir = tempfile::tempdir().unwrap();
+    let faulty = Arc::new(FaultyStore::new(Arc::clone(&store)).slow(delay));
+    let mut ctx = TaskContext::new(
+        Arc::clone(&faulty) as Arc<dyn Store>,
+        Arc::new(FileBlobStore::new(dir.path().join("blobs"))),
+        Limits::default(),
+    );
+    ctx.lease_seconds = LEASE;
+    let scope = instance(&*store).await;
+    let id = Id::generate();
+    let task = Task::new_import(
+        id.clone(),
+        scope.clone(),
+        ImportOptions::default(),
+        None,
+        "tests".into(),
+        document_key(&scope, &id),
+    );
+    let shop = bytes::Bytes::from(fixture("apig/shop-2.0.yaml"));
+    assert!(submit(&ctx, &task, shop).await.unwrap());
+    Setup {
+        store,
+        faulty,
+        ctx,
+        scope,
+        id,
+        _dir: dir,
+        _fixture: fixture_store,
+    }
+}
+
+async fn api_count(store: &dyn Store, scope: &Scope) -> (usize, usize) {
+    let groups = store.list_groups(scope).await.unwrap();
+    let mut apis = 0;
+    for g in &groups {
+        apis += store.list_apis(scope, &g.id).await.unwrap().len();
+    }
+    (groups.len(), apis)
+}
+
+/// An import that takes longer than a lease (its write of APIs waits 5 s; the lease is 3 s)
+/// keeps the task: another worker finds it held after the first lease would have expired,
+/// and the first run finishes it.
+async fn a_long_run_keeps_its_lease(fixture_store: StoreFixture) {
+    let s = setup(fixture_store, Duration::from_secs(5)).await;
+    let before = unix_now();
+    let long = tokio::spawn({
+        let (ctx, scope, id) = (s.ctx.clone(), s.scope.clone(), s.id.clone());
+        async move { task::run(&ctx, &scope, &id, "long").await }
+    });
+    s.faulty.entered().await;
+    // Past the first lease (taken at `before` or a second later, for 3 s).
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    let mut other = s.ctx.clone();
+    other.store = Arc::clone(&s.store);
+    assert_eq!(
+        task::run(&other, &s.scope, &s.id, "other").await.unwrap(),
+        None,
+        "the renewed lease is still held"
+    );
+    let held = s.store.get_task(&s.scope, &s.id).await.unwrap().unwrap();
+    let lease = held.lease.clone().expect("leased");
+    assert_eq!(
+        (held.status, held.attempts, lease.owner.as_str()),
+        (TaskStatus::Processing, 1, "long")
+    );
+    assert!(
+        lease.until >= before + LEASE + 2,
+        "renewed: until {} (taken at {before} for {LEASE} s)",
+        lease.until
+    );
+    let done = long
+        .await
+        .unwrap()
+        .unwrap()
+        .expect("finished by its holder");
+    assert_eq!(
+        (done.status, done.attempts),
+        (TaskStatus::Succeed, 1),
+        "{}",
+        done.result
+    );
+    assert!(done.lease.is_none());
+    assert_eq!(api_count(&*s.store, &s.scope).await, (1, 6));
+}
+
+/// A run whose lease was taken over (as after a stall past its expiry) finds it out at its
+/// next renewal and stops: the write of APIs it was waiting in never happens, it does not
+/// finish the task, and the task is the new holder's.
+async fn a_run_that_lost_its_lease_stops(fixture_store: StoreFixture) {
+    let s = setup(fixture_store, Duration::from_secs(4)).await;
+    let stalled = tokio::spawn({
+        let (ctx, scope, id) = (s.ctx.clone(), s.scope.clone(), s.id.clone());
+        async move { task::run(&ctx, &scope, &id, "stalled").await }
+    });
+    s.faulty.entered().await;
+    let now = unix_now();
+    // Taken over through the store's conditional transition, at a time its lease is over.
+    let taken = s
+        .store
+        .take_lease(&s.scope, &s.id, "next", now + 1000, now + 1000 + LEASE)
+        .await
+        .unwrap()
+        .expect("taken over");
+    assert_eq!(taken.attempts, 2);
+    assert_eq!(
+        stalled.await.unwrap().unwrap(),
+        None,
+        "the run that lost its lease does not finish the task"
+    );
+    assert_eq!(
+        s.faulty.writes_done.load(Ordering::SeqCst),
+        0,
+        "the import stopped before writing its APIs"
+    );
+    assert_eq!(api_count(&*s.store, &s.scope).await, (1, 0));
+    let task = s.store.get_task(&s.scope, &s.id).await.unwrap().unwrap();
+    assert_eq!(task.status, TaskStatus::Processing);
+    assert_eq!(task.lease.map(|l| l.owner), Some("next".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_long_run_keeps_its_lease() {
+    a_long_run_keeps_its_lease(sqlite_memory().await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_run_that_lost_its_lease_stops() {
+    a_run_that_lost_its_lease_stops(sqlite_memory().await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamodb_a_long_run_keeps_its_lease() {
+    let Some(fixture_store) = dynamodb().await else {
+        return;
+    };
+    a_long_run_keeps_its_lease(fixture_store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamodb_a_run_that_lost_its_lease_stops() {
+    let Some(fixture_store) = dynamodb().await else {
+        return;
+    };
+    a_run_that_lost_its_lease_stops(fixture_store).await;
+}
