@@ -5,7 +5,8 @@
 //!
 //! Configuration from the environment: the store as for the HTTP function (`APIG_TABLE`,
 //! `APIG_STORE`), the bucket (`APIG_BUCKET`, required), the limits (`APIG_MAX_DOCUMENT_BYTES`
-//! defaults to 10 MiB here: a dropped document is not bounded by a synchronous payload).
+//! defaults to 10 MiB here: a dropped document is not bounded by a synchronous payload), the
+//! dead-letter queue whose messages it gives up on (`APIG_DEAD_LETTER_QUEUE_ARN`, optional).
 
 // The handler's future (runtime → S3/SQS/DynamoDB SDK calls → the import) nests deeper than
 // the default query depth allows when its layout is computed.
@@ -39,7 +40,14 @@ async fn main() -> Result<(), lambda_http::Error> {
     let store = store::open(&choice).await?;
     let bucket = S3Bucket::from_env(bucket).await;
     tracing::info!(store = %choice.describe(), bucket = bucket.name(), "worker ready");
-    let worker = AwsWorker::new(store, bucket, limits);
+    let mut worker = AwsWorker::new(store, bucket, limits);
+    // Its messages are given up on: their tasks end `failed` instead of staying unfinished.
+    if let Some(arn) = std::env::var("APIG_DEAD_LETTER_QUEUE_ARN")
+        .ok()
+        .filter(|a| !a.trim().is_empty())
+    {
+        worker = worker.with_dead_letter_queue(arn);
+    }
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         // Leases are not renewed past the invocation's deadline (milliseconds since the
         // epoch): a worker stopped by its timeout leaves a lease that expires in time.

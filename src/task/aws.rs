@@ -6,6 +6,10 @@
 //!   record that must be seen again (a store failure, a task leased by a live worker) is
 //!   named in `batchItemFailures`, so SQS redelivers only those — and, past the queue's
 //!   `maxReceiveCount`, moves them to the dead-letter queue.
+//! * **SQS from the dead-letter queue** (`eventSourceARN` = `APIG_DEAD_LETTER_QUEUE_ARN`): a
+//!   message that was retried `maxReceiveCount` times. The worker gives up on what it names:
+//!   the task is finished `failed` with APIG.9999 (a dropped document's result object says
+//!   so too) instead of staying `waiting` or `processing` for ever.
 //! * **S3** (`eventSource: aws:s3`), `ObjectCreated` under `imports/{project}/{instance}/…`
 //!   (`spec/async-export.md` §3): the dropped document becomes a task whose id derives from
 //!   bucket, key and version (or ETag), so duplicate notifications name one task; options
@@ -33,6 +37,9 @@ use std::sync::Arc;
 pub const IMPORTS_PREFIX: &str = "imports/";
 /// The prefix of their results.
 pub const RESULTS_PREFIX: &str = "results/";
+
+/// The start of the reason of a message that names nothing the worker could settle.
+const UNREADABLE: &str = "unreadable";
 
 /// Why an event could not be handled at all (the whole invocation fails and is retried).
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +73,17 @@ struct SqsRecord {
     message_id: String,
     #[serde(default)]
     body: String,
+    #[serde(rename = "eventSourceARN", default)]
+    source_arn: String,
+}
+
+/// What to do with the task a message names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Handling {
+    /// Run it (a delivery of the task queue).
+    Run,
+    /// Give up on it: the message comes from the dead-letter queue.
+    GiveUp,
 }
 
 #[derive(Deserialize)]
@@ -286,6 +304,8 @@ pub struct AwsWorker {
     owner: String,
     /// When the current invocation is stopped (Unix seconds): leases are not renewed past it.
     deadline: Option<i64>,
+    /// The ARN of the task queue's dead-letter queue: its messages are given up on.
+    dead_letters: Option<String>,
 }
 
 impl AwsWorker {
@@ -296,7 +316,15 @@ impl AwsWorker {
             bucket,
             owner: format!("lambda-{}", uuid::Uuid::new_v4().simple()),
             deadline: None,
+            dead_letters: None,
         }
+    }
+
+    /// The same worker, told which queue is the dead-letter queue (its ARN, as SQS records
+    /// name their queue in `eventSourceARN`).
+    pub fn with_dead_letter_queue(mut self, arn: impl Into<String>) -> Self {
+        self.dead_letters = Some(arn.into());
+        self
     }
 
     /// The same worker with leases of `seconds` (tests: a lease that expires soon after a
@@ -328,7 +356,7 @@ impl AwsWorker {
                 serde_json::to_value(response).map_err(|e| WorkerError::UnknownEvent(e.to_string()))
             }
             "aws:s3" => {
-                let outcomes = self.s3_records(records).await;
+                let outcomes = self.s3_records(records, Handling::Run).await;
                 let retries: Vec<String> = outcomes
                     .into_iter()
                     .filter_map(|o| match o {
@@ -362,7 +390,12 @@ impl AwsWorker {
                     continue;
                 }
             };
-            if let Outcome::Retry(why) = self.message(&record.body).await {
+            let handling = if self.dead_letters.as_deref() == Some(record.source_arn.as_str()) {
+                Handling::GiveUp
+            } else {
+                Handling::Run
+            };
+            if let Outcome::Retry(why) = self.message(&record.body, handling).await {
                 tracing::warn!(target: "apig_import::task", message_id = %record.message_id, reason = %why, "message to be retried");
                 response.batch_item_failures.push(BatchItemFailure {
                     item_identifier: record.message_id,
@@ -373,7 +406,21 @@ impl AwsWorker {
     }
 
     /// One message body: a task message, or an S3 notification routed through the queue.
-    async fn message(&self, body: &str) -> Outcome {
+    async fn message(&self, body: &str, handling: Handling) -> Outcome {
+        let outcome = self.message_of(body, handling).await;
+        match (handling, outcome) {
+            // A dead letter that names nothing the worker can settle: reported here, with
+            // its body, and dropped (retrying it would change nothing).
+            (Handling::GiveUp, Outcome::Retry(why)) if why.starts_with(UNREADABLE) => {
+                let body: String = body.chars().take(1024).collect();
+                tracing::error!(target: "apig_import::task", reason = %why, %body, "dead letter dropped");
+                Outcome::Done
+            }
+            (_, outcome) => outcome,
+        }
+    }
+
+    async fn message_of(&self, body: &str, handling: Handling) -> Outcome {
         if let Ok(message) = serde_json::from_str::<TaskMessage>(body) {
             return match (
                 Id::parse(&message.task_id),
@@ -381,26 +428,59 @@ impl AwsWorker {
                 PathId::parse(&message.instance),
             ) {
                 (Some(id), Some(project), Some(instance)) => {
-                    self.run_task(&Scope::new(project, instance), &id).await
+                    self.settle(&Scope::new(project, instance), &id, handling)
+                        .await
                 }
-                _ => Outcome::Retry(format!("malformed task message {body:?}")),
+                _ => Outcome::Retry(format!("{UNREADABLE}: malformed task message {body:?}")),
             };
         }
         let Ok(value) = serde_json::from_str::<Value>(body) else {
-            return Outcome::Retry("message is not JSON".into());
+            return Outcome::Retry(format!("{UNREADABLE}: message is not JSON"));
         };
         if value.get("Event").and_then(Value::as_str) == Some("s3:TestEvent") {
             return Outcome::Done;
         }
         match serde_json::from_value::<Records>(value) {
             Ok(records) if !records.records.is_empty() => {
-                let outcomes = self.s3_records(records.records).await;
+                let outcomes = self.s3_records(records.records, handling).await;
                 outcomes
                     .into_iter()
                     .find(|o| matches!(o, Outcome::Retry(_)))
                     .unwrap_or(Outcome::Done)
             }
-            _ => Outcome::Retry("neither a task message nor an S3 notification".into()),
+            _ => Outcome::Retry(format!(
+                "{UNREADABLE}: neither a task message nor an S3 notification"
+            )),
+        }
+    }
+
+    /// Run the task, or give up on it.
+    async fn settle(&self, scope: &Scope, id: &Id, handling: Handling) -> Outcome {
+        match handling {
+            Handling::Run => self.run_task(scope, id).await,
+            Handling::GiveUp => self.give_up(scope, id).await,
+        }
+    }
+
+    /// The task of a dead letter: finished `failed` (APIG.9999) unless it is finished, or
+    /// held by a live worker (seen again later: that worker may finish it first).
+    async fn give_up(&self, scope: &Scope, id: &Id) -> Outcome {
+        match fail_now(&self.ctx, scope, id, &self.owner, &ApigError::internal()).await {
+            Ok(Some(_)) => {
+                tracing::error!(target: "apig_import::task", task_id = %id, "dead letter: task failed");
+                return Outcome::Done;
+            }
+            Ok(None) => {}
+            Err(error) => return Outcome::Retry(format!("task {id}: {error}")),
+        }
+        match self.ctx.store.get_task(scope, id).await {
+            Ok(Some(task)) if task.status.is_finished() => Outcome::Done,
+            Ok(Some(_)) => Outcome::Retry(format!("task {id} is being run by another worker")),
+            Ok(None) => {
+                tracing::error!(target: "apig_import::task", task_id = %id, "dead letter of an unknown task: dropped");
+                Outcome::Done
+            }
+            Err(error) => Outcome::Retry(format!("task {id}: {error}")),
         }
     }
 
@@ -424,7 +504,7 @@ impl AwsWorker {
         }
     }
 
-    async fn s3_records(&self, records: Vec<Value>) -> Vec<Outcome> {
+    async fn s3_records(&self, records: Vec<Value>, handling: Handling) -> Vec<Outcome> {
         let mut outcomes = Vec::new();
         for raw in records {
             let record = match serde_json::from_value::<S3Record>(raw) {
@@ -447,13 +527,14 @@ impl AwsWorker {
                 tracing::info!(target: "apig_import::task", %key, "not a document under imports/{{project}}/{{instance}}/: ignored");
                 continue;
             };
-            outcomes.push(self.dropped(&dropped).await);
+            outcomes.push(self.dropped(&dropped, handling).await);
         }
         outcomes
     }
 
-    /// A dropped document: record its task (once per version), run it, write its result.
-    async fn dropped(&self, dropped: &Dropped) -> Outcome {
+    /// A dropped document: record its task (once per version), run it (or give up on it),
+    /// write its result.
+    async fn dropped(&self, dropped: &Dropped, handling: Handling) -> Outcome {
         let id = dropped.task_id();
         match self.ctx.store.get_task(&dropped.scope, &id).await {
             Ok(Some(_)) => {}
@@ -465,7 +546,7 @@ impl AwsWorker {
             },
             Err(error) => return Outcome::Retry(format!("task {id}: {error}")),
         }
-        if let Outcome::Retry(why) = self.run_task(&dropped.scope, &id).await {
+        if let Outcome::Retry(why) = self.settle(&dropped.scope, &id, handling).await {
             return Outcome::Retry(why);
         }
         let task = match self.ctx.store.get_task(&dropped.scope, &id).await {

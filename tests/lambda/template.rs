@@ -133,6 +133,8 @@ fn the_function_gets_the_environment_the_bootstrap_reads() {
         "APIG_LOG:",
         "APIG_BUCKET: !Ref Bucket",
         "APIG_QUEUE_URL: !Ref TaskQueue",
+        // The worker's: the dead-letter queue whose messages it gives up on.
+        "APIG_DEAD_LETTER_QUEUE_ARN: !GetAtt TaskDeadLetterQueue.Arn",
     ] {
         assert!(text.contains(variable), "{variable} missing");
     }
@@ -168,4 +170,26 @@ fn permissions_are_the_item_operations_on_the_table_only() {
     assert!(text.contains("Resource: !GetAtt Table.Arn"));
     assert!(!text.contains("dynamodb:*"));
     assert!(!text.contains("dynamodb:Scan"));
+}
+
+/// The worker consumes the task queue and its dead-letter queue (giving up on the tasks of
+/// dead letters), both one message at a time with partial batch responses, and both queues
+/// keep a message invisible longer than the worker runs.
+#[test]
+fn the_worker_consumes_the_task_queue_and_its_dead_letters() {
+    let text = template();
+    for queue in ["TaskQueue", "TaskDeadLetterQueue"] {
+        let source = format!(
+            "            Queue: !GetAtt {queue}.Arn\n            BatchSize: 1\n            \
+             FunctionResponseTypes:\n              - ReportBatchItemFailures\n"
+        );
+        assert!(text.contains(&source), "event source on {queue}");
+        let block = text
+            .split(&format!("\n  {queue}:\n"))
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").next())
+            .unwrap_or_else(|| panic!("{queue} declared"));
+        assert!(block.contains("VisibilityTimeout: 180"), "{queue}: {block}");
+    }
+    assert!(text.contains("      Timeout: 100\n"));
 }

@@ -247,6 +247,19 @@ impl Aws {
         None
     }
 
+    async fn queue_arn(&self, queue_url: &str) -> String {
+        self.sqs
+            .get_queue_attributes()
+            .queue_url(queue_url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap()
+            .attributes()
+            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+            .unwrap()
+    }
+
     /// What Lambda does with a message its function handled without reporting it failed.
     async fn delete(&self, queue_url: &str, event: &Value) {
         self.sqs
@@ -393,7 +406,7 @@ impl Aws {
             "messageAttributes": {},
             "md5OfBody": message.md5_of_body().unwrap_or(""),
             "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:tasks",
+            "eventSourceARN": self.queue_arn(queue_url).await,
             "awsRegion": "us-east-1"
         }]}))
     }
@@ -766,6 +779,10 @@ async fn a_poison_message_ends_in_the_dead_letter_queue() {
         dead["Records"][0]["body"],
         "{\"task_id\": \"not a task id\"}"
     );
+    // The worker consuming the dead-letter queue reports it (logged) and drops it: it names
+    // no task, and retrying it would change nothing.
+    let worker = aws.worker.clone().with_dead_letter_queue(dlq_arn);
+    assert_eq!(worker.handle(dead).await.unwrap(), no_failures());
 }
 
 /// A worker killed after the group and half of the APIs (its handler dropped there, its
@@ -1018,4 +1035,85 @@ async fn a_task_whose_message_cannot_be_sent_is_failed_not_stranded() {
     let (_, shown) = aws.task(&scope, id.as_str()).await;
     assert_eq!(shown["task_status"], "failed");
     assert_eq!(counts(&*aws.store, &scope).await, (0, 0));
+}
+
+/// A message of a real task that keeps failing reaches the dead-letter queue (here after 2
+/// deliveries, each killing its worker half-way), its task unfinished; the worker consuming
+/// the dead-letter queue gives up on it: the task ends `failed` with APIG.9999, and the
+/// dead letter is acknowledged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_real_task_whose_message_reaches_the_dead_letter_queue_ends_failed() {
+    let Some(endpoint) = dynamodb_endpoint() else {
+        return;
+    };
+    let settings = QueueSettings {
+        visibility_seconds: Some(2),
+        max_receives: Some(2),
+    };
+    let aws = deploy_with(&endpoint, settings).await;
+    let dlq_url = aws.dlq_url.clone().unwrap();
+    let scope = instance(&*aws.store).await;
+    let (status, accepted) = aws
+        .async_import(&scope, &fixture("apig/shop-2.0.yaml"))
+        .await;
+    assert_eq!(status, 202, "{accepted}");
+    let id = Id::parse(accepted["task_id"].as_str().unwrap()).unwrap();
+    let mut deliveries = 0;
+    while let Some(event) = aws.next_delivery(&aws.queue_url).await {
+        deliveries += 1;
+        assert!(deliveries <= 2, "delivered past maxReceiveCount");
+        let killer = Arc::new(FaultyStore::new(Arc::clone(&aws.store)).killing(1));
+        let worker = AwsWorker::new(
+            Arc::clone(&killer) as Arc<dyn Store>,
+            aws.blobs.clone(),
+            Limits::default(),
+        )
+        .with_lease_seconds(1);
+        tokio::select! {
+            answer = worker.handle(event) => panic!("not killed: {answer:?}"),
+            () = killer.killed() => {}
+        }
+        if deliveries == 2 {
+            break;
+        }
+    }
+    assert_eq!(deliveries, 2);
+    // Received once more (as Lambda's poller does) it is moved, not delivered a third time.
+    for _ in 0..2 {
+        assert!(aws.receive_from(&aws.queue_url).await.is_none());
+    }
+    let stranded = aws.store.get_task(&scope, &id).await.unwrap().unwrap();
+    assert_eq!(
+        (stranded.status, stranded.attempts),
+        (TaskStatus::Processing, 2)
+    );
+
+    let dlq_arn = aws.queue_arn(&dlq_url).await;
+    let worker = AwsWorker::new(Arc::clone(&aws.store), aws.blobs.clone(), Limits::default())
+        .with_dead_letter_queue(dlq_arn);
+    let mut dead_deliveries = 0;
+    loop {
+        let dead = aws
+            .next_delivery(&dlq_url)
+            .await
+            .expect("the message is in the dead-letter queue");
+        dead_deliveries += 1;
+        assert!(dead_deliveries <= 4, "the dead letter is never settled");
+        let message: Value =
+            serde_json::from_str(dead["Records"][0]["body"].as_str().unwrap()).unwrap();
+        assert_eq!(message["task_id"], id.as_str());
+        if worker.handle(dead.clone()).await.unwrap() == no_failures() {
+            aws.delete(&dlq_url, &dead).await;
+            break;
+        }
+        // The killed worker's lease was not over yet: seen again.
+    }
+    let done = aws.store.get_task(&scope, &id).await.unwrap().unwrap();
+    assert_eq!(done.status, TaskStatus::Failed, "{}", done.result);
+    let error: Value = serde_json::from_str(&done.result).unwrap();
+    assert_eq!(error["error_code"], "APIG.9999", "{error}");
+    let (_, shown) = aws.task(&scope, id.as_str()).await;
+    assert_eq!(shown["task_status"], "failed");
+    assert_eq!(aws.messages_in(&aws.queue_url).await, 0);
+    assert_eq!(aws.messages_in(&dlq_url).await, 0);
 }
