@@ -1,6 +1,9 @@
 //! A task's lease is renewed while its import runs, and a run that lost its lease stops
-//! (`spec/async-export.md` §2.1), on the embedded store and on DynamoDB: short leases (3 s,
-//! renewed every second), writes of APIs slowed down so that the import outlives a lease.
+//! (`spec/async-export.md` §2.1), on the embedded store and on DynamoDB: short leases
+//! (renewed every third of them), writes of APIs slowed down so that the import outlives a
+//! lease. The test server answers one request at a time (another test's SQS long poll can
+//! hold it for 2 s), so DynamoDB's leases are longer than SQLite's: a renewal held up that
+//! long still comes in time.
 
 use crate::support::faulty::FaultyStore;
 use crate::support::fixture;
@@ -14,8 +17,13 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The lease of these tests, in seconds (renewed every second).
-const LEASE: i64 = 3;
+/// The leases of these tests, in seconds.
+const SQLITE_LEASE: i64 = 3;
+const DYNAMODB_LEASE: i64 = 6;
+
+fn seconds(s: i64) -> Duration {
+    Duration::from_secs(u64::try_from(s).unwrap())
+}
 
 /// A registered instance with shop's channel and plugin (all six of its APIs import).
 async fn instance(store: &dyn Store) -> Scope {
@@ -46,12 +54,14 @@ struct Setup {
     ctx: TaskContext,
     scope: Scope,
     id: Id,
+    lease: i64,
     _dir: tempfile::TempDir,
     _fixture: StoreFixture,
 }
 
-/// Shop submitted as a task on `fixture`'s store, every write of APIs slowed by `delay`.
-async fn setup(fixture_store: StoreFixture, delay: Duration) -> Setup {
+/// Shop submitted as a task on `fixture`'s store, leases of `lease` seconds, every write of
+/// APIs slowed by `delay`.
+async fn setup(fixture_store: StoreFixture, lease: i64, delay: Duration) -> Setup {
     let store = Arc::clone(&fixture_store.store);
     let dir = tempfile::tempdir().unwrap();
     let faulty = Arc::new(FaultyStore::new(Arc::clone(&store)).slow(delay));
@@ -60,7 +70,7 @@ async fn setup(fixture_store: StoreFixture, delay: Duration) -> Setup {
         Arc::new(FileBlobStore::new(dir.path().join("blobs"))),
         Limits::default(),
     );
-    ctx.lease_seconds = LEASE;
+    ctx.lease_seconds = lease;
     let scope = instance(&*store).await;
     let id = Id::generate();
     let task = Task::new_import(
@@ -79,6 +89,7 @@ async fn setup(fixture_store: StoreFixture, delay: Duration) -> Setup {
         ctx,
         scope,
         id,
+        lease,
         _dir: dir,
         _fixture: fixture_store,
     }
@@ -93,19 +104,19 @@ async fn api_count(store: &dyn Store, scope: &Scope) -> (usize, usize) {
     (groups.len(), apis)
 }
 
-/// An import that takes longer than a lease (its write of APIs waits 5 s; the lease is 3 s)
+/// An import that takes longer than a lease (its write of APIs waits almost two leases)
 /// keeps the task: another worker finds it held after the first lease would have expired,
 /// and the first run finishes it.
-async fn a_long_run_keeps_its_lease(fixture_store: StoreFixture) {
-    let s = setup(fixture_store, Duration::from_secs(5)).await;
+async fn a_long_run_keeps_its_lease(fixture_store: StoreFixture, lease: i64) {
+    let s = setup(fixture_store, lease, seconds(2 * lease - 1)).await;
     let before = unix_now();
     let long = tokio::spawn({
         let (ctx, scope, id) = (s.ctx.clone(), s.scope.clone(), s.id.clone());
         async move { task::run(&ctx, &scope, &id, "long").await }
     });
     s.faulty.entered().await;
-    // Past the first lease (taken at `before` or a second later, for 3 s).
-    tokio::time::sleep(Duration::from_millis(4500)).await;
+    // Past the first lease (taken at `before` or a second later), by half a lease.
+    tokio::time::sleep(seconds(s.lease) * 3 / 2).await;
     let mut other = s.ctx.clone();
     other.store = Arc::clone(&s.store);
     assert_eq!(
@@ -120,9 +131,10 @@ async fn a_long_run_keeps_its_lease(fixture_store: StoreFixture) {
         (TaskStatus::Processing, 1, "long")
     );
     assert!(
-        lease.until >= before + LEASE + 2,
-        "renewed: until {} (taken at {before} for {LEASE} s)",
-        lease.until
+        lease.until >= before + s.lease + 2,
+        "renewed: until {} (taken at {before} for {} s)",
+        lease.until,
+        s.lease
     );
     let done = long
         .await
@@ -142,8 +154,9 @@ async fn a_long_run_keeps_its_lease(fixture_store: StoreFixture) {
 /// A run whose lease was taken over (as after a stall past its expiry) finds it out at its
 /// next renewal and stops: the write of APIs it was waiting in never happens, it does not
 /// finish the task, and the task is the new holder's.
-async fn a_run_that_lost_its_lease_stops(fixture_store: StoreFixture) {
-    let s = setup(fixture_store, Duration::from_secs(4)).await;
+async fn a_run_that_lost_its_lease_stops(fixture_store: StoreFixture, lease: i64) {
+    // Its write of APIs would end long after the first renewal (a third of the lease).
+    let s = setup(fixture_store, lease, seconds(lease + 2)).await;
     let stalled = tokio::spawn({
         let (ctx, scope, id) = (s.ctx.clone(), s.scope.clone(), s.id.clone());
         async move { task::run(&ctx, &scope, &id, "stalled").await }
@@ -153,7 +166,7 @@ async fn a_run_that_lost_its_lease_stops(fixture_store: StoreFixture) {
     // Taken over through the store's conditional transition, at a time its lease is over.
     let taken = s
         .store
-        .take_lease(&s.scope, &s.id, "next", now + 1000, now + 1000 + LEASE)
+        .take_lease(&s.scope, &s.id, "next", now + 1000, now + 1000 + s.lease)
         .await
         .unwrap()
         .expect("taken over");
@@ -176,12 +189,12 @@ async fn a_run_that_lost_its_lease_stops(fixture_store: StoreFixture) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_a_long_run_keeps_its_lease() {
-    a_long_run_keeps_its_lease(sqlite_memory().await.unwrap()).await;
+    a_long_run_keeps_its_lease(sqlite_memory().await.unwrap(), SQLITE_LEASE).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_a_run_that_lost_its_lease_stops() {
-    a_run_that_lost_its_lease_stops(sqlite_memory().await.unwrap()).await;
+    a_run_that_lost_its_lease_stops(sqlite_memory().await.unwrap(), SQLITE_LEASE).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,7 +202,7 @@ async fn dynamodb_a_long_run_keeps_its_lease() {
     let Some(fixture_store) = dynamodb().await else {
         return;
     };
-    a_long_run_keeps_its_lease(fixture_store).await;
+    a_long_run_keeps_its_lease(fixture_store, DYNAMODB_LEASE).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,5 +210,5 @@ async fn dynamodb_a_run_that_lost_its_lease_stops() {
     let Some(fixture_store) = dynamodb().await else {
         return;
     };
-    a_run_that_lost_its_lease_stops(fixture_store).await;
+    a_run_that_lost_its_lease_stops(fixture_store, DYNAMODB_LEASE).await;
 }
