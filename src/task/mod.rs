@@ -223,7 +223,8 @@ impl Heartbeat<'_> {
         }
     }
 
-    /// One renewal; `false` when the lease is lost, or may be lost before the next one.
+    /// One renewal; `false` when the lease is lost, expired, or may be lost before the next
+    /// one.
     async fn renew(&mut self, period: Duration) -> bool {
         let now = unix_now();
         let mut wanted = now + self.ctx.lease_seconds;
@@ -239,7 +240,9 @@ impl Heartbeat<'_> {
         {
             Ok(Some(task)) => {
                 self.until = task.lease.map_or(self.until, |l| l.until);
-                true
+                // Held, but expired (renewals capped by a deadline): anyone may take the
+                // task over now, so this run stops rather than overlap with theirs.
+                self.until > now
             }
             Ok(None) => false,
             Err(error) => {

@@ -187,6 +187,42 @@ async fn a_run_that_lost_its_lease_stops(fixture_store: StoreFixture, lease: i64
     assert_eq!(task.lease.map(|l| l.owner), Some("next".to_string()));
 }
 
+/// A worker stopped at a deadline (a Lambda invocation's) renews its lease only up to it:
+/// past the first lease the task can be taken over, and the next worker finishes it while
+/// the first run, finding its lease lost, stops without finishing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_leases_are_not_renewed_past_the_deadline() {
+    let lease = SQLITE_LEASE;
+    let s = setup(sqlite_memory().await.unwrap(), lease, seconds(2 * lease)).await;
+    let before = unix_now();
+    let capped = tokio::spawn({
+        let (ctx, scope, id) = (s.ctx.clone(), s.scope.clone(), s.id.clone());
+        async move { task::run_within(&ctx, &scope, &id, "capped", Some(before + 1)).await }
+    });
+    s.faulty.entered().await;
+    tokio::time::sleep(seconds(lease) * 3 / 2).await;
+    let held = s.store.get_task(&s.scope, &s.id).await.unwrap().unwrap();
+    let until = held.lease.expect("leased").until;
+    assert!(
+        until <= before + 1 + lease,
+        "not renewed past the first lease: until {until}, taken at {before} for {lease} s"
+    );
+    let mut next = s.ctx.clone();
+    next.store = Arc::clone(&s.store);
+    let done = task::run(&next, &s.scope, &s.id, "next")
+        .await
+        .unwrap()
+        .expect("taken over once the lease expired, and finished");
+    assert_eq!(
+        (done.status, done.attempts),
+        (TaskStatus::Succeed, 2),
+        "{}",
+        done.result
+    );
+    assert_eq!(capped.await.unwrap().unwrap(), None);
+    assert_eq!(api_count(&*s.store, &s.scope).await, (1, 6));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_a_long_run_keeps_its_lease() {
     a_long_run_keeps_its_lease(sqlite_memory().await.unwrap(), SQLITE_LEASE).await;
