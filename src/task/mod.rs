@@ -11,6 +11,7 @@
 
 pub mod aws;
 pub mod export;
+mod lease;
 pub mod watch;
 pub mod worker;
 
@@ -20,8 +21,8 @@ use crate::import::{self, GroupTarget, ImportRequest, Writer};
 use crate::model::{Id, Scope, Task, TaskEnd, TaskStatus, TaskType};
 use crate::store::{BlobStore, Store, StoreError, StoreResult};
 use bytes::Bytes;
+use lease::Heartbeat;
 use serde::Serialize;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch as signal;
@@ -54,13 +55,6 @@ impl TaskContext {
             limits,
             lease_seconds: LEASE_SECONDS,
         }
-    }
-
-    /// How often a run renews its lease: three times per lease, so that one lost or slow
-    /// renewal still leaves time for the next before the lease expires.
-    fn heartbeat(&self) -> Duration {
-        let millis = u64::try_from(self.lease_seconds.max(1)).unwrap_or(1) * 1000 / 3;
-        Duration::from_millis(millis.max(1))
     }
 }
 
@@ -136,13 +130,7 @@ pub async fn run_within(
         tracing::error!(target: "apig_import::task", task_id = %id, attempts = task.attempts, "task failed too often");
         failed(&ApigError::internal())
     } else {
-        let lease = Heartbeat {
-            ctx,
-            task: &task,
-            owner,
-            until: now + ctx.lease_seconds,
-            deadline,
-        };
+        let lease = Heartbeat::new(ctx, &task, owner, now + ctx.lease_seconds, deadline);
         match lease.keep_while(|stop| execute(ctx, &task, stop)).await {
             Some(end) => end,
             None => {
@@ -183,76 +171,6 @@ pub async fn fail_now(
     ctx.store
         .finish_task(scope, id, owner, &failed(error), unix_now())
         .await
-}
-
-/// The lease of a running task, renewed while its work runs.
-struct Heartbeat<'a> {
-    ctx: &'a TaskContext,
-    task: &'a Task,
-    owner: &'a str,
-    /// Until when the lease is known to be held (Unix seconds).
-    until: i64,
-    deadline: Option<i64>,
-}
-
-impl Heartbeat<'_> {
-    /// Run `work` while renewing the lease; `None` if the lease was lost meanwhile (the
-    /// work is told to stop, and waited for: nothing of it runs on after this returns).
-    async fn keep_while<F, W>(mut self, work: W) -> Option<TaskEnd>
-    where
-        W: FnOnce(signal::Receiver<bool>) -> F,
-        F: Future<Output = Option<TaskEnd>>,
-    {
-        let (stop, stopped) = signal::channel(false);
-        let work = work(stopped);
-        tokio::pin!(work);
-        let period = self.ctx.heartbeat();
-        let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut lost = false;
-        loop {
-            tokio::select! {
-                end = &mut work => return if lost { None } else { end },
-                _ = beat.tick(), if !lost => {
-                    if !self.renew(period).await {
-                        lost = true;
-                        let _ = stop.send(true);
-                    }
-                }
-            }
-        }
-    }
-
-    /// One renewal; `false` when the lease is lost, expired, or may be lost before the next
-    /// one.
-    async fn renew(&mut self, period: Duration) -> bool {
-        let now = unix_now();
-        let mut wanted = now + self.ctx.lease_seconds;
-        if let Some(deadline) = self.deadline {
-            wanted = wanted.min(deadline.max(self.until));
-        }
-        let (scope, id) = (&self.task.scope, &self.task.id);
-        match self
-            .ctx
-            .store
-            .renew_lease(scope, id, self.owner, wanted)
-            .await
-        {
-            Ok(Some(task)) => {
-                self.until = task.lease.map_or(self.until, |l| l.until);
-                // Held, but expired (renewals capped by a deadline): anyone may take the
-                // task over now, so this run stops rather than overlap with theirs.
-                self.until > now
-            }
-            Ok(None) => false,
-            Err(error) => {
-                // Not renewed: still held until `until`, but another worker may take it then.
-                let next = now + i64::try_from(period.as_secs()).unwrap_or(i64::MAX) + 1;
-                tracing::warn!(target: "apig_import::task", task_id = %id, %error, until = self.until, "lease not renewed");
-                next < self.until
-            }
-        }
-    }
 }
 
 fn failed(error: &ApigError) -> TaskEnd {
