@@ -1118,4 +1118,32 @@ async fn a_real_task_whose_message_reaches_the_dead_letter_queue_ends_failed() {
     assert_eq!(shown["task_status"], "failed");
     assert_eq!(aws.messages_in(&aws.queue_url).await, 0);
     assert_eq!(aws.messages_in(&dlq_url).await, 0);
+
+    // A dropped document's notification that reached the dead-letter queue: its task is
+    // recorded and failed, and its result object says so.
+    let (p, i) = (scope.project_id.as_str(), scope.instance_id.as_str());
+    let key = format!("imports/{p}/{i}/late.yaml");
+    let (version, e_tag) = aws
+        .drop_document(&key, &fixture("apig/library-3.0.yaml"), &[])
+        .await;
+    aws.sqs
+        .send_message()
+        .queue_url(&dlq_url)
+        .message_body(aws.s3_event(&key, &version, &e_tag).to_string())
+        .send()
+        .await
+        .unwrap();
+    let dead = aws.receive_from(&dlq_url).await.expect("the dead letter");
+    assert_eq!(worker.handle(dead).await.unwrap(), no_failures());
+    let result = aws
+        .object_json(&format!("results/{p}/{i}/late.yaml.json"))
+        .await;
+    assert_eq!(result["task_status"], "failed", "{result}");
+    let error: Value = serde_json::from_str(result["task_result"].as_str().unwrap()).unwrap();
+    assert_eq!(error["error_code"], "APIG.9999", "{error}");
+    assert_eq!(
+        counts(&*aws.store, &scope).await.0,
+        1,
+        "library was not imported"
+    );
 }
