@@ -8,7 +8,7 @@
 //! the body's copy when the item is decoded.
 
 use super::keys::Key;
-use crate::model::{Api, Group, ImportRecord, Reference, SharedObject};
+use crate::model::{Api, ApiListing, Group, ImportRecord, Reference, SharedObject};
 use crate::store::{KeepIdentity, StoreError, StoreResult};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::DeserializeOwned;
@@ -33,6 +33,9 @@ pub const GROUP: &str = "group";
 pub const ROUTE: &str = "route";
 /// Listing order of group and API items: the sort key of the local secondary indexes.
 pub const ORDER: &str = super::table::ORDER_ATTRIBUTE;
+/// What a listing shows of a group or API item (JSON: the group, an [`ApiListing`]),
+/// written with the item; the `order` index projects it instead of whole items.
+pub const LISTING: &str = "lst";
 /// The API item's last writer: a random marker of the `write_apis` call that wrote it.
 pub const WRITER: &str = "w";
 /// The API item's (and its pointer's) creator: the marker of the `write_apis` call whose
@@ -122,6 +125,30 @@ pub fn decode_api(item: &Item) -> StoreResult<Api> {
     api.version = get_n(item, VERSION)?;
     api.keep_identity(None, get_s(item, CREATED_AT)?.to_string());
     Ok(api)
+}
+
+/// The listing attribute of an API item.
+pub fn api_listing(api: &Api) -> StoreResult<AttributeValue> {
+    Ok(s(to_json(&ApiListing::from(api))?))
+}
+
+/// The listing attribute of a group item (the group is small: all of it).
+pub fn group_listing(group: &Group) -> StoreResult<AttributeValue> {
+    Ok(s(to_json(group)?))
+}
+
+/// An API's listing from an `order` index entry: the listing, with the stored `version`
+/// and `created_at` (as [`decode_api`]).
+pub fn decode_api_listing(item: &Item) -> StoreResult<ApiListing> {
+    let mut listing: ApiListing = from_json(get_s(item, LISTING)?)?;
+    listing.version = get_n(item, VERSION)?;
+    listing.created_at = get_s(item, CREATED_AT)?.to_string();
+    Ok(listing)
+}
+
+/// A group from an `order` index entry.
+pub fn decode_group_listing(item: &Item) -> StoreResult<Group> {
+    from_json(get_s(item, LISTING)?)
 }
 
 /// A shared object item: the body, with the stored `id`, `version` and `created_at`.

@@ -25,8 +25,8 @@
 //! creates take the room in order, and a conflict is reported before the quota.
 
 use super::codec::{
-    decode_api, get_s, item, n, s, to_json, Item, BODY, CREATED_AT, CREATOR, GROUP, ID, NAME,
-    ORDER, ROUTE, VERSION, WRITER,
+    api_listing, decode_api, get_s, item, n, s, to_json, Item, BODY, CREATED_AT, CREATOR, GROUP,
+    ID, LISTING, NAME, ORDER, ROUTE, VERSION, WRITER,
 };
 use super::keys::{Key, Keys};
 use super::reservation::reservations;
@@ -179,6 +179,8 @@ pub(super) struct WriteApis<'a> {
     /// item serialize; transactions cancel each other) instead of riding with a transaction.
     contended: bool,
     waits: u32,
+    /// Shards of the instance's API count for this call's transactions.
+    count_shards: super::api_count::ShardPool,
 }
 
 impl<'a> WriteApis<'a> {
@@ -195,6 +197,7 @@ impl<'a> WriteApis<'a> {
             settled: false,
             contended: false,
             waits: 0,
+            count_shards: Default::default(),
         }
     }
 
@@ -515,7 +518,9 @@ impl<'a> WriteApis<'a> {
                     let update = Update::builder()
                         .table_name(store.table())
                         .set_key(Some(self.keys.api_route(&self.group, &p.route).attrs()))
-                        .update_expression("SET #b = :b, #v = :v, #n = :n, #w = :w, #o = :o")
+                        .update_expression(
+                            "SET #b = :b, #v = :v, #n = :n, #w = :w, #o = :o, #l = :l",
+                        )
                         .condition_expression("#id = :id AND #v = :expected")
                         .expression_attribute_names("#b", BODY)
                         .expression_attribute_names("#v", VERSION)
@@ -525,6 +530,8 @@ impl<'a> WriteApis<'a> {
                         .expression_attribute_values(":w", s(self.writer(p.idx)))
                         .expression_attribute_names("#o", ORDER)
                         .expression_attribute_values(":o", s(super::keys::api_order(api)))
+                        .expression_attribute_names("#l", LISTING)
+                        .expression_attribute_values(":l", api_listing(api)?)
                         .expression_attribute_values(":b", s(body))
                         .expression_attribute_values(":v", n(api.version))
                         .expression_attribute_values(":n", s(name))
@@ -632,6 +639,7 @@ impl<'a> WriteApis<'a> {
                 (BODY, s(body)),
                 (WRITER, s(self.writer(p.idx))),
                 (ORDER, s(super::keys::api_order(api))),
+                (LISTING, api_listing(api)?),
             ],
         );
         if let Some(creator) = creator {
@@ -675,6 +683,7 @@ impl<'a> WriteApis<'a> {
         mut settle: Option<Settle>,
     ) -> StoreResult<ChunkResult> {
         let mut result = ChunkResult::default();
+        let shard = self.count_shards.lease();
         while !items.is_empty() {
             let mut actions = Vec::new();
             let mut roles: Vec<(usize, Role)> = Vec::new();
@@ -684,8 +693,10 @@ impl<'a> WriteApis<'a> {
                     roles.push((pos, *role));
                 }
             }
+            let creates = items.iter().filter(|i| i.create).count();
+            actions.extend(shard.action(self.store, &self.keys, creates)?);
             if let Some(s) = settle {
-                let creates = items.iter().filter(|i| i.create).count() as u64;
+                let creates = creates as u64;
                 let used = s.created_before + creates;
                 let unused = s.reserved.checked_sub(used).ok_or_else(|| {
                     err(format_args!(
