@@ -8,10 +8,9 @@ use super::api::{
     RequestType, VpcEndpoint,
 };
 use super::ids::Id;
-use serde::{Deserialize, Serialize};
 
 /// An API as a listing shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiListing {
     pub id: Id,
     pub group_id: Id,
@@ -21,12 +20,10 @@ pub struct ApiListing {
     pub definition: ListedDefinition,
 }
 
-/// The part of an [`ApiDefinition`](super::ApiDefinition) a listing shows. Absent options
-/// and empty lists are left out of the stored form (it is meant to be small).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The part of an [`ApiDefinition`](super::ApiDefinition) a listing shows.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListedDefinition {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     pub method: Method,
     pub path: String,
@@ -36,29 +33,21 @@ pub struct ListedDefinition {
     pub cors: bool,
     pub auth_type: AuthType,
     pub app_code_auth: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorizer: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     pub send_fg_body_base64: bool,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub req_params: Vec<RequestParam>,
     pub backend: ListedBackend,
     /// Name of the group's gateway response set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_normal_sample: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_failure_sample: Option<String>,
 }
 
 /// The backend as a listing shows it: the HTTP request of an `HTTP` / `HTTP-VPC` backend,
 /// only the type of the others.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "SCREAMING-KEBAB-CASE")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListedBackend {
     Http(HttpEndpoint),
     HttpVpc(VpcEndpoint),

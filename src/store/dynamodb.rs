@@ -26,6 +26,7 @@ pub mod api_count;
 pub mod audit;
 pub mod codec;
 pub mod keys;
+mod listing;
 pub mod meter;
 mod paging;
 pub mod reservation;
@@ -84,6 +85,9 @@ pub struct DynamoStore {
     reservation_ttl: Duration,
     /// Read capacity of this store's reads (shared by its clones).
     meter: Arc<meter::ReadMeter>,
+    /// Shards of the instances' API counts leased by transactions in flight (shared by the
+    /// clones, so that concurrent writes of this process do not share one).
+    count_shards: Arc<api_count::ShardPool>,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -175,6 +179,7 @@ impl DynamoStore {
             concurrency: DEFAULT_CONCURRENCY,
             reservation_ttl: reservation::DEFAULT_RESERVATION_TTL,
             meter: Arc::default(),
+            count_shards: Arc::default(),
         }
     }
 

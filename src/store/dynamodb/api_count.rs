@@ -7,12 +7,14 @@
 //! they also hold open quota reservations, and summing them reads one entry per group.
 //!
 //! Shards, so that transactions running at once do not share an item (DynamoDB cancels a
-//! transaction touching an item another one is writing): each `write_apis` call leases a
-//! shard per transaction from its own [`ShardPool`], starting at a random salt, and never
-//! gives one shard to two of its transactions in flight at once; so an import never
-//! conflicts with itself (its concurrency, 10 by default, is below [`SHARDS`]). Calls
-//! running at once may pick the same shard and then conflict like any two transactions;
-//! that is retried.
+//! transaction touching an item another one is writing): every API transaction leases a
+//! shard for its life from the store's [`ShardPool`] (shared by the store's clones, so by
+//! every `write_apis` call of the process), starting at a random salt; no two transactions
+//! in flight in one process hold the same shard while fewer than [`SHARDS`] run, so an
+//! import never conflicts with itself (its concurrency is 10 by default), nor with the
+//! other imports of the same process. Transactions of other processes (other Lambda
+//! instances) pick their shards from their own salts and may meet on one: they then
+//! conflict like any two transactions, and that is retried.
 //!
 //! Instances registered before the count existed have no shards: `create_instance` writes
 //! the marker item `<t>` / `APIS` with the instance, and only with the marker are the
@@ -51,8 +53,8 @@ pub fn shard(keys: &Keys, shard: u32) -> Key {
     }
 }
 
-/// The shards of one `write_apis` call: a transaction leases one for its life, and no two
-/// transactions of the call hold the same one at once.
+/// The shards of one process: a transaction leases one for its life, and no two
+/// transactions hold the same one at once.
 #[derive(Debug)]
 pub struct ShardPool {
     salt: u32,

@@ -127,9 +127,9 @@ pub fn decode_api(item: &Item) -> StoreResult<Api> {
     Ok(api)
 }
 
-/// The listing attribute of an API item.
+/// The listing attribute of an API item ([`super::listing`]).
 pub fn api_listing(api: &Api) -> StoreResult<AttributeValue> {
-    Ok(s(to_json(&ApiListing::from(api))?))
+    Ok(s(super::listing::encode(api)?))
 }
 
 /// The listing attribute of a group item (the group is small: all of it).
@@ -137,13 +137,20 @@ pub fn group_listing(group: &Group) -> StoreResult<AttributeValue> {
     Ok(s(to_json(group)?))
 }
 
-/// An API's listing from an `order` index entry: the listing, with the stored `version`
-/// and `created_at` (as [`decode_api`]).
+/// An API's listing from an `order` index entry: the listing attribute, the group from the
+/// partition key, the stored `version` and `created_at` (as [`decode_api`]).
 pub fn decode_api_listing(item: &Item) -> StoreResult<ApiListing> {
-    let mut listing: ApiListing = from_json(get_s(item, LISTING)?)?;
-    listing.version = get_n(item, VERSION)?;
-    listing.created_at = get_s(item, CREATED_AT)?.to_string();
-    Ok(listing)
+    let pk = get_s(item, super::table::PARTITION_KEY)?;
+    let group = pk
+        .rsplit_once("#G#")
+        .and_then(|(_, id)| crate::model::Id::parse(id))
+        .ok_or_else(|| StoreError::new(format_args!("decode: {pk:?} is not a group partition")))?;
+    super::listing::decode(
+        get_s(item, LISTING)?,
+        group,
+        get_n(item, VERSION)?,
+        get_s(item, CREATED_AT)?.to_string(),
+    )
 }
 
 /// A group from an `order` index entry.

@@ -179,8 +179,6 @@ pub(super) struct WriteApis<'a> {
     /// item serialize; transactions cancel each other) instead of riding with a transaction.
     contended: bool,
     waits: u32,
-    /// Shards of the instance's API count for this call's transactions.
-    count_shards: super::api_count::ShardPool,
 }
 
 impl<'a> WriteApis<'a> {
@@ -197,7 +195,6 @@ impl<'a> WriteApis<'a> {
             settled: false,
             contended: false,
             waits: 0,
-            count_shards: Default::default(),
         }
     }
 
@@ -683,7 +680,7 @@ impl<'a> WriteApis<'a> {
         mut settle: Option<Settle>,
     ) -> StoreResult<ChunkResult> {
         let mut result = ChunkResult::default();
-        let shard = self.count_shards.lease();
+        let shard = self.store.count_shards.lease();
         while !items.is_empty() {
             let mut actions = Vec::new();
             let mut roles: Vec<(usize, Role)> = Vec::new();
