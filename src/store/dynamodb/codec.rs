@@ -119,17 +119,39 @@ pub fn decode_record(item: &Item) -> StoreResult<ImportRecord> {
     body(item)
 }
 
-/// An API item: the body, with the stored `version` and `created_at`.
+/// An API item: listing and body (the rest), with the stored `version` and `created_at`.
+/// An item without a listing (written before it existed) has the whole API in its body.
 pub fn decode_api(item: &Item) -> StoreResult<Api> {
+    if let Some(AttributeValue::S(listing)) = item.get(LISTING) {
+        return super::listing::decode_api(
+            listing,
+            get_s(item, BODY)?,
+            group_of(item)?,
+            get_n(item, VERSION)?,
+            get_s(item, CREATED_AT)?.to_string(),
+        );
+    }
     let mut api: Api = body(item)?;
     api.version = get_n(item, VERSION)?;
     api.keep_identity(None, get_s(item, CREATED_AT)?.to_string());
     Ok(api)
 }
 
-/// The listing attribute of an API item ([`super::listing`]).
-pub fn api_listing(api: &Api) -> StoreResult<AttributeValue> {
-    Ok(s(super::listing::encode(api)?))
+/// The `body` and the listing attribute (`lst`) of an API item: the listing as the `order`
+/// index shows it, the body the rest, so that the API is stored once ([`super::listing`]).
+pub fn api_attributes(api: &Api) -> StoreResult<(String, String)> {
+    Ok((
+        super::listing::encode_rest(api)?,
+        super::listing::encode(api)?,
+    ))
+}
+
+/// The group of an item of a group partition (`<t>#G#<group id>`).
+fn group_of(item: &Item) -> StoreResult<crate::model::Id> {
+    let pk = get_s(item, super::table::PARTITION_KEY)?;
+    pk.rsplit_once("#G#")
+        .and_then(|(_, id)| crate::model::Id::parse(id))
+        .ok_or_else(|| StoreError::new(format_args!("decode: {pk:?} is not a group partition")))
 }
 
 /// The listing attribute of a group item (the group is small: all of it).
@@ -140,14 +162,9 @@ pub fn group_listing(group: &Group) -> StoreResult<AttributeValue> {
 /// An API's listing from an `order` index entry: the listing attribute, the group from the
 /// partition key, the stored `version` and `created_at` (as [`decode_api`]).
 pub fn decode_api_listing(item: &Item) -> StoreResult<ApiListing> {
-    let pk = get_s(item, super::table::PARTITION_KEY)?;
-    let group = pk
-        .rsplit_once("#G#")
-        .and_then(|(_, id)| crate::model::Id::parse(id))
-        .ok_or_else(|| StoreError::new(format_args!("decode: {pk:?} is not a group partition")))?;
     super::listing::decode(
         get_s(item, LISTING)?,
-        group,
+        group_of(item)?,
         get_n(item, VERSION)?,
         get_s(item, CREATED_AT)?.to_string(),
     )

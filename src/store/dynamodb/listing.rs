@@ -4,12 +4,15 @@
 //! projected native attributes). A page of a listing reads 20 of these, so every byte here
 //! is paid 20 times per page.
 //!
+//! The API item's `body` holds the rest of the API ([`encode_rest`]): together the two
+//! attributes are the API, stored once ([`decode_api`]).
+//!
 //! This form is storage only: the model's [`ApiListing`] is what the rest of the crate sees.
 
 use crate::model::{
-    Api, ApiListing, AuthType, HttpEndpoint, HttpTarget, Id, ListedBackend, ListedDefinition,
-    MatchMode, Method, ParamLocation, ParamType, PassThrough, Protocol, RequestParam, RequestType,
-    Scheme, VpcEndpoint,
+    Api, ApiDefinition, ApiListing, AuthType, Backend, BackendPolicy, HttpEndpoint, HttpTarget, Id,
+    ListedBackend, ListedDefinition, MatchMode, Method, ParamLocation, ParamType, PassThrough,
+    Protocol, RequestParam, RequestType, Scheme, VpcEndpoint,
 };
 use crate::store::{StoreError, StoreResult};
 use serde::{Deserialize, Serialize};
@@ -329,6 +332,83 @@ pub fn decode(
             response: s.response,
             result_normal_sample: s.result_normal_sample,
             result_failure_sample: s.result_failure_sample,
+        },
+    })
+}
+
+/// What an API item's `body` holds beside the listing: the rest of the definition (the
+/// backend whole, as the listing keeps only its HTTP request).
+#[derive(Debug, Serialize, Deserialize)]
+struct Rest {
+    backend: Backend,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    backend_policies: Vec<BackendPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ratelimit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    access_control: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    plugins: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    orchestrations: Vec<String>,
+}
+
+/// The `body` of an API item stored with a listing attribute: what the listing leaves out.
+pub fn encode_rest(api: &Api) -> StoreResult<String> {
+    let d = &api.definition;
+    super::codec::to_json(&Rest {
+        backend: d.backend.clone(),
+        backend_policies: d.backend_policies.clone(),
+        ratelimit: d.ratelimit.clone(),
+        access_control: d.access_control.clone(),
+        plugins: d.plugins.clone(),
+        orchestrations: d.orchestrations.clone(),
+    })
+}
+
+/// The whole API from its listing and the rest (`body`), with the item's group, `version`
+/// and `created_at`.
+pub fn decode_api(
+    listing: &str,
+    rest: &str,
+    group_id: Id,
+    version: u64,
+    created_at: String,
+) -> StoreResult<Api> {
+    let l = decode(listing, group_id, version, created_at)?;
+    let r: Rest = super::codec::from_json(rest)?;
+    let d = l.definition;
+    Ok(Api {
+        id: l.id,
+        group_id: l.group_id,
+        version: l.version,
+        created_at: l.created_at,
+        updated_at: l.updated_at,
+        definition: ApiDefinition {
+            name: d.name,
+            remark: d.remark,
+            method: d.method,
+            path: d.path,
+            match_mode: d.match_mode,
+            protocol: d.protocol,
+            request_type: d.request_type,
+            cors: d.cors,
+            auth_type: d.auth_type,
+            app_code_auth: d.app_code_auth,
+            authorizer: d.authorizer,
+            content_type: d.content_type,
+            send_fg_body_base64: d.send_fg_body_base64,
+            tags: d.tags,
+            req_params: d.req_params,
+            backend: r.backend,
+            backend_policies: r.backend_policies,
+            ratelimit: r.ratelimit,
+            access_control: r.access_control,
+            plugins: r.plugins,
+            response: d.response,
+            orchestrations: r.orchestrations,
+            result_normal_sample: d.result_normal_sample,
+            result_failure_sample: d.result_failure_sample,
         },
     })
 }

@@ -25,8 +25,8 @@
 //! creates take the room in order, and a conflict is reported before the quota.
 
 use super::codec::{
-    api_listing, decode_api, get_s, item, n, s, to_json, Item, BODY, CREATED_AT, CREATOR, GROUP,
-    ID, LISTING, NAME, ORDER, ROUTE, VERSION, WRITER,
+    api_attributes, decode_api, get_s, item, n, s, Item, BODY, CREATED_AT, CREATOR, GROUP, ID,
+    LISTING, NAME, ORDER, ROUTE, VERSION, WRITER,
 };
 use super::keys::{Key, Keys};
 use super::reservation::reservations;
@@ -484,15 +484,15 @@ impl<'a> WriteApis<'a> {
         let api = p.api();
         let id = api.id.as_str();
         let name = api.definition.name.as_str();
-        let body = to_json(api)?;
-        let bytes = body.len() + 1024;
+        let (body, listing) = api_attributes(api)?;
+        let bytes = body.len() + listing.len() + 1024;
         let mut actions = Vec::new();
         let store = self.store;
         match &p.write {
             ApiWrite::Create(_) => {
                 actions.push((
                     store.put_new(
-                        self.entity(p, &api.created_at, Some(&self.marker), body)?,
+                        self.entity(p, &api.created_at, Some(&self.marker), body, listing)?,
                         true,
                     )?,
                     Role::Route,
@@ -528,7 +528,7 @@ impl<'a> WriteApis<'a> {
                         .expression_attribute_names("#o", ORDER)
                         .expression_attribute_values(":o", s(super::keys::api_order(api)))
                         .expression_attribute_names("#l", LISTING)
-                        .expression_attribute_values(":l", api_listing(api)?)
+                        .expression_attribute_values(":l", s(listing))
                         .expression_attribute_values(":b", s(body))
                         .expression_attribute_values(":v", n(api.version))
                         .expression_attribute_values(":n", s(name))
@@ -563,7 +563,7 @@ impl<'a> WriteApis<'a> {
                     ));
                     actions.push((
                         store.put_new(
-                            self.entity(p, &ptr.created_at, ptr.creator.as_deref(), body)?,
+                            self.entity(p, &ptr.created_at, ptr.creator.as_deref(), body, listing)?,
                             true,
                         )?,
                         Role::NewRoute,
@@ -622,6 +622,7 @@ impl<'a> WriteApis<'a> {
         created_at: &str,
         creator: Option<&str>,
         body: String,
+        listing: String,
     ) -> StoreResult<Item> {
         let api = p.api();
         let mut entity = item(
@@ -636,7 +637,7 @@ impl<'a> WriteApis<'a> {
                 (BODY, s(body)),
                 (WRITER, s(self.writer(p.idx))),
                 (ORDER, s(super::keys::api_order(api))),
-                (LISTING, api_listing(api)?),
+                (LISTING, s(listing)),
             ],
         );
         if let Some(creator) = creator {
