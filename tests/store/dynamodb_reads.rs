@@ -374,6 +374,28 @@ async fn the_api_count_is_exact_through_every_write() {
     assert_eq!(total(&store, &scope).await, expected + 1);
 }
 
+/// 33 creates are 99 actions: with the count shard and the settlement riding along they
+/// would exceed DynamoDB's 100 actions per transaction (the emulator refuses that).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transactions_stay_within_100_actions_with_count_and_settlement() {
+    let Some((_, store)) = store().await else {
+        return;
+    };
+    let scope = instance(&store).await;
+    for n in [32, 33, 34, 66, 67] {
+        let g = group(&format!("batch_{n}"));
+        new_group(&store, &scope, &g, 100).await;
+        let apis: Vec<Api> = (0..n).map(|i| numbered_api(&g.id, i)).collect();
+        let out = write(&store, &scope, &g, creates(&apis), 100).await;
+        assert_eq!(out, vec![ApiWriteOutcome::Created; n], "{n} creates");
+    }
+    assert_eq!(total(&store, &scope).await, 32 + 33 + 34 + 66 + 67);
+    assert_eq!(
+        store.audit(&scope).await.expect("audit"),
+        Vec::<String>::new()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_page_of_every_api_reads_neither_every_group_nor_whole_items() {
     let Some((_, store)) = store().await else {

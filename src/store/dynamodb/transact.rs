@@ -851,7 +851,9 @@ fn chunk(prepared: Vec<Prepared>) -> Vec<Vec<Prepared>> {
     if total == 0 {
         return Vec::new();
     }
-    let per_chunk = MAX_ACTIONS;
+    // Room for the two actions a transaction may carry beside its writes: the API count
+    // shard's `ADD` and the settlement of the reservation.
+    let per_chunk = MAX_ACTIONS - 2;
     let count = total.div_ceil(per_chunk);
     let target = total.div_ceil(count);
     let mut chunks = Vec::new();
