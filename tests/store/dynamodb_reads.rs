@@ -8,7 +8,7 @@
 use crate::support::fixtures::*;
 use crate::support::stores::{dynamodb_endpoint, dynamodb_store_at};
 use apig_import::model::*;
-use apig_import::read::{self, ListApis, Page};
+use apig_import::read::{self, ListApiGroups, ListApis, Page};
 use apig_import::store::dynamodb::api_count;
 use apig_import::store::dynamodb::keys::Keys;
 use apig_import::store::dynamodb::testing::Emulator;
@@ -89,7 +89,8 @@ async fn seed(store: &dyn Store, scope: &Scope, groups: &[Group], shared: &[Shar
     }
 }
 
-/// `list_apis` of every page the test looks at, as the JSON the HTTP layer would send.
+/// `list_apis` and `list_api_groups` of every page the test looks at, as the JSON the HTTP
+/// layer would send.
 async fn pages(store: &dyn Store, scope: &Scope, groups: &[Group]) -> Vec<String> {
     let mut out = Vec::new();
     let selections: Vec<Option<String>> = std::iter::once(None)
@@ -108,6 +109,16 @@ async fn pages(store: &dyn Store, scope: &Scope, groups: &[Group]) -> Vec<String
             out.push(serde_json::to_string(&page).expect("json"));
         }
     }
+    for (offset, limit) in [(0, 20), (1, 1), (5, 5)] {
+        let request = ListApiGroups {
+            page: Page { offset, limit },
+            ..ListApiGroups::default()
+        };
+        let page = read::list_api_groups(store, scope, &request)
+            .await
+            .expect("list groups");
+        out.push(serde_json::to_string(&page).expect("json"));
+    }
     out
 }
 
@@ -118,7 +129,13 @@ async fn listing_pages_render_byte_for_byte_like_whole_items() {
     };
     let sqlite = SqliteStore::in_memory().expect("sqlite");
     let scope = scope();
-    let groups = [group("first"), group("second")];
+    let groups = [
+        Group {
+            remark: Some("the first group".to_string()),
+            ..group("first")
+        },
+        group("second"),
+    ];
     let shared = [
         authorizer("authz"),
         gateway_responses(&groups[0].id, "responses_a", 429),
