@@ -9,7 +9,8 @@
 //! `APIG_TEST_DYNAMODB_LATENCY_MS=10 scripts/dynamodb-local cargo bench --bench dynamodb`.
 //! The read instance's size: `APIG_BENCH_GROUPS` (default 1,000) groups of
 //! `APIG_BENCH_APIS_PER_GROUP` (default 50) APIs, and one group of `APIG_BENCH_BIG_GROUP`
-//! (default 1,000) for pages inside a group. Wall times of reads on moto are moto's: it
+//! (default 1,000) for pages inside a group; `APIG_BENCH_API=full` seeds APIs with every
+//! field set (about 4 KB) instead of typical ones (about 1.5 KB). Wall times of reads on moto are moto's: it
 //! scans the whole table for every index query (DynamoDB reads one partition).
 
 #[allow(dead_code)]
@@ -154,12 +155,34 @@ async fn api_item_bytes(store: &DynamoStore, scope: &Scope, g: &Group) -> u64 {
     out.items().first().map(item_size).unwrap_or(0)
 }
 
-/// Write units the item layout cannot go below for `apis` new APIs of `api_bytes`: each
-/// API's item, name lock and pointer written in a transaction (twice the units), the API
-/// item's two index entries.
-fn layout_minimum(apis: u64, api_bytes: u64) -> u64 {
+/// The size of one `order` index entry of `g` (what a page reads per API).
+async fn listing_entry_bytes(store: &DynamoStore, scope: &Scope, g: &Group) -> u64 {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let out = store
+        .client()
+        .query()
+        .table_name(store.table())
+        .index_name(apig_import::store::dynamodb::table::ORDER_INDEX)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(
+            ":pk",
+            AttributeValue::S(Keys::of(scope).group_pk(g.id.as_str())),
+        )
+        .limit(1)
+        .send()
+        .await
+        .expect("query one listing entry");
+    out.items().first().map(item_size).unwrap_or(0)
+}
+
+/// Write units the item layout cannot go below for `apis` new APIs of `api_bytes` with
+/// listing entries of `listing_bytes`: each API's item, name lock and pointer written in a
+/// transaction (twice the units), the API item's two index entries (the listing entry and
+/// the keys entry), and one API count shard per transaction of 33 creates (twice).
+fn layout_minimum(apis: u64, api_bytes: u64, listing_bytes: u64) -> u64 {
     let kb = api_bytes.div_ceil(1024).max(1);
-    apis * (2 * (kb + 1 + 1) + kb + 1)
+    let listing_kb = listing_bytes.div_ceil(1024).max(1);
+    apis * (2 * (kb + 1 + 1) + listing_kb + 1) + 2 * apis.div_ceil(33)
 }
 
 async fn imports(endpoint: &str, emulator: &Option<Emulator>, latency_ms: u64) {
@@ -208,10 +231,12 @@ async fn imports(endpoint: &str, emulator: &Option<Emulator>, latency_ms: u64) {
         );
         if holding == 0 {
             let api_bytes = api_item_bytes(&store, &scope, &g).await;
+            let listing_bytes = listing_entry_bytes(&store, &scope, &g).await;
             figure("import300.api_item_bytes", api_bytes);
+            figure("import300.listing_entry_bytes", listing_bytes);
             figure(
                 "import300.layout_minimum_units",
-                layout_minimum(300, api_bytes),
+                layout_minimum(300, api_bytes, listing_bytes),
             );
         }
         assert!(store.audit(&scope).await.expect("audit").is_empty());
@@ -296,6 +321,10 @@ fn env_usize(name: &str, default: usize) -> usize {
 }
 
 async fn reads(endpoint: &str) {
+    // `APIG_BENCH_API=full`: APIs with every field set (about 4 KB) instead of typical ones.
+    let full = std::env::var("APIG_BENCH_API").is_ok_and(|v| v == "full");
+    let make: fn(&Id, usize) -> Api = if full { realistic_api } else { typical_api };
+    figure("reads.api_kind", if full { "full" } else { "typical" });
     let groups = env_usize("APIG_BENCH_GROUPS", 1000).max(1);
     let per_group = env_usize("APIG_BENCH_APIS_PER_GROUP", 50).max(1);
     let big_group = env_usize("APIG_BENCH_BIG_GROUP", 1000).max(1);
@@ -319,7 +348,7 @@ async fn reads(endpoint: &str) {
                         store.create_group(&scope, &g, 5000).await.expect("group"),
                         GroupCreate::Created
                     );
-                    let apis: Vec<Api> = (0..per_group).map(|j| typical_api(&g.id, j)).collect();
+                    let apis: Vec<Api> = (0..per_group).map(|j| make(&g.id, j)).collect();
                     let out = store
                         .write_apis(&scope, &g.id, creates(&apis), 1000)
                         .await
@@ -341,7 +370,7 @@ async fn reads(endpoint: &str) {
         GroupCreate::Created
     );
     for chunk in (0..big_group).collect::<Vec<_>>().chunks(500) {
-        let apis: Vec<Api> = chunk.iter().map(|j| typical_api(&big.id, *j)).collect();
+        let apis: Vec<Api> = chunk.iter().map(|j| make(&big.id, *j)).collect();
         let out = store
             .write_apis(&scope, &big.id, creates(&apis), 5000)
             .await
@@ -366,6 +395,10 @@ async fn reads(endpoint: &str) {
     figure(
         "reads.api_item_bytes",
         api_item_bytes(&store, &scope, &all_groups[0]).await,
+    );
+    figure(
+        "reads.listing_entry_bytes",
+        listing_entry_bytes(&store, &scope, &all_groups[0]).await,
     );
 
     let mut sorted = all_groups.clone();

@@ -297,6 +297,16 @@ class ConflictingDynamoDB:
             body = json.loads(raw or b"{}")
         except ValueError:
             body = {}
+        # DynamoDB's limit, which moto does not check: at most 100 actions per transaction.
+        if op == "TransactWriteItems" and len(body.get("TransactItems", [])) > 100:
+            return _error(
+                start_response,
+                "ValidationException",
+                {
+                    "message": "1 validation error detected: Value at 'transactItems' failed "
+                    "to satisfy constraint: Member must have length less than or equal to 100"
+                },
+            )
         actions = self._action_keys(environ, op, body)
         tables = sorted({t for t, _ in actions} | {body.get("TableName", "")} - {""})
         hold = 0.0

@@ -7,6 +7,7 @@
 
 pub mod access_key;
 pub mod api;
+pub mod api_listing;
 pub mod group;
 pub mod ids;
 pub mod import_options;
@@ -18,6 +19,7 @@ pub mod task;
 
 pub use access_key::*;
 pub use api::*;
+pub use api_listing::*;
 pub use group::*;
 pub use ids::*;
 pub use import_options::*;

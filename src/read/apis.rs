@@ -3,8 +3,8 @@
 use super::{count, require_instance, total, Page, TextFilter};
 use crate::error::ApigError;
 use crate::model::{
-    Api, AuthType, BackendEndpoint, Group, Id, Method, Protocol, ReferenceKind, RequestType, Scope,
-    SharedKind,
+    Api, ApiListing, AuthType, BackendEndpoint, Group, Id, ListedBackend, Method, Protocol,
+    ReferenceKind, RequestType, Scope, SharedKind,
 };
 use crate::store::{sort_apis, sort_groups, Paged, Store};
 use crate::views::{self, ListApisResponse, Lookups};
@@ -118,7 +118,7 @@ pub async fn list_apis(
         let found = api.filter(|api| {
             filters.matches(api) && group.as_ref().is_none_or(|g| g.id == api.group_id)
         });
-        Paged::of(found.into_iter().collect(), page)
+        Paged::of(found.iter().map(ApiListing::from).collect(), page)
     } else {
         let groups = match &group {
             Some(g) => vec![g.clone()],
@@ -128,12 +128,12 @@ pub async fn list_apis(
                 groups
             }
         };
-        let mut matching: Vec<Api> = Vec::new();
+        let mut matching: Vec<ApiListing> = Vec::new();
         for group in &groups {
             let mut apis = store.list_apis(scope, &group.id).await?;
             apis.retain(|api| filters.matches(api));
             sort_apis(&mut apis);
-            matching.extend(apis);
+            matching.extend(apis.iter().map(ApiListing::from));
         }
         Paged::of(matching, page)
     };
@@ -149,8 +149,7 @@ pub async fn list_apis(
             groups.insert(api.group_id.clone(), g);
         }
     }
-    let apis: Vec<&Api> = paged.items.iter().collect();
-    let lookups = lookups(store, scope, &apis).await?;
+    let lookups = lookups(store, scope, Needs::of_listings(&paged.items)).await?;
     Ok(ListApisResponse {
         total: total(paged.total),
         size: count(paged.items.len()),
@@ -159,7 +158,7 @@ pub async fn list_apis(
             .iter()
             .map(|api| {
                 let group = groups.get(&api.group_id).and_then(Option::as_ref);
-                views::api_summary(api, group, &lookups)
+                views::listing_summary(api, group, &lookups)
             })
             .collect(),
     })
@@ -176,20 +175,53 @@ pub async fn show_api(
     let id = Id::parse(raw_id).ok_or_else(not_found)?;
     let api = store.get_api(scope, &id).await?.ok_or_else(not_found)?;
     let group = store.get_group(scope, &api.group_id).await?;
-    let lookups = lookups(store, scope, &[&api]).await?;
+    let lookups = lookups(store, scope, Needs::of_api(&api)).await?;
     Ok(views::api_detail(&api, group.as_ref(), &lookups))
 }
 
-/// Resolve what `apis` reference by name, reading only what they need.
-async fn lookups(store: &dyn Store, scope: &Scope, apis: &[&Api]) -> Result<Lookups, ApigError> {
-    let mut lookups = Lookups::default();
-    let uses_vpc = |api: &&Api| {
+/// What the shown APIs reference by name, to be looked up.
+#[derive(Default)]
+struct Needs<'a> {
+    authorizers: bool,
+    /// Groups whose gateway response sets are named.
+    responses: BTreeSet<&'a Id>,
+    vpc_channels: bool,
+}
+
+impl<'a> Needs<'a> {
+    /// A list shows each API's authorizer, response set and main backend (not its
+    /// backend policies).
+    fn of_listings(apis: &'a [ApiListing]) -> Self {
+        Needs {
+            authorizers: apis.iter().any(|a| a.definition.authorizer.is_some()),
+            responses: apis
+                .iter()
+                .filter(|a| a.definition.response.is_some())
+                .map(|a| &a.group_id)
+                .collect(),
+            vpc_channels: apis
+                .iter()
+                .any(|a| matches!(a.definition.backend, ListedBackend::HttpVpc(_))),
+        }
+    }
+
+    /// The detail shows the backend policies too.
+    fn of_api(api: &'a Api) -> Self {
         let d = &api.definition;
-        std::iter::once(&d.backend)
-            .chain(d.backend_policies.iter().map(|p| &p.backend))
-            .any(|b| matches!(b.endpoint, BackendEndpoint::HttpVpc(_)))
-    };
-    if apis.iter().any(|a| a.definition.authorizer.is_some()) {
+        Needs {
+            authorizers: d.authorizer.is_some(),
+            responses: d.response.iter().map(|_| &api.group_id).collect(),
+            vpc_channels: std::iter::once(&d.backend)
+                .chain(d.backend_policies.iter().map(|p| &p.backend))
+                .any(|b| matches!(b.endpoint, BackendEndpoint::HttpVpc(_))),
+        }
+    }
+}
+
+/// Resolve what the shown APIs reference by name, reading only what they need.
+async fn lookups(store: &dyn Store, scope: &Scope, needs: Needs<'_>) -> Result<Lookups, ApigError> {
+    let mut lookups = Lookups::default();
+    if needs.authorizers {
         for object in store
             .list_shared(scope, SharedKind::Authorizer, None)
             .await?
@@ -197,12 +229,7 @@ async fn lookups(store: &dyn Store, scope: &Scope, apis: &[&Api]) -> Result<Look
             lookups.authorizers.insert(object.key.name, object.id);
         }
     }
-    let response_groups: BTreeSet<&Id> = apis
-        .iter()
-        .filter(|a| a.definition.response.is_some())
-        .map(|a| &a.group_id)
-        .collect();
-    for group_id in response_groups {
+    for group_id in needs.responses {
         for object in store
             .list_shared(scope, SharedKind::GatewayResponse, Some(group_id))
             .await?
@@ -212,7 +239,7 @@ async fn lookups(store: &dyn Store, scope: &Scope, apis: &[&Api]) -> Result<Look
                 .insert((group_id.clone(), object.key.name), object.id);
         }
     }
-    if apis.iter().any(uses_vpc) {
+    if needs.vpc_channels {
         for reference in store
             .list_references(scope, ReferenceKind::VpcChannel)
             .await?

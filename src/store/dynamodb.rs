@@ -22,9 +22,11 @@
 //! breaks this is a [`StoreError`].
 
 mod access_keys;
+pub mod api_count;
 pub mod audit;
 pub mod codec;
 pub mod keys;
+mod listing;
 pub mod meter;
 mod paging;
 pub mod reservation;
@@ -39,14 +41,13 @@ use super::{
     StoreResult,
 };
 use crate::model::{
-    AccessKey, AccessKeyLock, Api, Group, Id, ImportRecord, LockoutPolicy, PathId, Reference,
-    ReferenceKind, Scope, SharedKey, SharedKind, SharedObject, StoredAccessKey,
+    AccessKey, AccessKeyLock, Api, ApiListing, Group, Id, ImportRecord, LockoutPolicy, PathId,
+    Reference, ReferenceKind, Scope, SharedKey, SharedKind, SharedObject, StoredAccessKey,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
@@ -56,8 +57,8 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use codec::{
     decode_api, decode_group, decode_record, decode_reference, decode_shared, get_s, item, n, s,
-    to_json, Item, API_COUNT, BODY, CREATED_AT, GROUP, GROUP_COUNT, ID, NAME, ORDER, ROUTE,
-    VERSION,
+    to_json, Item, API_COUNT, BODY, CREATED_AT, GROUP, GROUP_COUNT, ID, LISTING, NAME, ORDER,
+    ROUTE, VERSION,
 };
 use keys::{Key, Keys};
 use std::collections::HashMap;
@@ -84,6 +85,9 @@ pub struct DynamoStore {
     reservation_ttl: Duration,
     /// Read capacity of this store's reads (shared by its clones).
     meter: Arc<meter::ReadMeter>,
+    /// Shards of the instances' API counts leased by transactions in flight (shared by the
+    /// clones, so that concurrent writes of this process do not share one).
+    count_shards: Arc<api_count::ShardPool>,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -175,6 +179,7 @@ impl DynamoStore {
             concurrency: DEFAULT_CONCURRENCY,
             reservation_ttl: reservation::DEFAULT_RESERVATION_TTL,
             meter: Arc::default(),
+            count_shards: Arc::default(),
         }
     }
 
@@ -498,27 +503,20 @@ fn decode_all<T>(items: &[Item], decode: fn(&Item) -> StoreResult<T>) -> StoreRe
 impl Catalog for DynamoStore {
     async fn create_instance(&self, scope: &Scope) -> StoreResult<bool> {
         let keys = Keys::of(scope);
-        let put = self
-            .client
-            .put_item()
-            .table_name(self.table.as_ref())
-            .set_item(Some(item(
-                &keys.instance(),
-                "instance",
-                [(CREATED_AT, s(crate::now_rfc3339())), (GROUP_COUNT, n(0))],
-            )))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", table::PARTITION_KEY)
-            .send()
-            .await;
-        match put {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(sdk_error("put instance", e)),
+        let instance = item(
+            &keys.instance(),
+            "instance",
+            [(CREATED_AT, s(crate::now_rfc3339())), (GROUP_COUNT, n(0))],
+        );
+        // With the instance, the marker of its API count: its shards are authoritative
+        // from the start (`api_count`).
+        let actions = vec![
+            self.put_new(instance, false)?,
+            self.put_new(self.api_count_marker(&keys), false)?,
+        ];
+        match self.transact(actions).await? {
+            TxResult::Committed => Ok(true),
+            TxResult::Cancelled(_) => Ok(false),
         }
     }
 
@@ -596,6 +594,7 @@ impl Catalog for DynamoStore {
                         (NAME, s(name)),
                         (API_COUNT, n(0)),
                         (ORDER, s(keys::group_order(group))),
+                        (LISTING, codec::group_listing(group)?),
                         (BODY, s(to_json(group)?)),
                     ],
                 ),
@@ -649,7 +648,7 @@ impl Catalog for DynamoStore {
         scope: &Scope,
         group_id: Option<&Id>,
         page: PageRequest,
-    ) -> StoreResult<Paged<Api>> {
+    ) -> StoreResult<Paged<ApiListing>> {
         self.page_apis_in_order(scope, group_id, page).await
     }
 

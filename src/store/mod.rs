@@ -18,9 +18,9 @@ pub use blobs::{BlobStore, FileBlobStore};
 pub use tasks::TaskStore;
 
 use crate::model::{
-    AccessKey, AccessKeyLock, Api, ApiDefinition, Group, Id, ImportRecord, LockoutPolicy,
-    MatchMode, Method, PathId, Reference, ReferenceKind, Scope, SharedDefinition, SharedKey,
-    SharedKind, SharedObject, StoredAccessKey,
+    AccessKey, AccessKeyLock, Api, ApiDefinition, ApiListing, Group, Id, ImportRecord,
+    LockoutPolicy, MatchMode, Method, PathId, Reference, ReferenceKind, Scope, SharedDefinition,
+    SharedKey, SharedKind, SharedObject, StoredAccessKey,
 };
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -233,15 +233,16 @@ pub trait Catalog: Send + Sync + 'static {
     /// Every API of a group (one paginated query).
     async fn list_apis(&self, scope: &Scope, group_id: &Id) -> StoreResult<Vec<Api>>;
     /// One page of the APIs of `group_id` (or of every group: group by group in
-    /// [`group_order`]), each group's in [`api_order`], and how many there are. An unknown
-    /// group has none. The default reads everything and pages in memory (see
+    /// [`group_order`]), each group's in [`api_order`], and how many there are, as a listing
+    /// shows them ([`ApiListing`]: a store may keep that part apart, to read less). An
+    /// unknown group has none. The default reads everything and pages in memory (see
     /// [`page_groups`](Self::page_groups)).
     async fn page_apis(
         &self,
         scope: &Scope,
         group_id: Option<&Id>,
         page: PageRequest,
-    ) -> StoreResult<Paged<Api>> {
+    ) -> StoreResult<Paged<ApiListing>> {
         let groups = match group_id {
             Some(id) => self.get_group(scope, id).await?.into_iter().collect(),
             None => {
@@ -256,7 +257,11 @@ pub trait Catalog: Send + Sync + 'static {
             sort_apis(&mut apis);
             all.extend(apis);
         }
-        Ok(Paged::of(all, page))
+        let paged = Paged::of(all, page);
+        Ok(Paged {
+            total: paged.total,
+            items: paged.items.iter().map(ApiListing::from).collect(),
+        })
     }
     async fn get_api(&self, scope: &Scope, api_id: &Id) -> StoreResult<Option<Api>>;
     /// Carry out the writes, each atomically on its own, into `group_id` whose API quota is

@@ -11,9 +11,9 @@
 
 use super::{Lookups, STATUS_VALID};
 use crate::model::{
-    Api, AuthType, Backend, BackendEndpoint, BackendParam as StoredBackendParam,
+    Api, ApiListing, AuthType, Backend, BackendEndpoint, BackendParam as StoredBackendParam,
     BackendPolicy as StoredPolicy, ConditionOrigin, FunctionEndpoint, Group, HttpTarget,
-    PassThrough, PolicyCondition, RequestParam, RequestType, Scheme, VpcEndpoint,
+    ListedBackend, PassThrough, PolicyCondition, RequestParam, RequestType, Scheme, VpcEndpoint,
 };
 use serde::Serialize;
 
@@ -419,6 +419,30 @@ pub fn backend_api(backend: &Backend, lookups: &Lookups) -> Option<BackendApi> {
     }
 }
 
+/// [`backend_type`] of a listed backend.
+fn listed_backend_type(backend: &ListedBackend) -> &'static str {
+    match backend {
+        ListedBackend::Http(_) | ListedBackend::HttpVpc(_) => "HTTP",
+        ListedBackend::Function => "FUNCTION",
+        ListedBackend::Mock => "MOCK",
+    }
+}
+
+/// [`backend_api`] of a listed backend.
+fn listed_backend_api(backend: &ListedBackend, lookups: &Lookups) -> Option<BackendApi> {
+    match backend {
+        ListedBackend::Http(http) => {
+            Some(http_backend(&http.target, Some(http.address.clone()), None))
+        }
+        ListedBackend::HttpVpc(vpc) => Some(http_backend(
+            &vpc.target,
+            None,
+            Some(vpc_info(vpc, lookups)),
+        )),
+        ListedBackend::Function | ListedBackend::Mock => None,
+    }
+}
+
 fn func_info(f: &FunctionEndpoint) -> ApiFunc {
     ApiFunc {
         function_urn: f.function_urn.clone(),
@@ -434,6 +458,11 @@ fn func_info(f: &FunctionEndpoint) -> ApiFunc {
 /// A stored API as the SDK's `ApiInfoPerPage`. `group` is the API's group (looked up by
 /// the caller; `None` leaves `group_name` and `api_group_info` out).
 pub fn api_summary(api: &Api, group: Option<&Group>, lookups: &Lookups) -> ApiSummary {
+    listing_summary(&ApiListing::from(api), group, lookups)
+}
+
+/// [`api_summary`] of what a listing keeps of an API (all the summary shows).
+pub fn listing_summary(api: &ApiListing, group: Option<&Group>, lookups: &Lookups) -> ApiSummary {
     let d = &api.definition;
     let authorizer_id = match (d.auth_type, &d.authorizer) {
         (AuthType::Authorizer, Some(name)) => {
@@ -460,7 +489,7 @@ pub fn api_summary(api: &Api, group: Option<&Group>, lookups: &Lookups) -> ApiSu
         },
         cors: d.cors,
         match_mode: d.match_mode.as_str(),
-        backend_type: backend_type(&d.backend.endpoint),
+        backend_type: listed_backend_type(&d.backend),
         remark: d.remark.clone(),
         group_id: api.group_id.to_string(),
         group_name: group.map(|g| g.name.to_string()),
@@ -474,7 +503,7 @@ pub fn api_summary(api: &Api, group: Option<&Group>, lookups: &Lookups) -> ApiSu
         status: STATUS_VALID,
         register_time: api.created_at.clone(),
         update_time: api.updated_at.clone(),
-        backend_api: backend_api(&d.backend, lookups),
+        backend_api: listed_backend_api(&d.backend, lookups),
         api_group_info: group.map(|g| ApiGroupCommonInfo {
             id: g.id.to_string(),
             name: g.name.to_string(),

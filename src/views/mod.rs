@@ -17,7 +17,7 @@ pub mod api;
 pub mod group;
 pub mod sdk_schema;
 
-pub use api::{api_detail, api_summary, ApiDetail, ApiSummary, ListApisResponse};
+pub use api::{api_detail, api_summary, listing_summary, ApiDetail, ApiSummary, ListApisResponse};
 pub use group::{group_info, ApiGroupInfo, ListApiGroupsResponse};
 
 use crate::model::Id;

@@ -20,6 +20,8 @@ mod dynamodb_env;
 mod dynamodb_faults;
 // Racing writers on DynamoDB and on a SQLite file: routes, names and quotas hold.
 mod dynamodb_races;
+// The read path: listing entries render like whole items; the instance's API count exact.
+mod dynamodb_reads;
 // Round trips of a maximum-size import against DynamoDB, counted and bounded.
 mod dynamodb_requests;
 // The importer on DynamoDB: request counts, racing imports, faults half-way.

@@ -4,6 +4,7 @@
 //! It scans the whole table (filtered to the tenant), so it is meant for tests and for an
 //! operator's occasional check, never for the request path.
 
+use super::api_count;
 use super::codec::{
     get_n_or_zero, get_s, Item, API_COUNT, CREATOR, GROUP, GROUP_COUNT, ID, NAME, ROUTE,
 };
@@ -165,6 +166,20 @@ impl DynamoStore {
             if counted != real + outstanding {
                 problems.push(format!(
                     "group {id} counts {counted} apis, has {real} (+ {outstanding} reserved)"
+                ));
+            }
+        }
+        // The instance's API count (when it has one) equals its API items.
+        let count_items: Vec<Item> = by_key
+            .iter()
+            .filter(|(key, _)| key.pk == tenant && key.sk.starts_with(api_count::MARKER_SK))
+            .map(|(_, item)| (*item).clone())
+            .collect();
+        if let Some(counted) = api_count::sum_shards(&count_items)? {
+            let real: u64 = apis_per_group.values().sum();
+            if counted != real {
+                problems.push(format!(
+                    "the instance's API count says {counted}, it has {real} api items"
                 ));
             }
         }

@@ -8,7 +8,7 @@
 //! the body's copy when the item is decoded.
 
 use super::keys::Key;
-use crate::model::{Api, Group, ImportRecord, Reference, SharedObject};
+use crate::model::{Api, ApiListing, Group, ImportRecord, Reference, SharedObject};
 use crate::store::{KeepIdentity, StoreError, StoreResult};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::DeserializeOwned;
@@ -33,6 +33,9 @@ pub const GROUP: &str = "group";
 pub const ROUTE: &str = "route";
 /// Listing order of group and API items: the sort key of the local secondary indexes.
 pub const ORDER: &str = super::table::ORDER_ATTRIBUTE;
+/// What a listing shows of a group or API item (JSON: the group, an [`ApiListing`]),
+/// written with the item; the `order` index projects it instead of whole items.
+pub const LISTING: &str = "lst";
 /// The API item's last writer: a random marker of the `write_apis` call that wrote it.
 pub const WRITER: &str = "w";
 /// The API item's (and its pointer's) creator: the marker of the `write_apis` call whose
@@ -116,12 +119,60 @@ pub fn decode_record(item: &Item) -> StoreResult<ImportRecord> {
     body(item)
 }
 
-/// An API item: the body, with the stored `version` and `created_at`.
+/// An API item: listing and body (the rest), with the stored `version` and `created_at`.
+/// An item without a listing (written before it existed) has the whole API in its body.
 pub fn decode_api(item: &Item) -> StoreResult<Api> {
+    if let Some(AttributeValue::S(listing)) = item.get(LISTING) {
+        return super::listing::decode_api(
+            listing,
+            get_s(item, BODY)?,
+            group_of(item)?,
+            get_n(item, VERSION)?,
+            get_s(item, CREATED_AT)?.to_string(),
+        );
+    }
     let mut api: Api = body(item)?;
     api.version = get_n(item, VERSION)?;
     api.keep_identity(None, get_s(item, CREATED_AT)?.to_string());
     Ok(api)
+}
+
+/// The `body` and the listing attribute (`lst`) of an API item: the listing as the `order`
+/// index shows it, the body the rest, so that the API is stored once ([`super::listing`]).
+pub fn api_attributes(api: &Api) -> StoreResult<(String, String)> {
+    Ok((
+        super::listing::encode_rest(api)?,
+        super::listing::encode(api)?,
+    ))
+}
+
+/// The group of an item of a group partition (`<t>#G#<group id>`).
+fn group_of(item: &Item) -> StoreResult<crate::model::Id> {
+    let pk = get_s(item, super::table::PARTITION_KEY)?;
+    pk.rsplit_once("#G#")
+        .and_then(|(_, id)| crate::model::Id::parse(id))
+        .ok_or_else(|| StoreError::new(format_args!("decode: {pk:?} is not a group partition")))
+}
+
+/// The listing attribute of a group item (the group is small: all of it).
+pub fn group_listing(group: &Group) -> StoreResult<AttributeValue> {
+    Ok(s(to_json(group)?))
+}
+
+/// An API's listing from an `order` index entry: the listing attribute, the group from the
+/// partition key, the stored `version` and `created_at` (as [`decode_api`]).
+pub fn decode_api_listing(item: &Item) -> StoreResult<ApiListing> {
+    super::listing::decode(
+        get_s(item, LISTING)?,
+        group_of(item)?,
+        get_n(item, VERSION)?,
+        get_s(item, CREATED_AT)?.to_string(),
+    )
+}
+
+/// A group from an `order` index entry.
+pub fn decode_group_listing(item: &Item) -> StoreResult<Group> {
+    from_json(get_s(item, LISTING)?)
 }
 
 /// A shared object item: the body, with the stored `id`, `version` and `created_at`.

@@ -2,17 +2,20 @@
 //!
 //! Group and API items carry `ord` (their listing order, [`keys::group_order`],
 //! [`keys::api_order`]), the sort key of two sparse local secondary indexes: `order` holds
-//! whole items (a page is one `Query` from a start key, charged by the sum of the items'
-//! sizes), `order_keys` only keys and a group's API counter (what precedes an offset is
-//! skipped through it, a few hundred bytes per item). Totals come from counters: the
-//! instance's `groups`, a group's `apis` (which also holds open quota reservations, so a
-//! total is exact once no import is in flight on the group). Every read is strongly
-//! consistent: local secondary indexes allow it.
+//! what a listing shows of each item (`lst`, a few hundred bytes: a page is one `Query`
+//! from a start key, charged by the sum of the entries' sizes), `order_keys` only keys and
+//! a group's API counter (what precedes an offset is skipped through it). Totals come from
+//! counters: the instance's `groups`, a group's `apis` (which also holds open quota
+//! reservations, so a total is exact once no import is in flight on the group), the
+//! instance's API count ([`super::api_count`]). Every read is strongly consistent: local
+//! secondary indexes allow it.
 
-use super::codec::{decode_api, decode_group, get_n_or_zero, s, Item, API_COUNT, GROUP_COUNT};
+use super::codec::{
+    decode_api_listing, decode_group_listing, get_n_or_zero, s, Item, API_COUNT, GROUP_COUNT,
+};
 use super::keys::{self, Keys};
 use super::{sdk_error, table, DynamoStore};
-use crate::model::{Api, Group, Id, Scope};
+use crate::model::{ApiListing, Group, Id, Scope};
 use crate::store::{PageRequest, Paged, StoreResult};
 use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
 
@@ -136,7 +139,10 @@ impl DynamoStore {
         let items = query.page(page.offset, page.limit).await?;
         Ok(Paged {
             total,
-            items: items.iter().map(decode_group).collect::<StoreResult<_>>()?,
+            items: items
+                .iter()
+                .map(decode_group_listing)
+                .collect::<StoreResult<_>>()?,
         })
     }
 
@@ -145,7 +151,7 @@ impl DynamoStore {
         scope: &Scope,
         group_id: Option<&Id>,
         page: PageRequest,
-    ) -> StoreResult<Paged<Api>> {
+    ) -> StoreResult<Paged<ApiListing>> {
         let keys = Keys::of(scope);
         match group_id {
             Some(id) => {
@@ -165,26 +171,33 @@ impl DynamoStore {
         keys: &Keys,
         group: &str,
         page: PageRequest,
-    ) -> StoreResult<Vec<Api>> {
+    ) -> StoreResult<Vec<ApiListing>> {
         let query = OrderQuery {
             store: self,
             index: table::ORDER_INDEX,
             pk: keys.group_pk(group),
         };
         let items = query.page(page.offset, page.limit).await?;
-        items.iter().map(decode_api).collect()
+        items.iter().map(decode_api_listing).collect()
     }
 
     /// APIs of every group: the groups' keys and counters in listing order (through the
-    /// keys index) say which groups the page falls in and the total; only those groups'
-    /// APIs are read, from the offset within the first.
-    async fn page_all_apis(&self, keys: &Keys, page: PageRequest) -> StoreResult<Paged<Api>> {
+    /// keys index) say which groups the page falls in; only those groups' APIs are read,
+    /// from the offset within the first. The total is the instance's API count (one small
+    /// `Query`, [`super::api_count`]), so the walk stops once the page is full; an instance
+    /// without the count (registered before it) sums every group's counter instead.
+    async fn page_all_apis(
+        &self,
+        keys: &Keys,
+        page: PageRequest,
+    ) -> StoreResult<Paged<ApiListing>> {
+        let counted = self.api_total(keys).await?;
         let groups = OrderQuery {
             store: self,
             index: table::ORDER_KEYS_INDEX,
             pk: keys.tenant_pk().to_string(),
         };
-        let mut total: u64 = 0;
+        let mut summed: u64 = 0;
         let mut apis = Vec::new();
         let mut start = None;
         let mut batch = FIRST_GROUP_BATCH;
@@ -193,13 +206,13 @@ impl DynamoStore {
             let (entries, next) = groups.read(start.take(), want).await?;
             for entry in &entries {
                 let count = get_n_or_zero(entry, API_COUNT)?;
-                let before = total;
-                total = total.saturating_add(count);
+                let before = summed;
+                summed = summed.saturating_add(count);
                 let wanted = page
                     .limit
                     .saturating_sub(u64::try_from(apis.len()).unwrap_or(u64::MAX));
                 // Does the page reach into this group?
-                if wanted > 0 && total > page.offset && count > 0 {
+                if wanted > 0 && summed > page.offset && count > 0 {
                     let offset = page.offset.saturating_sub(before);
                     let sk = super::codec::get_s(entry, table::SORT_KEY)?;
                     let group = sk.strip_prefix(keys::GROUP_PREFIX).unwrap_or(sk);
@@ -216,12 +229,18 @@ impl DynamoStore {
                     apis.extend(found);
                 }
             }
+            let full = u64::try_from(apis.len()).unwrap_or(u64::MAX) >= page.limit;
             match next {
+                // With the count, nothing after a full page is needed.
+                Some(_) if full && counted.is_some() => break,
                 Some(key) => start = Some(key),
                 None => break,
             }
             batch = NEXT_GROUP_BATCH;
         }
-        Ok(Paged { total, items: apis })
+        Ok(Paged {
+            total: counted.unwrap_or(summed),
+            items: apis,
+        })
     }
 }

@@ -26,7 +26,9 @@ pub const GLOBAL_SECONDARY_INDEXES: [&str; 0] = [];
 /// The listing-order attribute: the sort key of both local secondary indexes, carried only
 /// by group and API items (the indexes are sparse). Type `S`.
 pub const ORDER_ATTRIBUTE: &str = "ord";
-/// Local secondary index holding whole items in listing order: a page is one `Query`.
+/// Local secondary index holding what a listing shows of each item (the listing attribute
+/// `lst`, and an API's `version` and `created_at`) in listing order: a page is one `Query`
+/// of a few hundred bytes per item.
 pub const ORDER_INDEX: &str = "order";
 /// Local secondary index holding keys (and a group's API counter) in listing order: what
 /// precedes an offset is skipped through it, a few hundred bytes per item.
@@ -34,7 +36,7 @@ pub const ORDER_KEYS_INDEX: &str = "order_keys";
 /// The local secondary indexes: (name, `ProjectionType`, `NonKeyAttributes`), each with the
 /// key schema `pk` (HASH), [`ORDER_ATTRIBUTE`] (RANGE).
 pub const LOCAL_SECONDARY_INDEXES: [(&str, &str, &[&str]); 2] = [
-    (ORDER_INDEX, "ALL", &[]),
+    (ORDER_INDEX, "INCLUDE", &["lst", "version", "created_at"]),
     (ORDER_KEYS_INDEX, "INCLUDE", &["apis"]),
 ];
 /// The TTL attribute (`TimeToLiveSpecification`): finished task items expire.
@@ -192,20 +194,34 @@ impl DynamoStore {
                     self.table
                 )));
             }
-            // Local secondary indexes exist only if the table was created with them.
-            let indexes: Vec<&str> = table
-                .local_secondary_indexes()
-                .iter()
-                .filter_map(|i| i.index_name())
-                .collect();
-            if let Some((missing, _, _)) = LOCAL_SECONDARY_INDEXES
-                .iter()
-                .find(|(name, _, _)| !indexes.contains(name))
-            {
-                return Err(StoreError::new(format_args!(
-                    "dynamodb: table {} lacks the local secondary index {missing} (recreate it)",
-                    self.table
-                )));
+            // Local secondary indexes exist only if the table was created with them, and
+            // their projection cannot change: an older table must be recreated (or copied).
+            for (name, projection, non_key) in LOCAL_SECONDARY_INDEXES {
+                let found = table
+                    .local_secondary_indexes()
+                    .iter()
+                    .find(|i| i.index_name() == Some(name));
+                let Some(found) = found else {
+                    return Err(StoreError::new(format_args!(
+                        "dynamodb: table {} lacks the local secondary index {name} (recreate it)",
+                        self.table
+                    )));
+                };
+                let p = found.projection();
+                let mut have: Vec<&str> = p
+                    .map(|p| p.non_key_attributes().iter().map(String::as_str).collect())
+                    .unwrap_or_default();
+                have.sort_unstable();
+                let mut want: Vec<&str> = non_key.to_vec();
+                want.sort_unstable();
+                let kind = p.and_then(|p| p.projection_type()).map(|t| t.as_str());
+                if kind != Some(projection) || have != want {
+                    return Err(StoreError::new(format_args!(
+                        "dynamodb: table {} has index {name} projecting {kind:?} {have:?}, \
+                         expected {projection} {want:?} (recreate it: docs/dynamodb.md)",
+                        self.table
+                    )));
+                }
             }
             if table.table_status() == Some(&TableStatus::Active) {
                 return Ok(());

@@ -25,8 +25,8 @@
 //! creates take the room in order, and a conflict is reported before the quota.
 
 use super::codec::{
-    decode_api, get_s, item, n, s, to_json, Item, BODY, CREATED_AT, CREATOR, GROUP, ID, NAME,
-    ORDER, ROUTE, VERSION, WRITER,
+    api_attributes, decode_api, get_s, item, n, s, Item, BODY, CREATED_AT, CREATOR, GROUP, ID,
+    LISTING, NAME, ORDER, ROUTE, VERSION, WRITER,
 };
 use super::keys::{Key, Keys};
 use super::reservation::reservations;
@@ -484,15 +484,15 @@ impl<'a> WriteApis<'a> {
         let api = p.api();
         let id = api.id.as_str();
         let name = api.definition.name.as_str();
-        let body = to_json(api)?;
-        let bytes = body.len() + 1024;
+        let (body, listing) = api_attributes(api)?;
+        let bytes = body.len() + listing.len() + 1024;
         let mut actions = Vec::new();
         let store = self.store;
         match &p.write {
             ApiWrite::Create(_) => {
                 actions.push((
                     store.put_new(
-                        self.entity(p, &api.created_at, Some(&self.marker), body)?,
+                        self.entity(p, &api.created_at, Some(&self.marker), body, listing)?,
                         true,
                     )?,
                     Role::Route,
@@ -515,7 +515,9 @@ impl<'a> WriteApis<'a> {
                     let update = Update::builder()
                         .table_name(store.table())
                         .set_key(Some(self.keys.api_route(&self.group, &p.route).attrs()))
-                        .update_expression("SET #b = :b, #v = :v, #n = :n, #w = :w, #o = :o")
+                        .update_expression(
+                            "SET #b = :b, #v = :v, #n = :n, #w = :w, #o = :o, #l = :l",
+                        )
                         .condition_expression("#id = :id AND #v = :expected")
                         .expression_attribute_names("#b", BODY)
                         .expression_attribute_names("#v", VERSION)
@@ -525,6 +527,8 @@ impl<'a> WriteApis<'a> {
                         .expression_attribute_values(":w", s(self.writer(p.idx)))
                         .expression_attribute_names("#o", ORDER)
                         .expression_attribute_values(":o", s(super::keys::api_order(api)))
+                        .expression_attribute_names("#l", LISTING)
+                        .expression_attribute_values(":l", s(listing))
                         .expression_attribute_values(":b", s(body))
                         .expression_attribute_values(":v", n(api.version))
                         .expression_attribute_values(":n", s(name))
@@ -559,7 +563,7 @@ impl<'a> WriteApis<'a> {
                     ));
                     actions.push((
                         store.put_new(
-                            self.entity(p, &ptr.created_at, ptr.creator.as_deref(), body)?,
+                            self.entity(p, &ptr.created_at, ptr.creator.as_deref(), body, listing)?,
                             true,
                         )?,
                         Role::NewRoute,
@@ -618,6 +622,7 @@ impl<'a> WriteApis<'a> {
         created_at: &str,
         creator: Option<&str>,
         body: String,
+        listing: String,
     ) -> StoreResult<Item> {
         let api = p.api();
         let mut entity = item(
@@ -632,6 +637,7 @@ impl<'a> WriteApis<'a> {
                 (BODY, s(body)),
                 (WRITER, s(self.writer(p.idx))),
                 (ORDER, s(super::keys::api_order(api))),
+                (LISTING, s(listing)),
             ],
         );
         if let Some(creator) = creator {
@@ -675,6 +681,7 @@ impl<'a> WriteApis<'a> {
         mut settle: Option<Settle>,
     ) -> StoreResult<ChunkResult> {
         let mut result = ChunkResult::default();
+        let shard = self.store.count_shards.lease();
         while !items.is_empty() {
             let mut actions = Vec::new();
             let mut roles: Vec<(usize, Role)> = Vec::new();
@@ -684,8 +691,10 @@ impl<'a> WriteApis<'a> {
                     roles.push((pos, *role));
                 }
             }
+            let creates = items.iter().filter(|i| i.create).count();
+            actions.extend(shard.action(self.store, &self.keys, creates)?);
             if let Some(s) = settle {
-                let creates = items.iter().filter(|i| i.create).count() as u64;
+                let creates = creates as u64;
                 let used = s.created_before + creates;
                 let unused = s.reserved.checked_sub(used).ok_or_else(|| {
                     err(format_args!(
@@ -842,7 +851,9 @@ fn chunk(prepared: Vec<Prepared>) -> Vec<Vec<Prepared>> {
     if total == 0 {
         return Vec::new();
     }
-    let per_chunk = MAX_ACTIONS;
+    // Room for the two actions a transaction may carry beside its writes: the API count
+    // shard's `ADD` and the settlement of the reservation.
+    let per_chunk = MAX_ACTIONS - 2;
     let count = total.div_ceil(per_chunk);
     let target = total.div_ceil(count);
     let mut chunks = Vec::new();
