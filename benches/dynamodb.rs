@@ -4,7 +4,7 @@
 //! objects, parameters, every backend type) into a new group and into a group already
 //! holding 600 APIs — every request the import sends counted (instance check and group
 //! lookup included): requests, cancellations, sequential round trips, wall time, write
-//! capacity and its price — then 8 concurrent writers into one group, and reads of an
+//! capacity and its price — then 8 concurrent imports into one group, and reads of an
 //! instance of many groups and APIs (read capacity per call, first / middle / last page).
 //!
 //! `scripts/bench` runs it with `APIG_TEST_DYNAMODB_LATENCY_MS=10` and turns its
@@ -83,15 +83,6 @@ async fn registered(store: &dyn Store) -> Scope {
     let scope = scope_of(&project, &instance);
     assert!(store.create_instance(&scope).await.expect("instance"));
     scope
-}
-
-/// A realistic API (every field set, a few KB) at `GET /r/<i>/{id}`.
-fn realistic_api(group_id: &Id, i: usize) -> Api {
-    let mut a = full_api(group_id);
-    a.id = Id::generate();
-    a.definition.name = format!("api_{i}");
-    a.definition.path = format!("/r/{i}/{{id}}");
-    a
 }
 
 /// A typical imported API (HTTP backend, a description, one parameter; about 1.45 KB stored).
@@ -247,31 +238,39 @@ async fn concurrent(endpoint: &str, emulator: &Option<Emulator>) {
     let probes = Probes::default();
     let store = fresh_store(endpoint, &probes).await;
     let scope = registered(&store).await;
-    let g = stored_group(&store, &scope, "shared_by_eight").await;
+    // The group and the generated document's shared objects from an import of none of its
+    // operations; then 8 real imports of disjoint 50-operation slices of it, at once.
+    let group_id = run_import(&store, &scope, &generated_document(0), None)
+        .await
+        .group_id;
+    let g = store
+        .get_group(&scope, &Id::parse(&group_id).expect("group id"))
+        .await
+        .expect("group")
+        .expect("the imported group");
+    let slices: Vec<Value> = (0..8)
+        .map(|k| {
+            operations_after(
+                generated_document(50 * (k + 1)),
+                &generated_document(50 * k),
+            )
+        })
+        .collect();
     let (c0, r0) = cancelled(emulator, &store);
     probes.reset();
     let started = Instant::now();
-    let tasks: Vec<_> = (0..8)
-        .map(|r| {
+    let tasks: Vec<_> = slices
+        .into_iter()
+        .map(|doc| {
             let store = store.clone();
             let scope = scope.clone();
-            let gid = g.id.clone();
-            tokio::spawn(async move {
-                let apis: Vec<Api> = (0..50).map(|i| realistic_api(&gid, r * 100 + i)).collect();
-                store
-                    .write_apis(&scope, &gid, creates(&apis), 1500)
-                    .await
-                    .expect("write apis")
-            })
+            let group_id = group_id.clone();
+            tokio::spawn(async move { run_import(&store, &scope, &doc, Some(&group_id)).await })
         })
         .collect();
     let mut created = 0;
     for t in tasks {
-        let out = t.await.expect("import task");
-        created += out
-            .iter()
-            .filter(|o| **o == ApiWriteOutcome::Created)
-            .count();
+        created += t.await.expect("import task").success.len();
     }
     let wall = started.elapsed().as_secs_f64() * 1000.0;
     let (c1, r1) = cancelled(emulator, &store);

@@ -259,10 +259,11 @@ pub async fn run_checked(
         warnings: response.warnings.clone(),
     };
     // Round trip 4: the unused room given back while the import is recorded (two items of
-    // their own; every write under the hold has its outcome).
+    // their own; every write under the hold has its outcome). The instance was read
+    // registered in round trip 1: the record needs no second check of it.
     futures_util::future::try_join(
         store.settle_apis(&scope, &group.id, hold),
-        store.put_import_record(&scope, &record),
+        store.record_import(&scope, &record),
     )
     .await?;
     Ok(response)

@@ -491,6 +491,19 @@ pub(crate) async fn backoff(attempt: u32) {
     tokio::time::sleep(Duration::from_millis(ms)).await;
 }
 
+/// The item of an import record.
+fn record_item(keys: &Keys, record: &ImportRecord) -> StoreResult<Item> {
+    Ok(item(
+        &keys.record(record.id.as_str()),
+        "import_record",
+        [
+            (ID, s(record.id.as_str())),
+            (GROUP, s(record.group_id.as_str())),
+            (BODY, s(to_json(record)?)),
+        ],
+    ))
+}
+
 /// The item of a shared object.
 pub(crate) fn shared_item(keys: &Keys, object: &SharedObject) -> StoreResult<Item> {
     Ok(item(
@@ -888,15 +901,7 @@ impl Catalog for DynamoStore {
 
     async fn put_import_record(&self, scope: &Scope, record: &ImportRecord) -> StoreResult<()> {
         let keys = Keys::of(scope);
-        let entity = item(
-            &keys.record(record.id.as_str()),
-            "import_record",
-            [
-                (ID, s(record.id.as_str())),
-                (GROUP, s(record.group_id.as_str())),
-                (BODY, s(to_json(record)?)),
-            ],
-        );
+        let entity = record_item(&keys, record)?;
         let put = Put::builder()
             .table_name(self.table.as_ref())
             .set_item(Some(entity))
@@ -913,6 +918,19 @@ impl Catalog for DynamoStore {
                 scope.project_id, scope.instance_id
             ))),
         }
+    }
+
+    async fn record_import(&self, scope: &Scope, record: &ImportRecord) -> StoreResult<()> {
+        // No condition: the record's own key is unique to the import, and the instance was
+        // read registered by the caller (instances are never deleted).
+        self.client
+            .put_item()
+            .table_name(self.table.as_ref())
+            .set_item(Some(record_item(&Keys::of(scope), record)?))
+            .send()
+            .await
+            .map_err(|e| sdk_error("put import record", e))?;
+        Ok(())
     }
 
     async fn get_import_record(&self, scope: &Scope, id: &Id) -> StoreResult<Option<ImportRecord>> {

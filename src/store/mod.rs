@@ -458,6 +458,14 @@ pub trait Catalog: Send + Sync + 'static {
     ) -> StoreResult<SharedWriteOutcome>;
 
     async fn put_import_record(&self, scope: &Scope, record: &ImportRecord) -> StoreResult<()>;
+    /// [`put_import_record`](Self::put_import_record) by a caller that has read the
+    /// instance registered (the importer, in its first round trip): instances are never
+    /// deleted, so a store may skip checking it again (DynamoDB: a plain `PutItem`, so that
+    /// concurrent imports' records do not conflict on the instance item). Default:
+    /// `put_import_record`.
+    async fn record_import(&self, scope: &Scope, record: &ImportRecord) -> StoreResult<()> {
+        self.put_import_record(scope, record).await
+    }
     async fn get_import_record(&self, scope: &Scope, id: &Id) -> StoreResult<Option<ImportRecord>>;
 }
 

@@ -12,7 +12,7 @@
 
 use super::codec::{item, n, s, to_json, API_COUNT, BODY, GROUP_COUNT, ID, NAME, ORDER};
 use super::keys::{self, Key, Keys};
-use super::transact::MAX_ACTIONS;
+use super::transact::{MAX_ACTIONS, MAX_BYTES};
 use super::{build_error, reservation, shared_item, table, DynamoStore, Reason, TxResult};
 use crate::model::{Group, Scope};
 use crate::store::{
@@ -221,10 +221,17 @@ impl DynamoStore {
 }
 
 /// Whether the shared objects can be created in the group's transaction: a transaction
-/// holds 100 actions (3 are the group's), and a kind whose quota cannot hold all of its
-/// creates is decided object by object, in order.
+/// holds 100 actions (3 are the group's) and 4 MB (we allow 3), and a kind whose quota
+/// cannot hold all of its creates is decided object by object, in order.
 fn shared_fits(shared: &[SharedCreate]) -> bool {
     if shared.len() + 3 > MAX_ACTIONS {
+        return false;
+    }
+    let bytes: usize = shared
+        .iter()
+        .map(|s| to_json(&s.object).map_or(usize::MAX / 2, |b| b.len() + 1024))
+        .sum();
+    if bytes > MAX_BYTES {
         return false;
     }
     let mut per_kind: BTreeMap<String, (u64, Option<u32>)> = BTreeMap::new();

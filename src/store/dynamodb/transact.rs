@@ -47,7 +47,7 @@ use std::time::Instant;
 /// Actions per `TransactWriteItems` (the service limit).
 pub const MAX_ACTIONS: usize = 100;
 /// Estimated bytes per transaction we allow (the service limit is 4 MB).
-const MAX_BYTES: usize = 3 * 1024 * 1024;
+pub const MAX_BYTES: usize = 3 * 1024 * 1024;
 /// Rounds spent waiting for other writers' reservations to settle when the quota looks
 /// full (they may give room back).
 const MAX_RESERVATION_WAITS: u32 = 8;
