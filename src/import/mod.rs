@@ -194,17 +194,12 @@ pub async fn run_checked(
         }
     };
     // The shared objects already found or created are bound without a request.
-    let found_shared = if shared_keys.is_empty() {
-        Vec::new()
-    } else {
-        found.shared
-    };
     let shared = SharedBindings::save_known(
         store,
         &scope,
         &group.id,
         &parsed.shared,
-        &found_shared,
+        &found.shared,
         &created_shared,
         options.extend_mode,
         limits,

@@ -204,7 +204,10 @@ async fn a_fault_half_way_leaves_a_consistent_state_and_a_rerun_completes() {
             vec![SharedInterceptor::new(fault.clone())],
         );
         let first = run(&faulty, into(&group), document("faulty", 100)).await;
-        assert!(fault.fired(), "fault {operation} {n} {point:?} did not fire");
+        assert!(
+            fault.fired(),
+            "fault {operation} {n} {point:?} did not fire"
+        );
         assert!(first.is_err(), "a store failure is a whole-request error");
         assert!(
             table_store.audit(&scope()).await.expect("audit").is_empty(),
