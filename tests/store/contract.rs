@@ -1154,6 +1154,26 @@ async fn case_import_path_reads_and_holds(store: &dyn Store) {
         .unwrap()
         .is_empty());
 
+    // A shared object created by someone else since the lookup: reported taken, the group
+    // created all the same.
+    let late = store
+        .create_group_holding(
+            &scope,
+            &group("holding_late"),
+            limits,
+            1,
+            &[SharedCreate {
+                object: throttle("t_one", 30),
+                limit: None,
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(late.outcome, GroupCreate::Created);
+    assert_eq!(late.shared, vec![SharedWriteOutcome::NameTaken]);
+    let late_group = store.list_groups(&scope).await.unwrap();
+    assert_eq!(late_group.len(), 3);
+
     let record = import_record(&g.id);
     store.record_import(&scope, &record).await.unwrap();
     assert_eq!(

@@ -176,11 +176,14 @@ async fn a_fault_half_way_leaves_a_consistent_state_and_a_rerun_completes() {
         return;
     };
     // 100 APIs are 4 transactions on the faulty client, then the import record is its
-    // `PutItem`.
+    // `PutItem`; the quota is reserved (`UpdateItem` 1) before them and settled
+    // (`UpdateItem` 2) after them.
     for (n, operation, point) in [
         (1, "TransactWriteItems", FailPoint::BeforeSend),
         (3, "TransactWriteItems", FailPoint::AfterSend),
         (1, "PutItem", FailPoint::BeforeSend),
+        (1, "UpdateItem", FailPoint::AfterSend),
+        (2, "UpdateItem", FailPoint::AfterSend),
     ] {
         let table_store = dynamodb_store_at(&endpoint, Vec::new()).await;
         table_store
