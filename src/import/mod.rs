@@ -8,13 +8,15 @@
 //!
 //! On a store with round trips (DynamoDB, `docs/dynamodb.md` "An import in four round
 //! trips") the reads and writes are grouped so that a document of new APIs takes four:
-//! 1. the instance and the group, read together ([`Catalog::instance_and_group`]);
-//! 2. a new group is created holding room for the document's APIs
-//!    ([`Catalog::create_group_holding`]); for an existing group, the APIs at the
+//! 1. the instance, the group and the document's shared objects, read together
+//!    ([`Catalog::import_lookup`]);
+//! 2. a new group is created holding room for the document's APIs, with its new shared
+//!    objects ([`Catalog::create_group_holding`]); for an existing group, the APIs at the
 //!    document's routes ([`Catalog::find_apis`]) are read while room is reserved
 //!    ([`Catalog::reserve_apis`], an upper bound: every API the document maps);
 //! 3. the API writes, under that room ([`Catalog::write_apis_holding`]);
-//! 4. the unused room given back ([`Catalog::settle_apis`]) while the import is recorded.
+//! 4. the unused room given back ([`Catalog::settle_apis`]) while the import is recorded
+//!    ([`Catalog::record_import`]).
 
 pub mod dry_run;
 mod group;

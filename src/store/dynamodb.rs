@@ -6,9 +6,13 @@
 //!   name and reference name are items created with `attribute_not_exists` in the same
 //!   `TransactWriteItems` as the entity they protect (for APIs the entity item *is* the
 //!   route lock); quota counters are updated in the same transaction with a condition on
-//!   the limit — except a group's API counter, which `write_apis` reserves from once and
-//!   settles at the end ([`reservation`]); replacements are conditional on the stored
-//!   `version`.
+//!   the limit — except a group's API counter, from which API writers reserve room before
+//!   their transactions and settle after them ([`reservation`]; the importer's reservation
+//!   rides with the group's creation, `creation.rs`); replacements are conditional on the
+//!   stored `version`.
+//! * The importer's reads go together: instance, group and shared objects in one
+//!   `BatchGetItem` ([`Catalog::import_lookup`]), an existing group's routes from its keys
+//!   index (`lookup.rs`); `docs/dynamodb.md`, "An import in four round trips".
 //! * [`Catalog::write_apis`] packs writes into transactions of at most 100 actions, runs a
 //!   bounded number of them at once, and reads `CancellationReasons` to give each losing
 //!   write its own outcome and retry the others ([`transact`]).
