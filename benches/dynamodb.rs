@@ -1,8 +1,11 @@
 //! The DynamoDB figures of issue 12 (items 3 and 4), against the test server
-//! (`scripts/dynamodb-local`, moto behind the conflict emulator): imports of 300 APIs
-//! (requests, cancellations, sequential round trips, wall time, write capacity and its
-//! price), 8 concurrent imports into one group, and reads of an instance of many groups
-//! and APIs (read capacity per call, first / middle / last page).
+//! (`scripts/dynamodb-local`, moto behind the conflict emulator): real imports
+//! (`import::run`) of a generated 300-operation document (`apig_import::docgen`: shared
+//! objects, parameters, every backend type) into a new group and into a group already
+//! holding 600 APIs — every request the import sends counted (instance check and group
+//! lookup included): requests, cancellations, sequential round trips, wall time, write
+//! capacity and its price — then 8 concurrent imports into one group, and reads of an
+//! instance of many groups and APIs (read capacity per call, first / middle / last page).
 //!
 //! `scripts/bench` runs it with `APIG_TEST_DYNAMODB_LATENCY_MS=10` and turns its
 //! `BENCH key=value` lines into table rows. By hand:
@@ -17,6 +20,8 @@
 #[path = "../tests/support/fixtures.rs"]
 mod fixtures;
 
+use apig_import::config::Limits;
+use apig_import::import::{self, GroupTarget, ImportOptions, ImportRequest, ImportResponse};
 use apig_import::model::*;
 use apig_import::read::{self, ListApiGroups, ListApis, Page};
 use apig_import::store::dynamodb::keys::Keys;
@@ -26,6 +31,7 @@ use apig_import::store::dynamodb::{retry_config, DynamoStore};
 use apig_import::store::{ApiWriteOutcome, Catalog, GroupCreate, Store};
 use aws_sdk_dynamodb::config::{Credentials, Region, SharedInterceptor};
 use fixtures::*;
+use serde_json::Value;
 use std::time::Instant;
 
 /// On-demand prices assumed (USD, us-east-1, as published since November 2024).
@@ -80,7 +86,7 @@ async fn registered(store: &dyn Store) -> Scope {
     scope
 }
 
-/// A realistic API (every field set, a few KB) at `GET /r/<i>/{id}`.
+/// An API with every field set (about 4 KB stored): the read bench's `APIG_BENCH_API=full`.
 fn realistic_api(group_id: &Id, i: usize) -> Api {
     let mut a = full_api(group_id);
     a.id = Id::generate();
@@ -111,28 +117,35 @@ fn cancelled(emulator: &Option<Emulator>, store: &DynamoStore) -> (u64, u64) {
         .unwrap_or((0, 0))
 }
 
-/// 300 realistic APIs into `g` as the importer drives it (plan from one listing, write,
-/// record), with `create` also creating the group first.
-async fn import_300(store: &DynamoStore, scope: &Scope, g: &Group, create: bool, offset: usize) {
-    if create {
-        assert_eq!(
-            store.create_group(scope, g, 1500).await.expect("group"),
-            GroupCreate::Created
-        );
-    }
-    let stored = store.list_apis(scope, &g.id).await.expect("plan").len();
-    let apis: Vec<Api> = (0..300)
-        .map(|i| realistic_api(&g.id, offset + stored + i))
-        .collect();
-    let out = store
-        .write_apis(scope, &g.id, creates(&apis), 1500)
+/// Import `doc` as the service does (`import::run`): into a new group, or into `into`.
+async fn run_import(
+    store: &DynamoStore,
+    scope: &Scope,
+    doc: &Value,
+    into: Option<&str>,
+) -> ImportResponse {
+    let options = ImportOptions {
+        group: match into {
+            Some(id) => GroupTarget::Existing(id.to_string()),
+            None => GroupTarget::New,
+        },
+        ..ImportOptions::default()
+    };
+    let request = ImportRequest {
+        scope: scope.clone(),
+        caller: "bench".to_string(),
+        options,
+        document: serde_json::to_vec(doc).expect("document").into(),
+    };
+    let response = import::run(store, &Limits::default(), request)
         .await
-        .expect("write apis");
-    assert_eq!(out, vec![ApiWriteOutcome::Created; 300]);
-    store
-        .put_import_record(scope, &import_record(&g.id))
-        .await
-        .expect("record");
+        .expect("import");
+    assert!(
+        response.failure.is_empty(),
+        "failures: {:?}",
+        response.failure.first()
+    );
+    response
 }
 
 /// The stored size of one API item of `g` (DynamoDB's item size rules).
@@ -190,31 +203,33 @@ async fn imports(endpoint: &str, emulator: &Option<Emulator>, latency_ms: u64) {
         let probes = Probes::default();
         let store = fresh_store(endpoint, &probes).await;
         let scope = registered(&store).await;
-        let g = group("bench_import");
-        if holding > 0 {
-            assert_eq!(
-                store.create_group(&scope, &g, 1500).await.expect("group"),
-                GroupCreate::Created
-            );
-            for i in 0..holding / 300 {
-                let apis: Vec<Api> = (0..300)
-                    .map(|j| realistic_api(&g.id, 10_000 + i * 300 + j))
-                    .collect();
-                store
-                    .write_apis(&scope, &g.id, creates(&apis), 1500)
-                    .await
-                    .expect("seed");
-            }
-        }
+        // The group of 600 is what earlier imports of the first 600 operations of the same
+        // generated document made (its shared objects included); the import measured brings
+        // the next 300.
+        let (doc, into) = if holding > 0 {
+            // Two imports of 300 (the most one import takes).
+            let first = generated_document(300);
+            let group_id = run_import(&store, &scope, &first, None).await.group_id;
+            let second = operations_after(generated_document(600), &first);
+            run_import(&store, &scope, &second, Some(&group_id)).await;
+            (
+                operations_after(generated_document(900), &generated_document(600)),
+                Some(group_id),
+            )
+        } else {
+            (generated_document(300), None)
+        };
+        assert_eq!(operation_count(&doc), 300);
         let (before, _) = cancelled(emulator, &store);
         probes.reset();
         let started = Instant::now();
-        import_300(&store, &scope, &g, holding == 0, 0).await;
+        let response = run_import(&store, &scope, &doc, into.as_deref()).await;
         let wall = started.elapsed().as_secs_f64() * 1000.0;
+        assert_eq!(response.success.len(), 300);
         let (after, _) = cancelled(emulator, &store);
         let key = format!("import300_{label}");
         println!(
-            "300 APIs into a {} group: {:?}",
+            "import of 300 generated operations into a {} group: {:?}",
             if holding == 0 { "new" } else { "600-API" },
             probes.requests.snapshot()
         );
@@ -228,6 +243,16 @@ async fn imports(endpoint: &str, emulator: &Option<Emulator>, latency_ms: u64) {
         figure(
             &format!("{key}.write_usd_per_million_imports"),
             format!("{:.2}", units as f64 * USD_PER_MILLION_WRITE_UNITS),
+        );
+        let group_id = Id::parse(&response.group_id).expect("group id");
+        let g = store
+            .get_group(&scope, &group_id)
+            .await
+            .expect("group")
+            .expect("the import's group");
+        assert_eq!(
+            store.list_apis(&scope, &g.id).await.expect("list").len(),
+            holding + 300
         );
         if holding == 0 {
             let api_bytes = api_item_bytes(&store, &scope, &g).await;
@@ -247,31 +272,39 @@ async fn concurrent(endpoint: &str, emulator: &Option<Emulator>) {
     let probes = Probes::default();
     let store = fresh_store(endpoint, &probes).await;
     let scope = registered(&store).await;
-    let g = stored_group(&store, &scope, "shared_by_eight").await;
+    // The group and the generated document's shared objects from an import of none of its
+    // operations; then 8 real imports of disjoint 50-operation slices of it, at once.
+    let group_id = run_import(&store, &scope, &generated_document(0), None)
+        .await
+        .group_id;
+    let g = store
+        .get_group(&scope, &Id::parse(&group_id).expect("group id"))
+        .await
+        .expect("group")
+        .expect("the imported group");
+    let slices: Vec<Value> = (0..8)
+        .map(|k| {
+            operations_after(
+                generated_document(50 * (k + 1)),
+                &generated_document(50 * k),
+            )
+        })
+        .collect();
     let (c0, r0) = cancelled(emulator, &store);
     probes.reset();
     let started = Instant::now();
-    let tasks: Vec<_> = (0..8)
-        .map(|r| {
+    let tasks: Vec<_> = slices
+        .into_iter()
+        .map(|doc| {
             let store = store.clone();
             let scope = scope.clone();
-            let gid = g.id.clone();
-            tokio::spawn(async move {
-                let apis: Vec<Api> = (0..50).map(|i| realistic_api(&gid, r * 100 + i)).collect();
-                store
-                    .write_apis(&scope, &gid, creates(&apis), 1500)
-                    .await
-                    .expect("write apis")
-            })
+            let group_id = group_id.clone();
+            tokio::spawn(async move { run_import(&store, &scope, &doc, Some(&group_id)).await })
         })
         .collect();
     let mut created = 0;
     for t in tasks {
-        let out = t.await.expect("import task");
-        created += out
-            .iter()
-            .filter(|o| **o == ApiWriteOutcome::Created)
-            .count();
+        created += t.await.expect("import task").success.len();
     }
     let wall = started.elapsed().as_secs_f64() * 1000.0;
     let (c1, r1) = cancelled(emulator, &store);

@@ -10,6 +10,11 @@ moto also snapshots the *whole table* (a deep copy) before every transaction, wh
 an import into a large group quadratic; with requests serialized, a snapshot of the items
 the transaction touches is enough, and that is what this launcher takes instead.
 
+moto sizes a query's 1 MB page by whole items even when it reads an index; DynamoDB by the
+index entries read. A query of a keys-only index (`order_keys`: a few hundred bytes per
+entry) returns thousands of entries per page on DynamoDB but a few hundred on moto, so
+this launcher sizes index queries by the projected entries.
+
 In front of moto runs `dynamodb_conflicts.ConflictingDynamoDB`: it applies the requests
 one at a time (one lock around each) and makes transactions conflict as on DynamoDB
 (`APIG_TEST_DYNAMODB_TX_HOLD_MS`, `APIG_TEST_DYNAMODB_LATENCY_MS`, `/_emulator/stats`).
@@ -82,7 +87,27 @@ def _transact_write_items_touched_snapshot(self, transact_items):
         raise
 
 
+_query = Table.query
+
+
+def _query_sized_by_index_entries(self, *args, **kwargs):
+    """`Table.query`, with the pages of an index query of a projection other than `ALL`
+    sized by the index entries (moto: by the whole items)."""
+    index_name = args[7] if len(args) > 7 else kwargs.get("index_name")
+    index = self.get_index(index_name) if index_name else None
+    projection = (index.projection or {}).get("ProjectionType") if index else None
+    if projection in (None, "ALL"):
+        return _query(self, *args, **kwargs)
+    items = self.all_items
+    self.all_items = lambda: [index.project(item) for item in items()]
+    try:
+        return _query(self, *args, **kwargs)
+    finally:
+        del self.all_items
+
+
 dynamodb_models.copy = _CopyExceptTables()
+Table.query = _query_sized_by_index_entries
 DynamoDBBackend.transact_write_items = _transact_write_items_touched_snapshot
 
 

@@ -311,7 +311,7 @@ async fn check_new_group(
     Ok(())
 }
 
-/// [`SharedBindings::save`] without the writes: each object's outcome from its lookup (and,
+/// [`SharedBindings::save_known`] without the writes: each object's outcome from its lookup (and,
 /// for a new one, its kind's count against the quota), in document order — a later item of
 /// the same name sees the earlier one as stored.
 async fn simulate_shared(

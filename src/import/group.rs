@@ -6,7 +6,9 @@ use crate::config::Limits;
 use crate::error::{echo, ApigError, Code};
 use crate::model::{Group, GroupName, GroupNameError, Id, ImportWarning, Scope, WarningCode};
 use crate::spec::ParsedDocument;
-use crate::store::{Catalog, GroupCreate};
+use crate::store::{
+    Catalog, GroupCreate, GroupLimits, QuotaHold, SharedCreate, SharedWriteOutcome,
+};
 
 const MAX_GROUP_DESCRIPTION: usize = 1000;
 
@@ -15,6 +17,33 @@ const MAX_GROUP_DESCRIPTION: usize = 1000;
 pub enum GroupPlan {
     Create(Group),
     Existing(Group),
+}
+
+/// A group the import writes into, once round trip 2 is done.
+pub enum Committed {
+    /// Created by this import, holding room for its creates already, with the outcomes of
+    /// the shared objects created with it (in the order given).
+    New(Group, QuotaHold, Vec<SharedWriteOutcome>),
+    /// Stored before (by someone else, or by an earlier run of this task).
+    Existing(Group),
+}
+
+/// Which group to read in the import's first round trip, together with the instance: the
+/// target group, or the group an earlier run of this task may have created.
+pub fn lookup(target: &GroupTarget, writer: &Writer) -> Option<Id> {
+    match target {
+        GroupTarget::Existing(raw) => Id::parse(raw),
+        GroupTarget::New => writer.resumable_group(),
+    }
+}
+
+/// The id of the group the APIs go into, as far as known before anything is read: the
+/// target's, or `new_id` for a group the import creates.
+pub fn target_id(target: &GroupTarget, new_id: &Id) -> Option<Id> {
+    match target {
+        GroupTarget::Existing(raw) => Id::parse(raw),
+        GroupTarget::New => Some(new_id.clone()),
+    }
 }
 
 /// Check the group part of the request (`import-api.md` §3.1 steps 5 and 6) without writing;
@@ -27,12 +56,31 @@ pub async fn plan(
     simple_mode: bool,
     writer: &Writer,
 ) -> Result<(GroupPlan, Option<ImportWarning>), ApigError> {
+    let stored = match target {
+        GroupTarget::Existing(raw) => match Id::parse(raw) {
+            Some(id) => store.get_group(scope, &id).await?,
+            None => None,
+        },
+        GroupTarget::New => None,
+    };
+    plan_with(target, document, simple_mode, writer.group_id(), stored)
+}
+
+/// [`plan`] with the target group already read (`stored`: the group [`lookup`] names, if
+/// it exists); `new_id` is the id of a group the import creates.
+pub fn plan_with(
+    target: &GroupTarget,
+    document: &ParsedDocument,
+    simple_mode: bool,
+    new_id: Id,
+    stored: Option<Group>,
+) -> Result<(GroupPlan, Option<ImportWarning>), ApigError> {
     match target {
         GroupTarget::Existing(raw) => {
-            let not_found = || ApigError::group_not_found(raw);
-            let id = Id::parse(raw).ok_or_else(not_found)?;
-            let group = store.get_group(scope, &id).await?;
-            let group = group.ok_or_else(not_found)?;
+            let id = Id::parse(raw).ok_or_else(|| ApigError::group_not_found(raw))?;
+            let group = stored
+                .filter(|g| g.id == id)
+                .ok_or_else(|| ApigError::group_not_found(raw))?;
             Ok((GroupPlan::Existing(group), None))
         }
         GroupTarget::New => {
@@ -41,7 +89,7 @@ pub async fn plan(
             let now = crate::now_rfc3339();
             Ok((
                 GroupPlan::Create(Group {
-                    id: writer.group_id(),
+                    id: new_id,
                     name,
                     remark,
                     created_at: now.clone(),
@@ -76,51 +124,58 @@ fn group_description(description: Option<&str>) -> (Option<String>, Option<Impor
     )
 }
 
-/// Store the planned group if it is new; the group the APIs go into.
+/// Store the planned group if it is new, with room for up to `creates` APIs held for this
+/// import and the `shared` objects created in the same write; the group the APIs go into.
+/// `own` is the group an earlier run of this task created, if round trip 1 found it.
+#[allow(clippy::too_many_arguments)]
 pub async fn commit(
     store: &dyn Catalog,
     scope: &Scope,
     plan: GroupPlan,
     limits: &Limits,
     writer: &Writer,
-) -> Result<Group, ApigError> {
-    match plan {
-        GroupPlan::Existing(group) => Ok(group),
-        GroupPlan::Create(group) => {
-            // Resumed: the group is there already (checked before the quota, which it counts
-            // towards itself).
-            if writer.created_group(&group.id) {
-                if let Some(own) = store.get_group(scope, &group.id).await? {
-                    if own.name == group.name {
-                        return Ok(own);
-                    }
-                }
-            }
-            match store
-                .create_group(scope, &group, limits.max_groups_per_instance)
-                .await?
-            {
-                GroupCreate::Created => Ok(group),
-                // The name is taken by the group an earlier run of this writer created.
-                GroupCreate::NameTaken if writer.created_group(&group.id) => {
-                    match store.get_group(scope, &group.id).await? {
-                        Some(own) if own.name == group.name => Ok(own),
-                        _ => Err(ApigError::new(
-                            Code::Apig3201,
-                            format!("name:{}", echo(group.name.as_str())),
-                        )),
-                    }
-                }
-                GroupCreate::NameTaken => Err(ApigError::new(
-                    Code::Apig3201,
-                    format!("name:{}", echo(group.name.as_str())),
-                )),
-                GroupCreate::QuotaReached => Err(ApigError::new(
-                    Code::Apig3101,
-                    format!("limit:{}", limits.max_groups_per_instance),
-                )),
+    creates: u64,
+    shared: &[SharedCreate],
+    own: Option<Group>,
+) -> Result<Committed, ApigError> {
+    let group = match plan {
+        GroupPlan::Existing(group) => return Ok(Committed::Existing(group)),
+        GroupPlan::Create(group) => group,
+    };
+    // Resumed: the group is there already (checked before the quota, which it counts
+    // towards itself).
+    if writer.created_group(&group.id) {
+        if let Some(own) = own.filter(|own| own.id == group.id && own.name == group.name) {
+            return Ok(Committed::Existing(own));
+        }
+    }
+    let name_taken = || {
+        ApigError::new(
+            Code::Apig3201,
+            format!("name:{}", echo(group.name.as_str())),
+        )
+    };
+    let limits_of_group = GroupLimits {
+        groups: limits.max_groups_per_instance,
+        apis: limits.max_apis_per_group,
+    };
+    let created = store
+        .create_group_holding(scope, &group, limits_of_group, creates, shared)
+        .await?;
+    match created.outcome {
+        GroupCreate::Created => Ok(Committed::New(group, created.hold, created.shared)),
+        // The name is taken by the group an earlier run of this writer created.
+        GroupCreate::NameTaken if writer.created_group(&group.id) => {
+            match store.get_group(scope, &group.id).await? {
+                Some(own) if own.name == group.name => Ok(Committed::Existing(own)),
+                _ => Err(name_taken()),
             }
         }
+        GroupCreate::NameTaken => Err(name_taken()),
+        GroupCreate::QuotaReached => Err(ApigError::new(
+            Code::Apig3101,
+            format!("limit:{}", limits.max_groups_per_instance),
+        )),
     }
 }
 

@@ -5,6 +5,18 @@
 //! plan the group (still nothing written); then create the group, save shared objects,
 //! check references, deduplicate inside the file, and write the APIs as conditional writes,
 //! re-planning only the writes that lost a race. Finally the import is recorded.
+//!
+//! On a store with round trips (DynamoDB, `docs/dynamodb.md` "An import in four round
+//! trips") the reads and writes are grouped so that a document of new APIs takes four:
+//! 1. the instance, the group and the document's shared objects, read together
+//!    ([`Catalog::import_lookup`]);
+//! 2. a new group is created holding room for the document's APIs, with its new shared
+//!    objects ([`Catalog::create_group_holding`]); for an existing group, the APIs at the
+//!    document's routes ([`Catalog::find_apis`]) are read while room is reserved
+//!    ([`Catalog::reserve_apis`], an upper bound: every API the document maps);
+//! 3. the API writes, under that room ([`Catalog::write_apis_holding`]);
+//! 4. the unused room given back ([`Catalog::settle_apis`]) while the import is recorded
+//!    ([`Catalog::record_import`]).
 
 pub mod dry_run;
 mod group;
@@ -25,7 +37,7 @@ use crate::config::Limits;
 use crate::error::{ApiFailure, ApigError, Code};
 use crate::model::{Group, Id, ImportRecord, ImportWarning, RouteKey, Scope};
 use crate::spec::{self, OperationOutcome, ParsedDocument};
-use crate::store::{ApiWriteOutcome, Catalog};
+use crate::store::{ApiWriteOutcome, Catalog, QuotaHold, SharedCreate};
 use plan::{Candidate, Decision, Existing};
 use references::{ReferenceCheck, Registered};
 use response::{Action, FailureItem, IgnoreItem, Outcome, SuccessItem, SwaggerInfo};
@@ -107,19 +119,34 @@ pub async fn run_checked(
         options,
         document,
     } = request;
-    if !store.instance_exists(&scope).await? {
+    // Round trip 1: the instance, the group (or this task's own, from an earlier run) and
+    // the document's shared objects, read together. The document is decoded first (pure)
+    // to know them; an unregistered instance is still reported before a document error.
+    let parsed = spec::parse_document(&document, options.map_options(), limits);
+    let new_group_id = writer.group_id();
+    let shared_keys = match (&parsed, group::target_id(&options.group, &new_group_id)) {
+        (Ok(parsed), Some(id)) => shared::keys(&parsed.shared, &id),
+        _ => Vec::new(),
+    };
+    let found = store
+        .import_lookup(
+            &scope,
+            group::lookup(&options.group, writer).as_ref(),
+            &shared_keys,
+        )
+        .await?;
+    if !found.instance {
         return Err(ApigError::instance_not_found(&scope));
     }
-    let parsed = spec::parse_document(&document, options.map_options(), limits)?;
-    let (group_plan, group_warning) = group::plan(
-        store,
-        &scope,
+    let parsed = parsed?;
+    let own_group = found.group.clone();
+    let (group_plan, group_warning) = group::plan_with(
         &options.group,
         &parsed,
         options.simple_mode,
-        writer,
-    )
-    .await?;
+        new_group_id,
+        found.group,
+    )?;
     if checks.fail_on_warnings {
         let existing = match &group_plan {
             group::GroupPlan::Existing(group) => store.list_apis(&scope, &group.id).await?,
@@ -131,13 +158,51 @@ pub async fn run_checked(
         }
     }
 
-    // From here on the request is accepted: writes begin.
-    let group = group::commit(store, &scope, group_plan, limits, writer).await?;
-    let shared = SharedBindings::save(
+    // From here on the request is accepted: writes begin. Round trip 2: the group created
+    // with room for the document's APIs and its new shared objects, or the existing
+    // group's APIs at the document's routes read while room is reserved.
+    let creates = creates_bound(&parsed);
+    let shared_creates = match &group_plan {
+        group::GroupPlan::Create(g) => {
+            shared::creates(&parsed.shared, &found.shared, &g.id, limits)
+        }
+        group::GroupPlan::Existing(_) => Vec::new(),
+    };
+    let to_create: Vec<SharedCreate> = shared_creates.iter().map(|(_, c)| c.clone()).collect();
+    let committed = group::commit(
+        store, &scope, group_plan, limits, writer, creates, &to_create, own_group,
+    )
+    .await?;
+    let mut created_shared = HashMap::new();
+    let (group, mut hold, known) = match committed {
+        group::Committed::New(group, hold, outcomes) => {
+            for ((index, _), outcome) in shared_creates.iter().zip(outcomes) {
+                created_shared.insert(*index, outcome);
+            }
+            (group, hold, Vec::new())
+        }
+        group::Committed::Existing(group) => {
+            let (hold, known) = prepare_existing(
+                store,
+                &scope,
+                &group,
+                &parsed,
+                options.api_mode,
+                creates,
+                limits,
+            )
+            .await?;
+            (group, hold, known)
+        }
+    };
+    // The shared objects already found or created are bound without a request.
+    let shared = SharedBindings::save_known(
         store,
         &scope,
         &group.id,
         &parsed.shared,
+        &found.shared,
+        &created_shared,
         options.extend_mode,
         limits,
     )
@@ -151,15 +216,18 @@ pub async fn run_checked(
     };
 
     let (mut slots, candidates) = candidates(&parsed, &mut check).await?;
+    // Round trip 3: the API writes.
     write(
         store,
         &scope,
         &group,
         candidates,
+        Some(known),
         options.api_mode,
         limits,
         &mut slots,
         writer,
+        &mut hold,
     )
     .await?;
 
@@ -187,8 +255,75 @@ pub async fn run_checked(
         created_at: crate::now_rfc3339(),
         warnings: response.warnings.clone(),
     };
-    store.put_import_record(&scope, &record).await?;
+    // Round trip 4: the unused room given back while the import is recorded (two items of
+    // their own; every write under the hold has its outcome). The instance was read
+    // registered in round trip 1: the record needs no second check of it.
+    futures_util::future::try_join(
+        store.settle_apis(&scope, &group.id, hold),
+        store.record_import(&scope, &record),
+    )
+    .await?;
     Ok(response)
+}
+
+/// At most how many APIs the document creates: every operation that maps to an API (some
+/// may still fail a reference check or find their route taken). The room reserved ahead
+/// of the writes; what they do not use is given back.
+fn creates_bound(parsed: &ParsedDocument) -> u64 {
+    let apis = parsed
+        .operations
+        .iter()
+        .filter(|o| matches!(o.outcome, OperationOutcome::Api(_)))
+        .count();
+    u64::try_from(apis).unwrap_or(u64::MAX)
+}
+
+/// The routes of the document's APIs.
+fn document_routes(parsed: &ParsedDocument) -> Vec<RouteKey> {
+    parsed
+        .operations
+        .iter()
+        .filter_map(|o| match &o.outcome {
+            OperationOutcome::Api(d) => Some(RouteKey::new(d.method, &d.path, d.match_mode)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What the writes into an existing group plan against, and the room held for them.
+///
+/// `merge` (a document of new APIs, usually): the stored APIs at the document's routes are
+/// read while room for every API of the document is reserved — one round trip. `override`
+/// (usually a re-import that replaces what it imported before): the group is read first
+/// and nothing is reserved ahead; the writes reserve exactly the room their creates need,
+/// so an unchanged re-import writes nothing at all.
+async fn prepare_existing(
+    store: &dyn Catalog,
+    scope: &Scope,
+    group: &Group,
+    parsed: &ParsedDocument,
+    mode: Mode,
+    creates: u64,
+    limits: &Limits,
+) -> Result<(QuotaHold, Vec<crate::model::Api>), ApigError> {
+    if mode == Mode::Override {
+        let known = store.list_apis(scope, &group.id).await?;
+        return Ok((QuotaHold::default(), known));
+    }
+    let routes = document_routes(parsed);
+    let mut hold = QuotaHold::default();
+    let (known, ()) = futures_util::future::try_join(
+        store.find_apis(scope, &group.id, &routes),
+        store.reserve_apis(
+            scope,
+            &group.id,
+            &mut hold,
+            creates,
+            limits.max_apis_per_group,
+        ),
+    )
+    .await?;
+    Ok((hold, known))
 }
 
 fn count(n: usize) -> u32 {
@@ -242,25 +377,36 @@ async fn candidates(
     Ok((slots, candidates))
 }
 
-/// Write the candidates; writes that lost an optimistic-lock race under override are
-/// planned again against a fresh read of the group. An API that an earlier run of the same
-/// writer created is this run's `create`, written already.
+/// Write the candidates under `hold`, planned against `known` (the stored APIs at their
+/// routes, or, for override, the group's); writes that lost an optimistic-lock race under
+/// override are planned again against a fresh read of their routes. An API that an earlier
+/// run of the same writer created is this run's `create`, written already.
 #[allow(clippy::too_many_arguments)]
 async fn write(
     store: &dyn Catalog,
     scope: &Scope,
     group: &Group,
     mut pending: Vec<Candidate>,
+    mut known: Option<Vec<crate::model::Api>>,
     mode: Mode,
     limits: &Limits,
     slots: &mut [Slot],
     writer: &Writer,
+    hold: &mut QuotaHold,
 ) -> Result<(), ApigError> {
     for _ in 0..WRITE_ROUNDS {
         if pending.is_empty() {
             return Ok(());
         }
-        let existing_apis = store.list_apis(scope, &group.id).await?;
+        // The first round plans against what round trip 2 read; a round after a lost race
+        // reads the routes still pending again.
+        let existing_apis = match known.take() {
+            Some(apis) => apis,
+            None => {
+                let routes: Vec<RouteKey> = pending.iter().map(|c| c.route.clone()).collect();
+                store.find_apis(scope, &group.id, &routes).await?
+            }
+        };
         let existing = Existing::new(&existing_apis);
         let now = crate::now_rfc3339();
         let mut writes = Vec::new();
@@ -296,7 +442,7 @@ async fn write(
         }
         let ids: Vec<Id> = writes.iter().map(|w| w.api().id.clone()).collect();
         let outcomes = store
-            .write_apis(scope, &group.id, writes, limits.max_apis_per_group)
+            .write_apis_holding(scope, &group.id, writes, limits.max_apis_per_group, hold)
             .await?;
         for ((candidate, id), outcome) in written.into_iter().zip(ids).zip(outcomes) {
             let slot = candidate.slot;

@@ -7,8 +7,8 @@ use crate::config::Limits;
 use crate::error::{echo, ApiFailure, ApigError, Code};
 use crate::model::{Id, Scope, SharedKey, SharedKind, SharedObject};
 use crate::spec::SharedItem;
-use crate::store::{Catalog, SharedWrite, SharedWriteOutcome};
-use std::collections::HashMap;
+use crate::store::{Catalog, SharedCreate, SharedWrite, SharedWriteOutcome};
+use std::collections::{HashMap, HashSet};
 
 /// How often an override retries after losing an optimistic-lock race.
 const OVERRIDE_ATTEMPTS: usize = 3;
@@ -20,28 +20,89 @@ pub struct SharedBindings {
     resolved: HashMap<(SharedKind, String), Result<(), ApiFailure>>,
 }
 
+/// The store key of each shared item of the document (in order), for the import's first
+/// read; `group_id` is the group the APIs go into.
+pub fn keys(items: &[SharedItem], group_id: &Id) -> Vec<SharedKey> {
+    items
+        .iter()
+        .map(|item| SharedKey {
+            kind: item.kind,
+            group_id: item.kind.per_group().then(|| group_id.clone()),
+            name: item.name.clone(),
+        })
+        .collect()
+}
+
+/// The shared objects to create with a new group: each item whose definition mapped and
+/// whose key `found` has nothing stored (the first item of a key only), by item index.
+pub fn creates(
+    items: &[SharedItem],
+    found: &[Option<SharedObject>],
+    group_id: &Id,
+    limits: &Limits,
+) -> Vec<(usize, SharedCreate)> {
+    let keys = keys(items, group_id);
+    let mut seen = HashSet::new();
+    let now = crate::now_rfc3339();
+    let mut out = Vec::new();
+    for (index, (item, key)) in items.iter().zip(keys).enumerate() {
+        let Ok(definition) = &item.definition else {
+            continue;
+        };
+        if !seen.insert(key.clone()) || found.get(index).is_none_or(Option::is_some) {
+            continue;
+        }
+        out.push((
+            index,
+            SharedCreate {
+                limit: quota(key.kind, limits).map(|(limit, _)| limit),
+                object: SharedObject {
+                    id: Id::generate(),
+                    key,
+                    version: 1,
+                    definition: definition.clone(),
+                    created_at: now.clone(),
+                    updated_at: now.clone(),
+                },
+            },
+        ));
+    }
+    out
+}
+
 impl SharedBindings {
-    /// Save every shared object the document defines.
-    pub async fn save(
+    /// Save every shared object the document defines, knowing what the import's first read
+    /// found at their keys (`found`, one per item) and what was created with the group
+    /// (`created`, by item index): an object created is bound, one found is kept (merge);
+    /// the rest are saved one by one as [`save`](Self::save) does (override replacements,
+    /// objects new to an existing group's instance, and any that lost a race).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn save_known(
         store: &dyn Catalog,
         scope: &Scope,
         group_id: &Id,
         items: &[SharedItem],
+        found: &[Option<SharedObject>],
+        created: &HashMap<usize, SharedWriteOutcome>,
         mode: Mode,
         limits: &Limits,
     ) -> Result<Self, ApigError> {
         let mut bindings = SharedBindings::default();
-        for item in items {
+        let keys = keys(items, group_id);
+        for (index, (item, key)) in items.iter().zip(keys).enumerate() {
             let binding = match &item.definition {
                 Err(failure) => Err(failure.clone()),
-                Ok(definition) => {
-                    let key = SharedKey {
-                        kind: item.kind,
-                        group_id: item.kind.per_group().then(|| group_id.clone()),
-                        name: item.name.clone(),
-                    };
-                    save_one(store, scope, key, definition, mode, limits).await?
-                }
+                Ok(definition) => match created.get(&index) {
+                    Some(SharedWriteOutcome::Created) => Ok(()),
+                    Some(SharedWriteOutcome::QuotaReached) => {
+                        let (limit, code) = quota(key.kind, limits).unwrap_or((0, Code::Apig3107));
+                        Err(quota_failure(&key, code, limit))
+                    }
+                    _ if mode == Mode::Merge && found.get(index).is_some_and(Option::is_some) => {
+                        Ok(())
+                    }
+                    _ => save_one(store, scope, key, definition, mode, limits).await?,
+                },
             };
             bindings
                 .resolved
@@ -51,7 +112,7 @@ impl SharedBindings {
     }
 
     /// Record what `name` of `kind` resolves to without saving anything (the dry run's
-    /// simulation of [`SharedBindings::save`]).
+    /// simulation of [`SharedBindings::save_known`]).
     pub fn bind(&mut self, kind: SharedKind, name: String, binding: Result<(), ApiFailure>) {
         self.resolved.insert((kind, name), binding);
     }

@@ -54,6 +54,11 @@ impl Writer {
         self.id("record")
     }
 
+    /// The group an earlier run of this import may have created (a task's import only).
+    pub fn resumable_group(&self) -> Option<Id> {
+        self.derive("group")
+    }
+
     /// Did an earlier run of this import create the group `id`?
     pub fn created_group(&self, id: &Id) -> bool {
         self.derive("group").is_some_and(|own| &own == id)

@@ -6,9 +6,13 @@
 //!   name and reference name are items created with `attribute_not_exists` in the same
 //!   `TransactWriteItems` as the entity they protect (for APIs the entity item *is* the
 //!   route lock); quota counters are updated in the same transaction with a condition on
-//!   the limit — except a group's API counter, which `write_apis` reserves from once and
-//!   settles at the end ([`reservation`]); replacements are conditional on the stored
-//!   `version`.
+//!   the limit — except a group's API counter, from which API writers reserve room before
+//!   their transactions and settle after them ([`reservation`]; the importer's reservation
+//!   rides with the group's creation, `creation.rs`); replacements are conditional on the
+//!   stored `version`.
+//! * The importer's reads go together: instance, group and shared objects in one
+//!   `BatchGetItem` ([`Catalog::import_lookup`]), an existing group's routes from its keys
+//!   index (`lookup.rs`); `docs/dynamodb.md`, "An import in four round trips".
 //! * [`Catalog::write_apis`] packs writes into transactions of at most 100 actions, runs a
 //!   bounded number of them at once, and reads `CancellationReasons` to give each losing
 //!   write its own outcome and retry the others ([`transact`]).
@@ -25,8 +29,10 @@ mod access_keys;
 pub mod api_count;
 pub mod audit;
 pub mod codec;
+mod creation;
 pub mod keys;
 mod listing;
+mod lookup;
 pub mod meter;
 mod paging;
 pub mod reservation;
@@ -37,12 +43,13 @@ mod transact;
 
 use super::{
     check_api_batch, check_shared, shared_listing, AccessKeyStore, ApiWrite, ApiWriteOutcome,
-    Catalog, GroupCreate, PageRequest, Paged, SharedWrite, SharedWriteOutcome, StoreError,
-    StoreResult,
+    Catalog, GroupCreate, GroupCreated, GroupLimits, ImportLookup, PageRequest, Paged, QuotaHold,
+    SharedCreate, SharedWrite, SharedWriteOutcome, StoreError, StoreResult,
 };
 use crate::model::{
     AccessKey, AccessKeyLock, Api, ApiListing, Group, Id, ImportRecord, LockoutPolicy, PathId,
-    Reference, ReferenceKind, Scope, SharedKey, SharedKind, SharedObject, StoredAccessKey,
+    Reference, ReferenceKind, RouteKey, Scope, SharedKey, SharedKind, SharedObject,
+    StoredAccessKey,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
@@ -57,8 +64,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use codec::{
     decode_api, decode_group, decode_record, decode_reference, decode_shared, get_s, item, n, s,
-    to_json, Item, API_COUNT, BODY, CREATED_AT, GROUP, GROUP_COUNT, ID, LISTING, NAME, ORDER,
-    ROUTE, VERSION,
+    to_json, Item, BODY, CREATED_AT, GROUP, GROUP_COUNT, ID, NAME, ROUTE, VERSION,
 };
 use keys::{Key, Keys};
 use std::collections::HashMap;
@@ -495,6 +501,34 @@ pub(crate) async fn backoff(attempt: u32) {
     tokio::time::sleep(Duration::from_millis(ms)).await;
 }
 
+/// The item of an import record.
+fn record_item(keys: &Keys, record: &ImportRecord) -> StoreResult<Item> {
+    Ok(item(
+        &keys.record(record.id.as_str()),
+        "import_record",
+        [
+            (ID, s(record.id.as_str())),
+            (GROUP, s(record.group_id.as_str())),
+            (BODY, s(to_json(record)?)),
+        ],
+    ))
+}
+
+/// The item of a shared object.
+pub(crate) fn shared_item(keys: &Keys, object: &SharedObject) -> StoreResult<Item> {
+    Ok(item(
+        &keys.shared(&object.key),
+        "shared",
+        [
+            (ID, s(object.id.as_str())),
+            (NAME, s(&object.key.name)),
+            (VERSION, n(object.version)),
+            (CREATED_AT, s(&object.created_at)),
+            (BODY, s(to_json(object)?)),
+        ],
+    ))
+}
+
 fn decode_all<T>(items: &[Item], decode: fn(&Item) -> StoreResult<T>) -> StoreResult<Vec<T>> {
     items.iter().map(decode).collect()
 }
@@ -572,58 +606,49 @@ impl Catalog for DynamoStore {
         group: &Group,
         limit: u32,
     ) -> StoreResult<GroupCreate> {
+        self.put_group(scope, group, limit, None, &[])
+            .await?
+            .ok_or_else(|| StoreError::new("dynamodb: create group: cancelled without a reason"))
+    }
+
+    async fn create_group_holding(
+        &self,
+        scope: &Scope,
+        group: &Group,
+        limits: GroupLimits,
+        creates: u64,
+        shared: &[SharedCreate],
+    ) -> StoreResult<GroupCreated> {
+        self.create_group_with(scope, group, limits, creates, shared)
+            .await
+    }
+
+    async fn import_lookup(
+        &self,
+        scope: &Scope,
+        group_id: Option<&Id>,
+        shared: &[SharedKey],
+    ) -> StoreResult<ImportLookup> {
         let keys = Keys::of(scope);
-        let id = group.id.as_str();
-        let name = group.name.as_str();
-        // Order matters only for reading the reasons: name lock, entity, counter.
-        let actions = vec![
-            self.put_new(
-                item(
-                    &keys.group_name(name),
-                    "group_name",
-                    [(ID, s(id)), (NAME, s(name))],
-                ),
-                false,
-            )?,
-            self.put_new(
-                item(
-                    &keys.group(id),
-                    "group",
-                    [
-                        (ID, s(id)),
-                        (NAME, s(name)),
-                        (API_COUNT, n(0)),
-                        (ORDER, s(keys::group_order(group))),
-                        (LISTING, codec::group_listing(group)?),
-                        (BODY, s(to_json(group)?)),
-                    ],
-                ),
-                false,
-            )?,
-            self.bump_counter(&keys.instance(), GROUP_COUNT, 1, Some(u64::from(limit)))
-                .or_else(|_| self.never(&keys.instance()))?,
-        ];
-        match self.transact(actions).await? {
-            TxResult::Committed => Ok(GroupCreate::Created),
-            TxResult::Cancelled(reasons) => {
-                let failed = |i: usize| reasons.get(i).is_some_and(Reason::condition_failed);
-                if failed(0) {
-                    return Ok(GroupCreate::NameTaken);
-                }
-                if failed(1) {
-                    return Err(StoreError::new(format_args!(
-                        "group id {id} already exists"
-                    )));
-                }
-                match reasons.get(2).and_then(|r| r.item.as_ref()) {
-                    Some(_) => Ok(GroupCreate::QuotaReached),
-                    None => Err(StoreError::new(format_args!(
-                        "instance {}/{} is not registered",
-                        scope.project_id, scope.instance_id
-                    ))),
-                }
-            }
-        }
+        let instance = keys.instance();
+        let group = group_id.map(|id| keys.group(id.as_str()));
+        let shared_keys: Vec<Key> = shared.iter().map(|k| keys.shared(k)).collect();
+        // One `BatchGetItem` (a request per 100 keys, at once) of every item.
+        let mut wanted = vec![instance.clone()];
+        wanted.extend(group.iter().cloned());
+        wanted.extend(shared_keys.iter().cloned());
+        let found = self.batch_get(&wanted).await?;
+        Ok(ImportLookup {
+            instance: found.contains_key(&instance),
+            group: group
+                .and_then(|k| found.get(&k))
+                .map(decode_group)
+                .transpose()?,
+            shared: shared_keys
+                .iter()
+                .map(|k| found.get(k).map(decode_shared).transpose())
+                .collect::<StoreResult<_>>()?,
+        })
     }
 
     async fn get_group(&self, scope: &Scope, group_id: &Id) -> StoreResult<Option<Group>> {
@@ -689,9 +714,85 @@ impl Catalog for DynamoStore {
         if !check_api_batch(group_id, &writes)? {
             return Ok(Vec::new());
         }
-        transact::WriteApis::new(self, scope, group_id, limit)
-            .run(writes)
-            .await
+        let (outcomes, hold) =
+            transact::WriteApis::new(self, scope, group_id, limit, QuotaHold::default())
+                .run(writes)
+                .await?;
+        self.settle_apis(scope, group_id, hold).await?;
+        Ok(outcomes)
+    }
+
+    async fn find_apis(
+        &self,
+        scope: &Scope,
+        group_id: &Id,
+        routes: &[RouteKey],
+    ) -> StoreResult<Vec<Api>> {
+        self.find_routes(scope, group_id, routes).await
+    }
+
+    async fn reserve_apis(
+        &self,
+        scope: &Scope,
+        group_id: &Id,
+        hold: &mut QuotaHold,
+        creates: u64,
+        limit: u32,
+    ) -> StoreResult<()> {
+        if creates == 0 || limit == 0 {
+            return Ok(());
+        }
+        if hold.marker.is_empty() {
+            hold.marker = uuid::Uuid::new_v4().simple().to_string();
+        }
+        let (granted, _) = self
+            .reserve(
+                &Keys::of(scope),
+                group_id.as_str(),
+                &hold.marker,
+                hold.reserved,
+                creates,
+                u64::from(limit),
+            )
+            .await?;
+        if granted > 0 {
+            hold.reserved += granted;
+            hold.since = Some(std::time::Instant::now());
+        }
+        Ok(())
+    }
+
+    async fn write_apis_holding(
+        &self,
+        scope: &Scope,
+        group_id: &Id,
+        writes: Vec<ApiWrite>,
+        limit: u32,
+        hold: &mut QuotaHold,
+    ) -> StoreResult<Vec<ApiWriteOutcome>> {
+        if !check_api_batch(group_id, &writes)? {
+            return Ok(Vec::new());
+        }
+        let (outcomes, after) =
+            transact::WriteApis::new(self, scope, group_id, limit, std::mem::take(hold))
+                .run(writes)
+                .await?;
+        *hold = after;
+        Ok(outcomes)
+    }
+
+    async fn settle_apis(&self, scope: &Scope, group_id: &Id, hold: QuotaHold) -> StoreResult<()> {
+        if hold.reserved == 0 {
+            return Ok(());
+        }
+        self.settle(
+            &Keys::of(scope),
+            group_id.as_str(),
+            &hold.marker,
+            hold.reserved,
+            hold.used,
+        )
+        .await
     }
 
     async fn get_shared(
@@ -733,17 +834,7 @@ impl Catalog for DynamoStore {
         match write {
             SharedWrite::Create(object) => {
                 check_shared(&object)?;
-                let entity = item(
-                    &keys.shared(&object.key),
-                    "shared",
-                    [
-                        (ID, s(object.id.as_str())),
-                        (NAME, s(&object.key.name)),
-                        (VERSION, n(object.version)),
-                        (CREATED_AT, s(&object.created_at)),
-                        (BODY, s(to_json(&object)?)),
-                    ],
-                );
+                let entity = shared_item(&keys, &object)?;
                 let counter = keys::shared_counter(object.key.kind);
                 let bump = match limit {
                     Some(0) => None,
@@ -813,15 +904,7 @@ impl Catalog for DynamoStore {
 
     async fn put_import_record(&self, scope: &Scope, record: &ImportRecord) -> StoreResult<()> {
         let keys = Keys::of(scope);
-        let entity = item(
-            &keys.record(record.id.as_str()),
-            "import_record",
-            [
-                (ID, s(record.id.as_str())),
-                (GROUP, s(record.group_id.as_str())),
-                (BODY, s(to_json(record)?)),
-            ],
-        );
+        let entity = record_item(&keys, record)?;
         let put = Put::builder()
             .table_name(self.table.as_ref())
             .set_item(Some(entity))
@@ -838,6 +921,19 @@ impl Catalog for DynamoStore {
                 scope.project_id, scope.instance_id
             ))),
         }
+    }
+
+    async fn record_import(&self, scope: &Scope, record: &ImportRecord) -> StoreResult<()> {
+        // No condition: the record's own key is unique to the import, and the instance was
+        // read registered by the caller (instances are never deleted).
+        self.client
+            .put_item()
+            .table_name(self.table.as_ref())
+            .set_item(Some(record_item(&Keys::of(scope), record)?))
+            .send()
+            .await
+            .map_err(|e| sdk_error("put import record", e))?;
+        Ok(())
     }
 
     async fn get_import_record(&self, scope: &Scope, id: &Id) -> StoreResult<Option<ImportRecord>> {

@@ -19,8 +19,8 @@ pub use tasks::TaskStore;
 
 use crate::model::{
     AccessKey, AccessKeyLock, Api, ApiDefinition, ApiListing, Group, Id, ImportRecord,
-    LockoutPolicy, MatchMode, Method, PathId, Reference, ReferenceKind, Scope, SharedDefinition,
-    SharedKey, SharedKind, SharedObject, StoredAccessKey,
+    LockoutPolicy, MatchMode, Method, PathId, Reference, ReferenceKind, RouteKey, Scope,
+    SharedDefinition, SharedKey, SharedKind, SharedObject, StoredAccessKey,
 };
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -137,6 +137,64 @@ pub enum SharedWriteOutcome {
     VersionConflict,
 }
 
+/// Room held in a group's API quota for the creates of one import, taken before its API
+/// writes and given back (what was not used) after them, so that the writes themselves do
+/// not touch the group's counter (`docs/dynamodb.md`, "Reservations"). A store whose write
+/// transaction checks the quota itself (the embedded SQLite store) holds nothing: its
+/// methods leave the hold empty ([`QuotaHold::default`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuotaHold {
+    /// The store's name of the hold; empty: nothing held yet.
+    pub marker: String,
+    /// Creates reserved so far.
+    pub reserved: u64,
+    /// Creates made under it so far.
+    pub used: u64,
+    /// When it was last taken or extended (a store may refuse to write under a hold that
+    /// is about to expire).
+    pub since: Option<std::time::Instant>,
+}
+
+impl QuotaHold {
+    /// Room reserved and not used yet.
+    pub fn free(&self) -> u64 {
+        self.reserved.saturating_sub(self.used)
+    }
+}
+
+/// The quotas a new group is created under: groups per instance, APIs per group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupLimits {
+    pub groups: u32,
+    pub apis: u32,
+}
+
+/// A shared object to create, with its kind's per-instance quota (`None`: unlimited).
+#[derive(Debug, Clone)]
+pub struct SharedCreate {
+    pub object: SharedObject,
+    pub limit: Option<u32>,
+}
+
+/// What [`Catalog::create_group_holding`] did: the group's outcome, the room held for its
+/// APIs, and one outcome per shared object (none unless the group was created).
+#[derive(Debug, Clone)]
+pub struct GroupCreated {
+    pub outcome: GroupCreate,
+    pub hold: QuotaHold,
+    pub shared: Vec<SharedWriteOutcome>,
+}
+
+/// What [`Catalog::import_lookup`] read.
+#[derive(Debug, Clone)]
+pub struct ImportLookup {
+    /// The instance is registered.
+    pub instance: bool,
+    pub group: Option<Group>,
+    /// One per key asked for, in order.
+    pub shared: Vec<Option<SharedObject>>,
+}
+
 /// Which slice of a listing to read: skip `offset` items, return at most `limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
@@ -217,7 +275,64 @@ pub trait Catalog: Send + Sync + 'static {
         group: &Group,
         limit: u32,
     ) -> StoreResult<GroupCreate>;
+    /// [`create_group`](Self::create_group), also taking room for up to `creates` APIs of
+    /// the new group's quota `api_limit` for the caller ([`QuotaHold`]) and creating the
+    /// `shared` objects (each with its kind's per-instance quota) — in the same write where
+    /// the store can (the importer's group, reservation and shared objects in one round
+    /// trip). Shared objects are written only if the group was created; their outcomes are
+    /// those of [`write_shared`](Self::write_shared) creates after the group's creation.
+    /// Default: `create_group`, then `write_shared` of each, nothing held.
+    async fn create_group_holding(
+        &self,
+        scope: &Scope,
+        group: &Group,
+        limits: GroupLimits,
+        creates: u64,
+        shared: &[SharedCreate],
+    ) -> StoreResult<GroupCreated> {
+        let _ = creates;
+        let outcome = self.create_group(scope, group, limits.groups).await?;
+        let mut created = GroupCreated {
+            outcome,
+            hold: QuotaHold::default(),
+            shared: Vec::new(),
+        };
+        if created.outcome == GroupCreate::Created {
+            for s in shared {
+                let write = SharedWrite::Create(s.object.clone());
+                created
+                    .shared
+                    .push(self.write_shared(scope, write, s.limit).await?);
+            }
+        }
+        Ok(created)
+    }
     async fn get_group(&self, scope: &Scope, group_id: &Id) -> StoreResult<Option<Group>>;
+    /// Whether the instance is registered, the group `group_id` (if given) and the shared
+    /// objects at `shared` (in order) — read together (one request where the store can:
+    /// the importer's first round trip).
+    async fn import_lookup(
+        &self,
+        scope: &Scope,
+        group_id: Option<&Id>,
+        shared: &[SharedKey],
+    ) -> StoreResult<ImportLookup> {
+        let group = async {
+            match group_id {
+                Some(id) => self.get_group(scope, id).await,
+                None => Ok(None),
+            }
+        };
+        let objects =
+            futures_util::future::try_join_all(shared.iter().map(|k| self.get_shared(scope, k)));
+        let (instance, group, shared) =
+            futures_util::future::try_join3(self.instance_exists(scope), group, objects).await?;
+        Ok(ImportLookup {
+            instance,
+            group,
+            shared,
+        })
+    }
     async fn list_groups(&self, scope: &Scope) -> StoreResult<Vec<Group>>;
 
     /// One page of the instance's groups in listing order ([`group_order`]: oldest first,
@@ -263,7 +378,60 @@ pub trait Catalog: Send + Sync + 'static {
             items: paged.items.iter().map(ApiListing::from).collect(),
         })
     }
+    /// The APIs of `group_id` holding any of `routes` (in no particular order): what an
+    /// import into an existing group plans against, read without reading the whole group
+    /// where the store can. Default: [`list_apis`](Self::list_apis), filtered.
+    async fn find_apis(
+        &self,
+        scope: &Scope,
+        group_id: &Id,
+        routes: &[RouteKey],
+    ) -> StoreResult<Vec<Api>> {
+        let wanted: std::collections::HashSet<&RouteKey> = routes.iter().collect();
+        let mut apis = self.list_apis(scope, group_id).await?;
+        apis.retain(|api| {
+            let d = &api.definition;
+            wanted.contains(&RouteKey::new(d.method, &d.path, d.match_mode))
+        });
+        Ok(apis)
+    }
     async fn get_api(&self, scope: &Scope, api_id: &Id) -> StoreResult<Option<Api>>;
+    /// Take room for up to `creates` more APIs of `group_id`'s quota `limit` into `hold`
+    /// (less when less is left; none is not an error: the writes decide `QuotaReached`).
+    /// Default: nothing (the store's writes check the quota themselves).
+    async fn reserve_apis(
+        &self,
+        scope: &Scope,
+        group_id: &Id,
+        hold: &mut QuotaHold,
+        creates: u64,
+        limit: u32,
+    ) -> StoreResult<()> {
+        let _ = (scope, group_id, hold, creates, limit);
+        Ok(())
+    }
+    /// [`write_apis`](Self::write_apis) under `hold`: creates take its room first (more is
+    /// reserved into it when needed) and are counted in `hold.used`; the hold stays open
+    /// for further calls until [`settle_apis`](Self::settle_apis). Outcomes are exactly
+    /// those of `write_apis`. Default: `write_apis`.
+    async fn write_apis_holding(
+        &self,
+        scope: &Scope,
+        group_id: &Id,
+        writes: Vec<ApiWrite>,
+        limit: u32,
+        hold: &mut QuotaHold,
+    ) -> StoreResult<Vec<ApiWriteOutcome>> {
+        let _ = hold;
+        self.write_apis(scope, group_id, writes, limit).await
+    }
+    /// End `hold`: give back the room it did not use. Only after every write under it has
+    /// an outcome (a write whose outcome is unknown leaves the hold to expire; the store
+    /// repairs it by counting). Default: nothing.
+    async fn settle_apis(&self, scope: &Scope, group_id: &Id, hold: QuotaHold) -> StoreResult<()> {
+        let _ = (scope, group_id, hold);
+        Ok(())
+    }
     /// Carry out the writes, each atomically on its own, into `group_id` whose API quota is
     /// `limit`. Returns one outcome per write, in order. Implementations start with
     /// [`check_api_batch`].
@@ -295,6 +463,14 @@ pub trait Catalog: Send + Sync + 'static {
     ) -> StoreResult<SharedWriteOutcome>;
 
     async fn put_import_record(&self, scope: &Scope, record: &ImportRecord) -> StoreResult<()>;
+    /// [`put_import_record`](Self::put_import_record) by a caller that has read the
+    /// instance registered (the importer, in its first round trip): instances are never
+    /// deleted, so a store may skip checking it again (DynamoDB: a plain `PutItem`, so that
+    /// concurrent imports' records do not conflict on the instance item). Default:
+    /// `put_import_record`.
+    async fn record_import(&self, scope: &Scope, record: &ImportRecord) -> StoreResult<()> {
+        self.put_import_record(scope, record).await
+    }
     async fn get_import_record(&self, scope: &Scope, id: &Id) -> StoreResult<Option<ImportRecord>>;
 }
 

@@ -11,8 +11,8 @@ use crate::support::fixtures::*;
 use apig_import::auth::access_key::generate_access_key;
 use apig_import::model::*;
 use apig_import::store::{
-    sort_apis, sort_groups, ApiWrite, ApiWriteOutcome, GroupCreate, PageRequest, SharedWrite,
-    SharedWriteOutcome, Store,
+    sort_apis, sort_groups, ApiWrite, ApiWriteOutcome, GroupCreate, GroupLimits, PageRequest,
+    QuotaHold, SharedCreate, SharedWrite, SharedWriteOutcome, Store,
 };
 use std::time::Duration;
 use time::macros::datetime;
@@ -48,6 +48,7 @@ macro_rules! contract_tests {
             case_shared_replace,
             case_gateway_responses_per_group,
             case_import_record_put_get,
+            case_import_path_reads_and_holds,
             case_tenancy_isolation,
             case_read_back_every_field,
             case_read_back_numbers_exactly,
@@ -1026,6 +1027,158 @@ async fn case_import_record_put_get(store: &dyn Store) {
     assert_eq!(
         store.get_import_record(&scope, &other.id).await.unwrap(),
         Some(other)
+    );
+}
+
+/// The importer's path (`import::run`): one lookup of instance, group and shared objects;
+/// a group created with room held for its APIs and shared objects; writes under the hold;
+/// the settlement; the record. Outcomes and counters as the plain calls would give.
+async fn case_import_path_reads_and_holds(store: &dyn Store) {
+    let scope = instance(store).await;
+    let g = group("holding");
+    let (t1, t2) = (throttle("t_one", 10), throttle("t_two", 20));
+    let keys = [t1.key.clone(), t2.key.clone()];
+    let found = store
+        .import_lookup(&scope, Some(&g.id), &keys)
+        .await
+        .unwrap();
+    assert!(found.instance);
+    assert_eq!(found.group, None);
+    assert_eq!(found.shared, vec![None, None]);
+    let unknown = scope_of("nobody", "nothing");
+    assert!(
+        !store
+            .import_lookup(&unknown, None, &[])
+            .await
+            .unwrap()
+            .instance
+    );
+
+    // Room for 3 APIs of 5; two throttles under a quota of 1: the second does not fit.
+    let shared = [t1.clone(), t2.clone()].map(|object| SharedCreate {
+        object,
+        limit: Some(1),
+    });
+    let limits = GroupLimits {
+        groups: 10,
+        apis: 5,
+    };
+    let created = store
+        .create_group_holding(&scope, &g, limits, 3, &shared)
+        .await
+        .unwrap();
+    assert_eq!(created.outcome, GroupCreate::Created);
+    assert_eq!(
+        created.shared,
+        vec![
+            SharedWriteOutcome::Created,
+            SharedWriteOutcome::QuotaReached
+        ]
+    );
+    let found = store
+        .import_lookup(&scope, Some(&g.id), &keys)
+        .await
+        .unwrap();
+    assert_eq!(found.group.map(|f| f.id), Some(g.id.clone()));
+    assert_eq!(found.shared, vec![Some(t1), None]);
+    // The same name again: taken, nothing held, no shared object written.
+    let again = store
+        .create_group_holding(&scope, &group("holding"), limits, 3, &shared[1..])
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, GroupCreate::NameTaken);
+    assert_eq!(again.hold, QuotaHold::default());
+    assert!(again.shared.is_empty());
+
+    // Four creates under the hold of 3 (one more reserved), then settled: the quota of 5
+    // then takes exactly one more.
+    let mut hold = created.hold;
+    let apis: Vec<Api> = (0..4).map(|i| numbered_api(&g.id, i)).collect();
+    let out = store
+        .write_apis_holding(&scope, &g.id, creates(&apis), 5, &mut hold)
+        .await
+        .unwrap();
+    assert_eq!(out, vec![ApiWriteOutcome::Created; 4]);
+    store.settle_apis(&scope, &g.id, hold).await.unwrap();
+    let more: Vec<Api> = (4..6).map(|i| numbered_api(&g.id, i)).collect();
+    let out = store
+        .write_apis(&scope, &g.id, creates(&more), 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        vec![ApiWriteOutcome::Created, ApiWriteOutcome::QuotaReached]
+    );
+
+    // A reservation on a full group takes nothing and is no error; a hold with nothing
+    // used gives everything back.
+    let mut full = QuotaHold::default();
+    store
+        .reserve_apis(&scope, &g.id, &mut full, 10, 5)
+        .await
+        .unwrap();
+    assert_eq!(full.reserved, 0);
+    store.settle_apis(&scope, &g.id, full).await.unwrap();
+    let other = stored_group(store, &scope, "holding_other").await;
+    let mut spare = QuotaHold::default();
+    store
+        .reserve_apis(&scope, &other.id, &mut spare, 10, 5)
+        .await
+        .unwrap();
+    store.settle_apis(&scope, &other.id, spare).await.unwrap();
+    let five: Vec<Api> = (0..5).map(|i| numbered_api(&other.id, i)).collect();
+    let out = store
+        .write_apis(&scope, &other.id, creates(&five), 5)
+        .await
+        .unwrap();
+    assert_eq!(out, vec![ApiWriteOutcome::Created; 5]);
+
+    // The APIs at some routes: only those, whatever else the group holds.
+    let route = |a: &Api| {
+        let d = &a.definition;
+        RouteKey::new(d.method, &d.path, d.match_mode)
+    };
+    let wanted = [
+        route(&apis[1]),
+        route(&more[0]),
+        route(&numbered_api(&g.id, 99)),
+    ];
+    let mut at = store.find_apis(&scope, &g.id, &wanted).await.unwrap();
+    at.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut expected = vec![apis[1].clone(), more[0].clone()];
+    expected.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(at, expected);
+    assert!(store
+        .find_apis(&scope, &g.id, &[])
+        .await
+        .unwrap()
+        .is_empty());
+
+    // A shared object created by someone else since the lookup: reported taken, the group
+    // created all the same.
+    let late = store
+        .create_group_holding(
+            &scope,
+            &group("holding_late"),
+            limits,
+            1,
+            &[SharedCreate {
+                object: throttle("t_one", 30),
+                limit: None,
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(late.outcome, GroupCreate::Created);
+    assert_eq!(late.shared, vec![SharedWriteOutcome::NameTaken]);
+    let late_group = store.list_groups(&scope).await.unwrap();
+    assert_eq!(late_group.len(), 3);
+
+    let record = import_record(&g.id);
+    store.record_import(&scope, &record).await.unwrap();
+    assert_eq!(
+        store.get_import_record(&scope, &record.id).await.unwrap(),
+        Some(record)
     );
 }
 

@@ -175,11 +175,15 @@ async fn a_fault_half_way_leaves_a_consistent_state_and_a_rerun_completes() {
     let Some(endpoint) = dynamodb_endpoint() else {
         return;
     };
-    // 100 APIs are 4 transactions on the faulty client, then the import record is the 5th.
-    for (n, point) in [
-        (1, FailPoint::BeforeSend),
-        (3, FailPoint::AfterSend),
-        (5, FailPoint::BeforeSend),
+    // 100 APIs are 4 transactions on the faulty client, then the import record is its
+    // `PutItem`; the quota is reserved (`UpdateItem` 1) before them and settled
+    // (`UpdateItem` 2) after them.
+    for (n, operation, point) in [
+        (1, "TransactWriteItems", FailPoint::BeforeSend),
+        (3, "TransactWriteItems", FailPoint::AfterSend),
+        (1, "PutItem", FailPoint::BeforeSend),
+        (1, "UpdateItem", FailPoint::AfterSend),
+        (2, "UpdateItem", FailPoint::AfterSend),
     ] {
         let table_store = dynamodb_store_at(&endpoint, Vec::new()).await;
         table_store
@@ -196,14 +200,17 @@ async fn a_fault_half_way_leaves_a_consistent_state_and_a_rerun_completes() {
         .group_id;
 
         // The same table through a client that fails its Nth request.
-        let fault = FailNth::new(n, Some("TransactWriteItems"), point);
+        let fault = FailNth::new(n, Some(operation), point);
         let faulty: DynamoStore = dynamodb_store_on(
             &endpoint,
             table_store.table(),
             vec![SharedInterceptor::new(fault.clone())],
         );
         let first = run(&faulty, into(&group), document("faulty", 100)).await;
-        assert!(fault.fired(), "fault {n} {point:?} did not fire");
+        assert!(
+            fault.fired(),
+            "fault {operation} {n} {point:?} did not fire"
+        );
         assert!(first.is_err(), "a store failure is a whole-request error");
         assert!(
             table_store.audit(&scope()).await.expect("audit").is_empty(),

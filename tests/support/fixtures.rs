@@ -1,6 +1,7 @@
 //! Constructors of test data: scopes, groups, APIs (minimal and with every field set),
 //! shared objects, references and import records.
 
+use apig_import::docgen::{self, Format, Spec, Version};
 use apig_import::model::*;
 use apig_import::store::{ApiWrite, Store};
 use std::collections::BTreeMap;
@@ -515,4 +516,63 @@ pub fn by_id<T: Clone>(items: &[T], id: impl Fn(&T) -> &Id) -> Vec<T> {
     let mut v = items.to_vec();
     v.sort_by(|a, b| id(a).cmp(id(b)));
     v
+}
+
+/// A generated document (OpenAPI 3.0, JSON) of `operations` operations.
+pub fn generated_document(operations: usize) -> serde_json::Value {
+    docgen::document(&Spec::new(Version::OpenApi30, Format::Json, operations))
+}
+
+/// The operation keys of a path item.
+pub const OPERATIONS: [&str; 8] = [
+    "get",
+    "put",
+    "post",
+    "delete",
+    "patch",
+    "head",
+    "options",
+    "x-apigateway-any-method",
+];
+
+/// The operations of `later` that `earlier` does not have (generated documents grow path by
+/// path, so `generated_document(900)` after `generated_document(600)` is 300 further
+/// operations, with all of the document's shared definitions).
+pub fn operations_after(
+    mut later: serde_json::Value,
+    earlier: &serde_json::Value,
+) -> serde_json::Value {
+    if let Some(paths) = later
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for (path, item) in paths.iter_mut() {
+            if let Some(item) = item.as_object_mut() {
+                for op in OPERATIONS {
+                    if earlier["paths"][path].get(op).is_some() {
+                        item.remove(op);
+                    }
+                }
+            }
+        }
+        paths.retain(|_, item| OPERATIONS.iter().any(|op| item.get(*op).is_some()));
+    }
+    later
+}
+
+pub fn operation_count(doc: &serde_json::Value) -> usize {
+    doc["paths"]
+        .as_object()
+        .map(|paths| {
+            paths
+                .values()
+                .map(|item| {
+                    OPERATIONS
+                        .iter()
+                        .filter(|op| item.get(**op).is_some())
+                        .count()
+                })
+                .sum()
+        })
+        .unwrap_or(0)
 }

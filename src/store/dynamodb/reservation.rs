@@ -1,11 +1,12 @@
 //! Reservations of a group's API quota (`docs/dynamodb.md`, "Reservations").
 //!
-//! A `write_apis` call with creates takes room from the group's counter once, with one
-//! conditional `UpdateItem` of the group item that also records the reservation
-//! (`rsv_<marker>` = `{n, exp}`: the creates reserved so far and an expiry), writes its API
-//! transactions without touching the counter (so its own transactions share no item and
-//! never cancel each other), and settles at the end: gives back what it did not use and
-//! removes the record. Invariant, at every moment:
+//! A writer of APIs takes room from the group's counter once — with one conditional
+//! `UpdateItem` of the group item that also records the reservation (`rsv_<marker>` =
+//! `{n, exp}`: the creates reserved so far and an expiry), or, for a group an import
+//! creates, in the group's own creating transaction — writes its API transactions without
+//! touching the counter (so its own transactions share no item and never cancel each
+//! other), and settles at the end: gives back what it did not use and removes the record.
+//! Invariant, at every moment:
 //!
 //! `apis = API items of the group + Σ over reservations (n − API items created under it)`
 //!
@@ -21,9 +22,7 @@ use super::{backoff, build_error, sdk_error, table, DynamoStore};
 use crate::store::{StoreError, StoreResult};
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -276,29 +275,10 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// The settlement of reservation `marker` (`reserved` creates, `unused` of them given
-    /// back) as a transaction action, to ride with the call's last API transaction.
-    pub(crate) fn settle_action(
-        &self,
-        keys: &Keys,
-        group: &str,
-        marker: &str,
-        reserved: u64,
-        unused: u64,
-    ) -> StoreResult<TransactWriteItem> {
-        let update = aws_sdk_dynamodb::types::Update::builder()
-            .table_name(self.table.as_ref())
-            .set_key(Some(keys.group(group).attrs()))
-            .update_expression("SET #c = #c - :unused REMOVE #r")
-            .condition_expression("attribute_exists(#r) AND #r.#n = :n")
-            .expression_attribute_names("#c", API_COUNT)
-            .expression_attribute_names("#r", Reservation::attr(marker))
-            .expression_attribute_names("#n", N)
-            .expression_attribute_values(":unused", super::codec::n(unused))
-            .expression_attribute_values(":n", super::codec::n(reserved))
-            .build()
-            .map_err(build_error)?;
-        Ok(TransactWriteItem::builder().update(update).build())
+    /// A new reservation record of `n` creates, as an attribute of the group item (the
+    /// group's creation writes it with `apis = n`: room taken in the same write).
+    pub(crate) fn reservation_record(&self, n_value: u64) -> AttributeValue {
+        record(n_value, now_ms() + self.reservation_ttl.as_millis() as u64)
     }
 
     /// Release every expired reservation on `group_item` except `own`. True if any was.

@@ -16,7 +16,11 @@
 //!    1 to 5 per replacement; the counter is not touched, so the call's transactions share
 //!    no item and cannot cancel each other) and runs up to `concurrency` of them at once.
 //!
-//! At the end the reservation is settled: the unused part given back, the record removed.
+//! The reservation is a [`QuotaHold`]: `write_apis` takes a fresh one and settles it at the
+//! end (the unused part given back, the record removed); `write_apis_holding` writes under
+//! the caller's (the importer reserves with the group's creation or alongside its lookup,
+//! and settles alongside its import record), so no transaction of the call touches the
+//! group item and all of them run at once.
 //!
 //! A cancelled transaction's `CancellationReasons` name the actions whose condition failed:
 //! each losing write gets its outcome (the holder's name comes back with the failed route
@@ -32,7 +36,7 @@ use super::keys::{Key, Keys};
 use super::reservation::reservations;
 use super::{backoff, table, DynamoStore, TxResult};
 use crate::model::{Api, Id, RouteKey, Scope};
-use crate::store::{ApiWrite, ApiWriteOutcome, StoreError, StoreResult};
+use crate::store::{ApiWrite, ApiWriteOutcome, QuotaHold, StoreError, StoreResult};
 use aws_sdk_dynamodb::types::{
     Delete, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
@@ -43,7 +47,7 @@ use std::time::Instant;
 /// Actions per `TransactWriteItems` (the service limit).
 pub const MAX_ACTIONS: usize = 100;
 /// Estimated bytes per transaction we allow (the service limit is 4 MB).
-const MAX_BYTES: usize = 3 * 1024 * 1024;
+pub const MAX_BYTES: usize = 3 * 1024 * 1024;
 /// Rounds spent waiting for other writers' reservations to settle when the quota looks
 /// full (they may give room back).
 const MAX_RESERVATION_WAITS: u32 = 8;
@@ -146,15 +150,6 @@ struct Prepared {
 #[derive(Default)]
 struct ChunkResult {
     decided: Vec<(usize, ApiWriteOutcome)>,
-    /// The reservation was settled with the chunk's transaction.
-    settled: bool,
-}
-
-/// A settlement to send with a chunk: the creates reserved, and those created before it.
-#[derive(Clone, Copy)]
-struct Settle {
-    reserved: u64,
-    created_before: u64,
 }
 
 pub(super) struct WriteApis<'a> {
@@ -163,44 +158,50 @@ pub(super) struct WriteApis<'a> {
     group: String,
     limit: u64,
     /// Written, with the write's index, into every API item this call writes (`w`), so that
-    /// a retried request whose first attempt was applied recognises its own write; also
-    /// the name of this call's quota reservation and the creator mark of its creates.
-    marker: String,
-    /// Creates reserved from the group's counter so far.
-    reserved: u64,
-    /// When the reservation was last extended (it must settle long before it expires).
-    reserved_at: Option<Instant>,
+    /// a retried request whose first attempt was applied recognises its own write.
+    call: String,
+    /// The quota reservation written under: its marker names the record on the group item
+    /// and is the creator mark (`c`) of this call's creates; `used` counts the creates of
+    /// earlier calls under it (this call's are added at the end).
+    hold: QuotaHold,
     /// Whether the group is known to exist.
     group_seen: bool,
-    /// The reservation is settled (with the last transaction).
-    settled: bool,
-    /// Other writers held reservations on the group when this call last reserved: they
-    /// may settle at the same time, so the settlement goes alone (`UpdateItem`s on one
-    /// item serialize; transactions cancel each other) instead of riding with a transaction.
-    contended: bool,
     waits: u32,
 }
 
 impl<'a> WriteApis<'a> {
-    pub fn new(store: &'a DynamoStore, scope: &Scope, group_id: &Id, limit: u32) -> Self {
+    /// A call writing under `hold` (an empty one: a fresh reservation of its own).
+    pub fn new(
+        store: &'a DynamoStore,
+        scope: &Scope,
+        group_id: &Id,
+        limit: u32,
+        mut hold: QuotaHold,
+    ) -> Self {
+        if hold.marker.is_empty() {
+            hold.marker = uuid::Uuid::new_v4().simple().to_string();
+        }
         WriteApis {
             store,
             keys: Keys::of(scope),
             group: group_id.as_str().to_string(),
             limit: u64::from(limit),
-            marker: uuid::Uuid::new_v4().simple().to_string(),
-            reserved: 0,
-            reserved_at: None,
-            group_seen: false,
-            settled: false,
-            contended: false,
+            call: uuid::Uuid::new_v4().simple().to_string(),
+            // Room was taken from the group item: it exists.
+            group_seen: hold.reserved > 0,
+            hold,
             waits: 0,
         }
     }
 
     /// The writer mark of write `idx` of this call.
     fn writer(&self, idx: usize) -> String {
-        format!("{}:{idx}", self.marker)
+        format!("{}:{idx}", self.call)
+    }
+
+    /// Reserved room not used by earlier calls nor by this call's `created` creates.
+    fn budget(&self, created: u64) -> u64 {
+        self.hold.free().saturating_sub(created)
     }
 
     fn group_key(&self) -> Key {
@@ -221,7 +222,12 @@ impl<'a> WriteApis<'a> {
             .collect()
     }
 
-    pub async fn run(mut self, writes: Vec<ApiWrite>) -> StoreResult<Vec<ApiWriteOutcome>> {
+    /// Carry out `writes`; their outcomes, and the hold with this call's creates counted
+    /// (not settled: the caller settles it).
+    pub async fn run(
+        mut self,
+        writes: Vec<ApiWrite>,
+    ) -> StoreResult<(Vec<ApiWriteOutcome>, QuotaHold)> {
         let count = writes.len();
         let mut outcomes: Vec<Option<ApiWriteOutcome>> = vec![None; count];
         let mut pending: Vec<Pending> = writes
@@ -247,22 +253,12 @@ impl<'a> WriteApis<'a> {
             self.round(&mut pending, &mut outcomes).await?;
             pending.retain(|p| outcomes[p.idx].is_none());
         }
-        if self.reserved > 0 && !self.settled {
-            let created = created_count(&outcomes);
-            self.store
-                .settle(
-                    &self.keys,
-                    &self.group,
-                    &self.marker,
-                    self.reserved,
-                    created,
-                )
-                .await?;
-        }
-        outcomes
+        self.hold.used += created_count(&outcomes);
+        let outcomes = outcomes
             .into_iter()
             .map(|o| o.ok_or_else(|| err("a write was left without an outcome")))
-            .collect()
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok((outcomes, self.hold))
     }
 
     async fn round(
@@ -270,7 +266,7 @@ impl<'a> WriteApis<'a> {
         pending: &mut [Pending],
         outcomes: &mut [Option<ApiWriteOutcome>],
     ) -> StoreResult<()> {
-        if let Some(at) = self.reserved_at {
+        if let Some(at) = self.hold.since {
             // Another writer may release a reservation once it expires: stop well before.
             if at.elapsed() > self.store.reservation_ttl / 2 {
                 return Err(err(
@@ -294,7 +290,7 @@ impl<'a> WriteApis<'a> {
                 reads.push(self.keys.api_pointer(p.api().id.as_str()));
             }
         }
-        let budget = self.reserved.saturating_sub(created);
+        let budget = self.budget(created);
         let store = self.store;
         let read = async {
             if reads.is_empty() {
@@ -310,8 +306,8 @@ impl<'a> WriteApis<'a> {
                     .reserve(
                         &self.keys,
                         &self.group,
-                        &self.marker,
-                        self.reserved,
+                        &self.hold.marker,
+                        self.hold.reserved,
                         more,
                         self.limit,
                     )
@@ -331,12 +327,9 @@ impl<'a> WriteApis<'a> {
         let mut budget = budget;
         if let Some((granted, group_item)) = reserved {
             self.group_seen = true;
-            self.contended = reservations(&group_item)?
-                .iter()
-                .any(|r| r.marker != self.marker);
             if granted > 0 {
-                self.reserved += granted;
-                self.reserved_at = Some(Instant::now());
+                self.hold.reserved += granted;
+                self.hold.since = Some(Instant::now());
                 budget += granted;
             }
             // The quota looks full, but other writers hold reservations they may partly
@@ -345,7 +338,7 @@ impl<'a> WriteApis<'a> {
             if budget == 0 && self.waits < MAX_RESERVATION_WAITS {
                 let others = reservations(&group_item)?
                     .iter()
-                    .any(|r| r.marker != self.marker && !r.expired());
+                    .any(|r| r.marker != self.hold.marker && !r.expired());
                 if others {
                     self.waits += 1;
                     backoff(self.waits).await;
@@ -401,10 +394,6 @@ impl<'a> WriteApis<'a> {
             }
         }
         let creates_run = runnable.iter().any(|p| p.is_create());
-        // Everything still pending runs now (nothing waits for room or for an item another
-        // write touches): this is the last round, and the settlement of the reservation
-        // rides with its last transaction instead of costing a request of its own.
-        let last_round = overflow.is_empty() && runnable.len() == live_pending.len();
         // Creates that do not fit wait while creates of this round may still lose (and
         // free room); with no room at all they are decided now.
         let check = if creates_run { Vec::new() } else { overflow };
@@ -414,15 +403,10 @@ impl<'a> WriteApis<'a> {
             .iter()
             .map(|p| self.prepare(p))
             .collect::<StoreResult<Vec<Prepared>>>()?;
-        let mut chunks = chunk(prepared);
-        let settling = if last_round && self.reserved > 0 && !self.settled && !self.contended {
-            chunks.pop()
-        } else {
-            None
-        };
+        let chunks = chunk(prepared);
         let this = &*self;
         let transactions = stream::iter(chunks)
-            .map(|c| this.run_chunk(c, None))
+            .map(|c| this.run_chunk(c))
             .buffer_unordered(this.store.concurrency)
             .try_collect::<Vec<ChunkResult>>();
         let (results, checked) =
@@ -434,17 +418,6 @@ impl<'a> WriteApis<'a> {
         }
         for (idx, outcome) in checked {
             outcomes[idx] = Some(outcome);
-        }
-        if let Some(last) = settling {
-            let settle = Settle {
-                reserved: self.reserved,
-                created_before: created_count(outcomes),
-            };
-            let r = self.run_chunk(last, Some(settle)).await?;
-            for (idx, outcome) in r.decided {
-                outcomes[idx] = Some(outcome);
-            }
-            self.settled = r.settled;
         }
         Ok(())
     }
@@ -492,7 +465,7 @@ impl<'a> WriteApis<'a> {
             ApiWrite::Create(_) => {
                 actions.push((
                     store.put_new(
-                        self.entity(p, &api.created_at, Some(&self.marker), body, listing)?,
+                        self.entity(p, &api.created_at, Some(&self.hold.marker), body, listing)?,
                         true,
                     )?,
                     Role::Route,
@@ -664,22 +637,13 @@ impl<'a> WriteApis<'a> {
                 (ROUTE, s(route)),
                 (NAME, s(&api.definition.name)),
                 (CREATED_AT, s(created_at)),
-                (CREATOR, s(&self.marker)),
+                (CREATOR, s(&self.hold.marker)),
             ],
         )
     }
 
     /// Run one chunk to the end: retry without the losers until it commits or is empty.
-    /// With `settle`, the chunk's transaction also settles the reservation, counting its
-    /// own creates as used.
-    /// If that transaction is cancelled by a conflict (only the group item can be shared:
-    /// another writer settling), it goes again without the settlement, which `run` then
-    /// sends alone.
-    async fn run_chunk(
-        &self,
-        mut items: Vec<Prepared>,
-        mut settle: Option<Settle>,
-    ) -> StoreResult<ChunkResult> {
+    async fn run_chunk(&self, mut items: Vec<Prepared>) -> StoreResult<ChunkResult> {
         let mut result = ChunkResult::default();
         let shard = self.store.count_shards.lease();
         while !items.is_empty() {
@@ -693,33 +657,7 @@ impl<'a> WriteApis<'a> {
             }
             let creates = items.iter().filter(|i| i.create).count();
             actions.extend(shard.action(self.store, &self.keys, creates)?);
-            if let Some(s) = settle {
-                let creates = creates as u64;
-                let used = s.created_before + creates;
-                let unused = s.reserved.checked_sub(used).ok_or_else(|| {
-                    err(format_args!(
-                        "{used} creates under a reservation of {}",
-                        s.reserved
-                    ))
-                })?;
-                actions.push(self.store.settle_action(
-                    &self.keys,
-                    &self.group,
-                    &self.marker,
-                    s.reserved,
-                    unused,
-                )?);
-            }
-            let sent = if settle.is_some() {
-                self.store.transact_with(actions, 0).await?
-            } else {
-                Some(self.store.transact(actions).await?)
-            };
-            let Some(sent) = sent else {
-                settle = None;
-                continue;
-            };
-            let reasons = match sent {
+            let reasons = match self.store.transact(actions).await? {
                 TxResult::Committed => {
                     for it in items.drain(..) {
                         let outcome = if it.create {
@@ -729,7 +667,6 @@ impl<'a> WriteApis<'a> {
                         };
                         result.decided.push((it.idx, outcome));
                     }
-                    result.settled = settle.is_some();
                     break;
                 }
                 TxResult::Cancelled(reasons) => reasons,
@@ -752,9 +689,8 @@ impl<'a> WriteApis<'a> {
                 ));
             }
             if losers.is_empty() {
-                // Only the settlement failed: the reservation is not as this call left it.
                 return Err(err(format_args!(
-                    "transaction cancelled, the quota reservation changed: {reasons:?}"
+                    "transaction cancelled without a failed condition of its writes: {reasons:?}"
                 )));
             }
             for (pos, outcome) in losers.iter().rev() {
@@ -851,9 +787,9 @@ fn chunk(prepared: Vec<Prepared>) -> Vec<Vec<Prepared>> {
     if total == 0 {
         return Vec::new();
     }
-    // Room for the two actions a transaction may carry beside its writes: the API count
-    // shard's `ADD` and the settlement of the reservation.
-    let per_chunk = MAX_ACTIONS - 2;
+    // Room for the one action a transaction carries beside its writes: the API count
+    // shard's `ADD` (the settlement goes in a request of its own, beside the record).
+    let per_chunk = MAX_ACTIONS - 1;
     let count = total.div_ceil(per_chunk);
     let target = total.div_ceil(count);
     let mut chunks = Vec::new();
