@@ -464,24 +464,35 @@ impl DynamoStore {
     /// Every item of partition `pk` whose sort key starts with `prefix` (consistent,
     /// paginated `Query`).
     pub(crate) async fn query_prefix(&self, pk: &str, prefix: &str) -> StoreResult<Vec<Item>> {
+        let query = self
+            .client
+            .query()
+            .table_name(self.table.as_ref())
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", table::PARTITION_KEY)
+            .expression_attribute_names("#sk", table::SORT_KEY)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":prefix", s(prefix));
+        self.query_all(query, "query").await
+    }
+
+    /// Every item `query` matches: consistent, page after page, each page metered.
+    pub(crate) async fn query_all(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+        what: &str,
+    ) -> StoreResult<Vec<Item>> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let out = self
-                .client
-                .query()
-                .table_name(self.table.as_ref())
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", table::PARTITION_KEY)
-                .expression_attribute_names("#sk", table::SORT_KEY)
-                .expression_attribute_values(":pk", s(pk))
-                .expression_attribute_values(":prefix", s(prefix))
+            let out = query
+                .clone()
                 .consistent_read(true)
                 .set_exclusive_start_key(start.take())
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
-                .map_err(|e| sdk_error("query", e))?;
+                .map_err(|e| sdk_error(what, e))?;
             self.meter
                 .record(out.items(), false, out.consumed_capacity());
             items.extend(out.items().iter().cloned());

@@ -21,11 +21,11 @@
 //! shards authoritative ([`DynamoStore::api_total`] → `None` without it: the reader sums
 //! the groups instead, as before).
 
-use super::codec::{get_s, n, s, Item};
+use super::codec::{get_s, n, Item};
 use super::keys::{Key, Keys};
-use super::{build_error, sdk_error, table, DynamoStore};
+use super::{build_error, table, DynamoStore};
 use crate::store::{StoreError, StoreResult};
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use std::sync::Mutex;
 
 /// Counter items per instance.
@@ -163,32 +163,7 @@ impl DynamoStore {
     /// bytes. `None` when the instance has no marker (registered before the count existed,
     /// or not registered): the shards are not authoritative.
     pub(crate) async fn api_total(&self, keys: &Keys) -> StoreResult<Option<u64>> {
-        let mut items: Vec<Item> = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(self.table.as_ref())
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", table::PARTITION_KEY)
-                .expression_attribute_names("#sk", table::SORT_KEY)
-                .expression_attribute_values(":pk", s(keys.tenant_pk()))
-                .expression_attribute_values(":prefix", s(MARKER_SK))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await
-                .map_err(|e| sdk_error("query api count", e))?;
-            self.meter
-                .record(out.items(), false, out.consumed_capacity());
-            items.extend(out.items().iter().cloned());
-            match out.last_evaluated_key() {
-                Some(k) if !k.is_empty() => start = Some(k.clone()),
-                _ => break,
-            }
-        }
+        let items = self.query_prefix(keys.tenant_pk(), MARKER_SK).await?;
         sum_shards(&items)
     }
 }

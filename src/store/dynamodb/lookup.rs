@@ -11,12 +11,11 @@
 //! The two reads are not one snapshot: an API moved or deleted in between is simply not
 //! found. Writes are conditional, so a stale plan costs a retry, never a wrong outcome.
 
-use super::codec::{decode_api, s, Item};
+use super::codec::{decode_api, s};
 use super::keys::{Key, Keys};
-use super::{sdk_error, table, DynamoStore};
+use super::{table, DynamoStore};
 use crate::model::{Api, Id, RouteKey, Scope};
 use crate::store::StoreResult;
-use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
 use std::collections::HashSet;
 
 impl DynamoStore {
@@ -54,30 +53,15 @@ impl DynamoStore {
     /// The keys of every API item of group partition `pk` (its `order_keys` entries: only
     /// API items carry `ord` in a group's partition), consistent, paginated.
     async fn route_keys(&self, pk: &str) -> StoreResult<Vec<Key>> {
-        let mut found = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(self.table.as_ref())
-                .index_name(table::ORDER_KEYS_INDEX)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", table::PARTITION_KEY)
-                .expression_attribute_values(":pk", s(pk))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await
-                .map_err(|e| sdk_error("query route keys", e))?;
-            self.meter
-                .record(out.items(), false, out.consumed_capacity());
-            found.extend(out.items().iter().filter_map(Key::of_item));
-            match out.last_evaluated_key() {
-                Some(k) if !k.is_empty() => start = Some(k.clone()),
-                _ => return Ok(found),
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(self.table.as_ref())
+            .index_name(table::ORDER_KEYS_INDEX)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", table::PARTITION_KEY)
+            .expression_attribute_values(":pk", s(pk));
+        let items = self.query_all(query, "query route keys").await?;
+        Ok(items.iter().filter_map(Key::of_item).collect())
     }
 }
