@@ -27,7 +27,8 @@ pub fn at_use_site(mut failure: ApiFailure, use_site: &str) -> ApiFailure {
 }
 
 /// Escape one reference token of a JSON pointer (RFC 6901).
-pub fn escape(token: &str) -> String {
+#[cfg(test)]
+fn escape(token: &str) -> String {
     let mut out = String::with_capacity(token.len());
     push_escaped(&mut out, token);
     out
