@@ -16,17 +16,12 @@ use apig_import::store::s3::S3Bucket;
 use apig_import::store::sqs::SqsQueue;
 use std::sync::Arc;
 
+#[path = "shared/logs.rs"]
+mod logs;
+
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("APIG_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_current_span(false)
-        .without_time()
-        .init();
+    logs::init();
     let (limits, lowered) = http::lambda_limits(Limits::from_env()?);
     if let Some(configured) =
         lowered.filter(|_| std::env::var_os("APIG_MAX_DOCUMENT_BYTES").is_some())

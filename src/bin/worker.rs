@@ -19,17 +19,12 @@ use apig_import::task::aws::AwsWorker;
 use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
 use serde_json::Value;
 
+#[path = "shared/logs.rs"]
+mod logs;
+
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("APIG_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_current_span(false)
-        .without_time()
-        .init();
+    logs::init();
     let limits = Limits::from_env()?;
     let bucket = std::env::var("APIG_BUCKET")
         .ok()

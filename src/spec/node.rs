@@ -27,8 +27,26 @@ pub fn at_use_site(mut failure: ApiFailure, use_site: &str) -> ApiFailure {
 }
 
 /// Escape one reference token of a JSON pointer (RFC 6901).
-pub fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+#[cfg(test)]
+fn escape(token: &str) -> String {
+    let mut out = String::with_capacity(token.len());
+    push_escaped(&mut out, token);
+    out
+}
+
+/// Append `token` escaped. Most tokens have nothing to escape: they are copied whole.
+fn push_escaped(out: &mut String, token: &str) {
+    if !token.contains(['~', '/']) {
+        out.push_str(token);
+        return;
+    }
+    for c in token.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -51,7 +69,12 @@ impl<'a> Node<'a> {
 
     /// The pointer of a child of this node.
     pub fn child_pointer(&self, token: &str) -> String {
-        format!("{}/{}", self.pointer, escape(token))
+        // One allocation: field reads build a pointer per field (the mapping's hot path).
+        let mut pointer = String::with_capacity(self.pointer.len() + 1 + token.len());
+        pointer.push_str(&self.pointer);
+        pointer.push('/');
+        push_escaped(&mut pointer, token);
+        pointer
     }
 
     /// The child `key` of an object; `None` when absent, null, or this is not an object.
@@ -132,11 +155,13 @@ impl<'a> Node<'a> {
 
     /// A string field.
     pub fn str(&self, key: &str) -> Result<Option<&'a str>, ApiFailure> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(node) => match node.value.as_str() {
-                Some(s) => Ok(Some(s)),
-                None => Err(node.invalid(key, "must be a string")),
+        // The field's pointer is only needed to report it: not built for a string.
+        match self.value.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => match self.get(key) {
+                Some(node) => Err(node.invalid(key, "must be a string")),
+                None => Ok(None),
             },
         }
     }
@@ -360,6 +385,24 @@ mod tests {
         let params = op.array("parameters").unwrap();
         assert_eq!(params[0].pointer, "/paths/~1users~1{id}/get/parameters/0");
         assert_eq!(escape("a~b/c"), "a~0b~1c");
+        assert_eq!(escape("~/é~"), "~0~1é~0");
+        assert_eq!(escape("plain"), "plain");
+        assert_eq!(root.child_pointer("a/b"), "/a~1b");
+        assert_eq!(op.child_pointer("x~"), "/paths/~1users~1{id}/get/x~0");
+    }
+
+    #[test]
+    fn string_reader_without_pointer_still_locates_failures() {
+        let doc = json!({"x": {"s": "text", "n": 1, "z": null, "a/b": ["x"]}});
+        let x = Node::root(&doc).get("x").unwrap();
+        assert_eq!(x.str("s").unwrap(), Some("text"));
+        assert_eq!(x.str("z").unwrap(), None);
+        assert_eq!(x.str("missing").unwrap(), None);
+        let e = x.str("n").unwrap_err();
+        assert_eq!(e.code, Code::Apig2011);
+        assert!(e.message.contains("(at /x/n)"), "{}", e.message);
+        let e = x.str("a/b").unwrap_err();
+        assert!(e.message.contains("(at /x/a~1b)"), "{}", e.message);
     }
 
     #[test]
