@@ -391,10 +391,10 @@ async fn the_api_count_is_exact_through_every_write() {
     assert_eq!(total(&store, &scope).await, expected + 1);
 }
 
-/// 33 creates are 99 actions: with the count shard and the settlement riding along they
-/// would exceed DynamoDB's 100 actions per transaction (the emulator refuses that).
+/// 33 creates are 99 actions, 100 with the count shard's `ADD`: one more create would exceed
+/// DynamoDB's 100 actions per transaction (the emulator refuses that, as DynamoDB does).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn transactions_stay_within_100_actions_with_count_and_settlement() {
+async fn transactions_stay_within_100_actions_with_the_count_shard() {
     let Some((_, store)) = store().await else {
         return;
     };

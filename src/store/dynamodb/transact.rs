@@ -13,8 +13,10 @@
 //!    round, or — when no room is left — are checked against the stored route and name
 //!    items so that a conflict is still reported as such, and are otherwise `QuotaReached`;
 //! 4. packs the runnable writes into transactions of at most 100 actions (3 per create,
-//!    1 to 5 per replacement; the counter is not touched, so the call's transactions share
-//!    no item and cannot cancel each other) and runs up to `concurrency` of them at once.
+//!    1 to 5 per replacement, plus one `ADD` to a shard of the instance's API count; the
+//!    group's counter is not touched and each transaction in flight in this process leases
+//!    its own shard, so the call's transactions share no item and cannot cancel each other)
+//!    and runs up to `concurrency` of them at once.
 //!
 //! The reservation is a [`QuotaHold`]: `write_apis` takes a fresh one and settles it at the
 //! end (the unused part given back, the record removed); `write_apis_holding` writes under
