@@ -334,6 +334,17 @@ async fn call(router: &axum::Router, request: http::Request<Body>) -> (u16, Valu
 }
 
 impl Aws {
+    /// A registered instance and the task of shop submitted to it (202 asserted).
+    async fn submit_shop(&self) -> (Scope, Id) {
+        let scope = instance(&*self.store).await;
+        let (status, accepted) = self
+            .async_import(&scope, &fixture("apig/shop-2.0.yaml"))
+            .await;
+        assert_eq!(status, 202, "{accepted}");
+        let id = Id::parse(accepted["task_id"].as_str().unwrap()).unwrap();
+        (scope, id)
+    }
+
     async fn async_import_via(
         &self,
         router: &axum::Router,
@@ -800,11 +811,7 @@ async fn a_worker_killed_half_way_is_finished_by_the_redelivered_message() {
         max_receives: None,
     };
     let aws = deploy_with(&endpoint, settings).await;
-    let scope = instance(&*aws.store).await;
-    let shop = fixture("apig/shop-2.0.yaml");
-    let (status, accepted) = aws.async_import(&scope, &shop).await;
-    assert_eq!(status, 202, "{accepted}");
-    let id = Id::parse(accepted["task_id"].as_str().unwrap()).unwrap();
+    let (scope, id) = aws.submit_shop().await;
 
     let first = aws.receive_event().await;
     assert_eq!(receive_count(&first), 1);
@@ -862,7 +869,8 @@ async fn a_worker_killed_half_way_is_finished_by_the_redelivered_message() {
     assert_eq!(creates(&Value::String(done.result.clone())), SHOP_APIS);
     assert_eq!(
         done.result,
-        aws.clean_result(&done, &shop).await,
+        aws.clean_result(&done, &fixture("apig/shop-2.0.yaml"))
+            .await,
         "byte for byte the result of a run never cut"
     );
     assert_eq!(counts(&*aws.store, &scope).await, (1, SHOP_APIS));
@@ -890,12 +898,7 @@ async fn a_store_that_keeps_failing_fails_the_task_and_acknowledges_its_message(
         max_receives: Some(8),
     };
     let aws = deploy_with(&endpoint, settings).await;
-    let scope = instance(&*aws.store).await;
-    let (status, accepted) = aws
-        .async_import(&scope, &fixture("apig/shop-2.0.yaml"))
-        .await;
-    assert_eq!(status, 202, "{accepted}");
-    let id = Id::parse(accepted["task_id"].as_str().unwrap()).unwrap();
+    let (scope, id) = aws.submit_shop().await;
     let failing = Arc::new(FaultyStore::new(Arc::clone(&aws.store)).failing(usize::MAX, 0));
     let worker = AwsWorker::new(
         Arc::clone(&failing) as Arc<dyn Store>,
@@ -934,12 +937,7 @@ async fn a_task_whose_worker_dies_at_every_delivery_ends_failed_before_the_dead_
         max_receives: Some(8),
     };
     let aws = deploy_with(&endpoint, settings).await;
-    let scope = instance(&*aws.store).await;
-    let (status, accepted) = aws
-        .async_import(&scope, &fixture("apig/shop-2.0.yaml"))
-        .await;
-    assert_eq!(status, 202, "{accepted}");
-    let id = Id::parse(accepted["task_id"].as_str().unwrap()).unwrap();
+    let (scope, id) = aws.submit_shop().await;
     let mut deliveries = 0;
     let mut kills = 0;
     loop {
@@ -1052,12 +1050,7 @@ async fn a_real_task_whose_message_reaches_the_dead_letter_queue_ends_failed() {
     };
     let aws = deploy_with(&endpoint, settings).await;
     let dlq_url = aws.dlq_url.clone().unwrap();
-    let scope = instance(&*aws.store).await;
-    let (status, accepted) = aws
-        .async_import(&scope, &fixture("apig/shop-2.0.yaml"))
-        .await;
-    assert_eq!(status, 202, "{accepted}");
-    let id = Id::parse(accepted["task_id"].as_str().unwrap()).unwrap();
+    let (scope, id) = aws.submit_shop().await;
     let mut deliveries = 0;
     let mut kills = 0;
     while let Some(event) = aws.next_delivery(&aws.queue_url).await {
