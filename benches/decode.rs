@@ -17,7 +17,7 @@ fn main() {
 const SIZES: &[usize] = &[30, 300, 5000];
 
 /// The default limits, raised for the largest document measured (5,000 operations are
-/// 7.5 MB of YAML, 10.8 MB of pretty JSON, about 2.5 million values by the complexity
+/// 6.2 MB of YAML, 9.3 MB of pretty JSON, fewer than 2.5 million values by the complexity
 /// estimate of YAML).
 fn limits() -> Limits {
     Limits {

@@ -54,6 +54,11 @@ fn write_seq(out: &mut String, items: &[Value], level: usize) {
                     write_child(out, value, level + 1);
                 }
             }
+            // A list in a list needs its own indentation.
+            Value::Array(inner) if !inner.is_empty() => {
+                out.push('\n');
+                write_seq(out, inner, level + 1);
+            }
             other => write_child(out, other, level),
         }
     }
@@ -66,9 +71,10 @@ fn write_child(out: &mut String, value: &Value, level: usize) {
             out.push('\n');
             write_map(out, map, level + 1);
         }
+        // Indentless, as PyYAML and Kubernetes write it: `key:` then `- item` under it.
         Value::Array(items) if !items.is_empty() => {
             out.push('\n');
-            write_seq(out, items, level + 1);
+            write_seq(out, items, level);
         }
         other => {
             out.push(' ');
