@@ -29,7 +29,8 @@
 
 use super::{
     check_api_batch, check_shared, shared_listing, AccessKeyStore, ApiWrite, ApiWriteOutcome,
-    Catalog, GroupCreate, KeepIdentity, SharedWrite, SharedWriteOutcome, StoreError, StoreResult,
+    Catalog, GroupCreate, GroupCreated, GroupLimits, KeepIdentity, QuotaHold, SharedCreate,
+    SharedWrite, SharedWriteOutcome, StoreError, StoreResult,
 };
 use crate::model::{
     from_unix_seconds, unix_seconds, AccessKey, AccessKeyLock, Api, Group, Id, ImportRecord,
@@ -48,8 +49,10 @@ use std::time::Duration;
 
 mod tasks;
 
-/// The schema version this code writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+/// The schema version this code writes (`PRAGMA user_version`). A file at this version has
+/// every table and index, so opening it writes nothing; any change to the schema must bump
+/// it. 2: the access-key and task tables, which version 1 files may lack.
+const SCHEMA_VERSION: i64 = 2;
 
 /// How long a statement waits for another connection's lock before `SQLITE_BUSY`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -270,7 +273,12 @@ impl SqliteStore {
         }
         conn.execute_batch("PRAGMA foreign_keys = ON;")
             .ctx("enable foreign keys")?;
-        {
+        // A current file is opened without a write transaction (and its fsyncs): the
+        // version is read first, and only an older or new file takes the lock below.
+        let current: i64 = retry_busy("read schema version", || {
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        })?;
+        if current != SCHEMA_VERSION {
             let tx = immediate(&conn)?;
             let version: i64 = tx
                 .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -590,6 +598,60 @@ fn write_apis_tx(
 // Shared objects
 // ---------------------------------------------------------------------------------------
 
+/// The columns of a group row.
+struct GroupRow {
+    id: String,
+    name: String,
+    body: String,
+}
+
+impl GroupRow {
+    fn of(group: &Group) -> StoreResult<Self> {
+        Ok(GroupRow {
+            id: group.id.as_str().to_string(),
+            name: group.name.as_str().to_string(),
+            body: to_json(group)?,
+        })
+    }
+}
+
+/// Create a group inside the caller's transaction, unless its name is taken or the
+/// instance is at its group quota (then nothing changes).
+fn create_group_in(
+    tx: &Transaction<'_>,
+    t: &Tenant,
+    row: &GroupRow,
+    limit: u32,
+) -> StoreResult<GroupCreate> {
+    let taken = count(
+        tx,
+        "SELECT COUNT(*) FROM api_groups WHERE project_id = ?1 AND instance_id = ?2 \
+         AND name = ?3",
+        params![t.project, t.instance, row.name],
+        "look up group name",
+    )? > 0;
+    if taken {
+        return Ok(GroupCreate::NameTaken);
+    }
+    let groups = count(
+        tx,
+        "SELECT COUNT(*) FROM api_groups WHERE project_id = ?1 AND instance_id = ?2",
+        params![t.project, t.instance],
+        "count groups",
+    )?;
+    if groups >= u64::from(limit) {
+        return Ok(GroupCreate::QuotaReached);
+    }
+    tx.prepare_cached(
+        "INSERT INTO api_groups (project_id, instance_id, id, name, body) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .ctx("insert group")?
+    .execute(params![t.project, t.instance, row.id, row.name, row.body])
+    .ctx("insert group")?;
+    Ok(GroupCreate::Created)
+}
+
 fn write_shared_tx(
     conn: &Connection,
     t: &Tenant,
@@ -597,6 +659,19 @@ fn write_shared_tx(
     limit: Option<u32>,
 ) -> StoreResult<SharedWriteOutcome> {
     let tx = immediate(conn)?;
+    let outcome = write_shared_in(&tx, t, write, limit)?;
+    tx.commit().ctx("commit shared object")?;
+    Ok(outcome)
+}
+
+/// One shared-object write inside the caller's transaction (a refused write changes
+/// nothing).
+fn write_shared_in(
+    tx: &Transaction<'_>,
+    t: &Tenant,
+    write: &SharedWrite,
+    limit: Option<u32>,
+) -> StoreResult<SharedWriteOutcome> {
     let outcome = match write {
         SharedWrite::Create(object) => {
             let key = &object.key;
@@ -624,7 +699,7 @@ fn write_shared_tx(
             }
             if let Some(limit) = limit {
                 let n = count(
-                    &tx,
+                    tx,
                     "SELECT COUNT(*) FROM shared_objects WHERE project_id = ?1 \
                      AND instance_id = ?2 AND kind = ?3",
                     params![t.project, t.instance, key.kind.as_str()],
@@ -704,7 +779,6 @@ fn write_shared_tx(
             SharedWriteOutcome::Replaced
         }
     };
-    tx.commit().ctx("commit shared object")?;
     Ok(outcome)
 }
 
@@ -879,40 +953,54 @@ impl Catalog for SqliteStore {
         limit: u32,
     ) -> StoreResult<GroupCreate> {
         let t = Tenant::of(scope);
-        let body = to_json(group)?;
-        let id = group.id.as_str().to_string();
-        let name = group.name.as_str().to_string();
+        let row = GroupRow::of(group)?;
         self.run(move |conn| {
             let tx = immediate(conn)?;
-            let taken = count(
-                &tx,
-                "SELECT COUNT(*) FROM api_groups WHERE project_id = ?1 AND instance_id = ?2 \
-                 AND name = ?3",
-                params![t.project, t.instance, name],
-                "look up group name",
-            )? > 0;
-            if taken {
-                return Ok(GroupCreate::NameTaken);
-            }
-            let groups = count(
-                &tx,
-                "SELECT COUNT(*) FROM api_groups WHERE project_id = ?1 AND instance_id = ?2",
-                params![t.project, t.instance],
-                "count groups",
-            )?;
-            if groups >= u64::from(limit) {
-                return Ok(GroupCreate::QuotaReached);
-            }
-            let inserted = tx
-                .prepare_cached(
-                    "INSERT INTO api_groups (project_id, instance_id, id, name, body) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .ctx("insert group")?
-                .execute(params![t.project, t.instance, id, name, body]);
-            inserted.ctx("insert group")?;
+            let outcome = create_group_in(&tx, &t, &row, limit)?;
             tx.commit().ctx("commit group")?;
-            Ok(GroupCreate::Created)
+            Ok(outcome)
+        })
+        .await
+    }
+
+    /// The group and its shared objects in one transaction: one commit (one `fsync`)
+    /// instead of one per object, and no group left behind when a write fails. Outcomes
+    /// are those of `create_group` followed by `write_shared` of each.
+    async fn create_group_holding(
+        &self,
+        scope: &Scope,
+        group: &Group,
+        limits: GroupLimits,
+        creates: u64,
+        shared: &[SharedCreate],
+    ) -> StoreResult<GroupCreated> {
+        let _ = creates;
+        for s in shared {
+            check_shared(&s.object)?;
+        }
+        let t = Tenant::of(scope);
+        let row = GroupRow::of(group)?;
+        let writes: Vec<(SharedWrite, Option<u32>)> = shared
+            .iter()
+            .map(|s| (SharedWrite::Create(s.object.clone()), s.limit))
+            .collect();
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            let outcome = create_group_in(&tx, &t, &row, limits.groups)?;
+            let mut created = GroupCreated {
+                outcome,
+                hold: QuotaHold::default(),
+                shared: Vec::new(),
+            };
+            if created.outcome == GroupCreate::Created {
+                for (write, limit) in &writes {
+                    created
+                        .shared
+                        .push(write_shared_in(&tx, &t, write, *limit)?);
+                }
+            }
+            tx.commit().ctx("commit group")?;
+            Ok(created)
         })
         .await
     }

@@ -4,7 +4,9 @@
 use crate::support::fixtures::*;
 use apig_import::model::*;
 use apig_import::store::sqlite::SqliteStore;
-use apig_import::store::{ApiWrite, ApiWriteOutcome, Catalog, GroupCreate, SharedWrite};
+use apig_import::store::{
+    AccessKeyStore, ApiWrite, ApiWriteOutcome, Catalog, GroupCreate, SharedWrite,
+};
 
 fn file_store() -> (tempfile::TempDir, std::path::PathBuf, SqliteStore) {
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -43,7 +45,31 @@ async fn file_is_in_wal_mode_with_schema_version() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
+}
+
+/// A version 1 file (before the access-key and task tables were versioned) gets the
+/// missing tables when opened, and the current version; a current file is left alone.
+#[tokio::test]
+async fn older_schema_is_upgraded_on_open() {
+    let (_dir, path, store) = file_store();
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TABLE access_keys; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(&path).unwrap();
+    assert!(store
+        .list_access_keys(&PathId::parse("p").unwrap())
+        .await
+        .unwrap()
+        .is_empty());
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
 }
 
 #[test]
