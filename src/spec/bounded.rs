@@ -8,6 +8,7 @@
 
 use crate::error::echo;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
 use std::fmt;
 
@@ -90,14 +91,18 @@ impl<'de> Visitor<'de> for BoundedValue {
         let child = self.deeper()?;
         let mut out = Map::new();
         while let Some(key) = map.next_key_seed(KeyAsString)? {
-            if out.contains_key(&key) {
-                return Err(de::Error::custom(format!(
-                    "{DUPLICATE_KEY} {key:?}",
-                    key = echo(&key)
-                )));
+            // One hash look-up per entry: the vacant slot takes the value.
+            match out.entry(key) {
+                Entry::Occupied(first) => {
+                    return Err(de::Error::custom(format!(
+                        "{DUPLICATE_KEY} {key:?}",
+                        key = echo(first.key())
+                    )));
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(map.next_value_seed(BoundedValue { ..child })?);
+                }
             }
-            let value = map.next_value_seed(BoundedValue { ..child })?;
-            out.insert(key, value);
         }
         Ok(Value::Object(out))
     }
