@@ -34,6 +34,21 @@ async fn data_survives_reopening() {
     assert_eq!(again.get_api(&scope, &a.id).await.unwrap(), Some(a));
 }
 
+/// Closing does not checkpoint: the last writes stay in the WAL file beside the database,
+/// and the next connection reads them from there.
+#[tokio::test]
+async fn closing_keeps_the_wal_and_reopening_reads_it() {
+    let (_dir, path, store) = file_store();
+    let scope = instance(&store).await;
+    let g = stored_group(&store, &scope, "in_the_wal").await;
+    drop(store);
+    let wal = path.with_file_name("apig.db-wal");
+    let size = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert!(size > 0, "the WAL was checkpointed and emptied at close");
+    let again = SqliteStore::open(&path).unwrap();
+    assert_eq!(again.get_group(&scope, &g.id).await.unwrap(), Some(g));
+}
+
 #[tokio::test]
 async fn file_is_in_wal_mode_with_schema_version() {
     let (_dir, path, _store) = file_store();
