@@ -132,7 +132,7 @@ impl<'a> Document<'a> {
                 ));
             }
             let target = if pointer.is_empty() || pointer.starts_with('/') {
-                self.root.pointer(&pointer)
+                super::node::resolve_pointer(self.root, &pointer)
             } else {
                 None
             };

@@ -6,6 +6,7 @@
 
 use crate::error::{echo, ApiFailure, Code};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// A failure found inside a definition reached through `$ref`, located from where the
 /// operation uses it: `(at <definition>)` becomes `(at <use site>, defined at <definition>)`,
@@ -79,10 +80,14 @@ impl<'a> Node<'a> {
 
     /// The child `key` of an object; `None` when absent, null, or this is not an object.
     pub fn get(&self, key: &str) -> Option<Node<'a>> {
-        match self.value.get(key) {
-            None | Some(Value::Null) => None,
-            Some(value) => Some(Node::new(value, self.child_pointer(key))),
-        }
+        self.field(key)
+            .map(|value| Node::new(value, self.child_pointer(key)))
+    }
+
+    /// The value of field `key`; `None` when absent, null, or this is not an object. No
+    /// pointer is built: readers build one only to report a failure.
+    fn field(&self, key: &str) -> Option<&'a Value> {
+        lookup(self.value, key).filter(|value| !value.is_null())
     }
 
     /// The entries of an object, in document order (empty if not an object).
@@ -117,10 +122,11 @@ impl<'a> Node<'a> {
         self.value
             .as_array()
             .map(|items| {
+                let mut index = itoa::Buffer::new();
                 items
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| Node::new(v, format!("{}/{i}", self.pointer)))
+                    .map(|(i, v)| Node::new(v, self.child_pointer(index.format(i))))
                     .collect()
             })
             .unwrap_or_default()
@@ -155,14 +161,10 @@ impl<'a> Node<'a> {
 
     /// A string field.
     pub fn str(&self, key: &str) -> Result<Option<&'a str>, ApiFailure> {
-        // The field's pointer is only needed to report it: not built for a string.
-        match self.value.get(key) {
-            None | Some(Value::Null) => Ok(None),
+        match self.field(key) {
+            None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => match self.get(key) {
-                Some(node) => Err(node.invalid(key, "must be a string")),
-                None => Ok(None),
-            },
+            Some(_) => Err(self.field_node(key).invalid(key, "must be a string")),
         }
     }
 
@@ -190,43 +192,42 @@ impl<'a> Node<'a> {
     /// A string field cut to `max` characters. For OpenAPI's own prose (`description`,
     /// `summary`), which public documents write at any length and APIG only displays.
     pub fn str_truncated(&self, key: &str, max: usize) -> Result<Option<String>, ApiFailure> {
-        Ok(self.str(key)?.map(|s| s.chars().take(max).collect()))
+        Ok(self.str(key)?.map(|s| match s.char_indices().nth(max) {
+            Some((end, _)) => s[..end].to_string(),
+            None => s.to_string(),
+        }))
     }
 
     /// A scalar rendered as text: strings as they are, numbers and booleans in their JSON
     /// form (YAML authors often leave `value: 1` unquoted).
     pub fn text(&self, key: &str) -> Result<Option<String>, ApiFailure> {
-        match self.get(key) {
+        match self.field(key) {
             None => Ok(None),
-            Some(node) => match node.value {
-                Value::String(s) => Ok(Some(s.clone())),
-                Value::Number(n) => Ok(Some(n.to_string())),
-                Value::Bool(b) => Ok(Some(b.to_string())),
-                _ => Err(node.invalid(key, "must be a string")),
-            },
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+            Some(_) => Err(self.field_node(key).invalid(key, "must be a string")),
         }
     }
 
     /// A boolean field; `"true"`/`"false"` strings are accepted in any case.
     pub fn bool(&self, key: &str) -> Result<Option<bool>, ApiFailure> {
-        match self.get(key) {
+        match self.field(key) {
             None => Ok(None),
-            Some(node) => match node.value {
-                Value::Bool(b) => Ok(Some(*b)),
-                Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-                Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-                _ => Err(node.invalid(key, "must be a boolean")),
-            },
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(_) => Err(self.field_node(key).invalid(key, "must be a boolean")),
         }
     }
 
     /// An integer field: a whole number, or a string holding one.
     pub fn int(&self, key: &str) -> Result<Option<i64>, ApiFailure> {
-        match self.get(key) {
+        match self.field(key) {
             None => Ok(None),
-            Some(node) => integer(node.value)
+            Some(value) => integer(value)
                 .map(Some)
-                .ok_or_else(|| node.invalid(key, "must be an integer")),
+                .ok_or_else(|| self.field_node(key).invalid(key, "must be an integer")),
         }
     }
 
@@ -254,16 +255,16 @@ impl<'a> Node<'a> {
 
     /// A number field (integer or not), or a string holding one.
     pub fn number(&self, key: &str) -> Result<Option<f64>, ApiFailure> {
-        match self.get(key) {
+        match self.field(key) {
             None => Ok(None),
-            Some(node) => {
-                let n = match node.value {
+            Some(value) => {
+                let n = match value {
                     Value::Number(n) => n.as_f64(),
                     Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
                     _ => None,
                 };
                 n.map(Some)
-                    .ok_or_else(|| node.invalid(key, "must be a number"))
+                    .ok_or_else(|| self.field_node(key).invalid(key, "must be a number"))
             }
         }
     }
@@ -278,11 +279,16 @@ impl<'a> Node<'a> {
         code: Code,
         what: &str,
     ) -> Result<Vec<Node<'a>>, ApiFailure> {
-        if let Some(node) = self.get(key) {
-            let len = node.value.as_array().map_or(0, Vec::len);
-            if len > max {
-                return Err(node.fail(code, key, format!("at most {max} {what}, it has {len}")));
-            }
+        let len = self
+            .field(key)
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        if len > max {
+            return Err(self.field_node(key).fail(
+                code,
+                key,
+                format!("at most {max} {what}, it has {len}"),
+            ));
         }
         self.array(key)
     }
@@ -345,6 +351,55 @@ impl<'a> Node<'a> {
     pub fn field_node(&self, key: &str) -> Node<'a> {
         self.get(key).unwrap_or_else(|| self.clone())
     }
+}
+
+/// Objects of at most this many entries are searched in order instead of by hash.
+const SCAN_MAX: usize = 16;
+
+/// The value of `key` in `value` when it is an object (null values included).
+///
+/// Most objects of a document have a handful of fields, and comparing their keys in order
+/// is cheaper than hashing the key with SipHash, which was a quarter of the mapping's
+/// instructions. Large objects (`paths`, `components/schemas`) are still looked up by hash.
+pub fn lookup<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
+    let map = value.as_object()?;
+    if map.len() <= SCAN_MAX {
+        map.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        map.get(key)
+    }
+}
+
+/// The value a JSON pointer (RFC 6901) designates in `root`, as `Value::pointer` finds it,
+/// without its two allocations per reference token: a token is unescaped only when it
+/// holds `~`.
+pub fn resolve_pointer<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> {
+    if pointer.is_empty() {
+        return Some(root);
+    }
+    pointer
+        .strip_prefix('/')?
+        .split('/')
+        .try_fold(root, |target, token| {
+            let token = if token.contains('~') {
+                Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+            } else {
+                Cow::Borrowed(token)
+            };
+            match target {
+                Value::Object(_) => lookup(target, &token),
+                Value::Array(items) => array_index(&token).and_then(|i| items.get(i)),
+                _ => None,
+            }
+        })
+}
+
+/// An array index token: digits without a sign or a leading zero (RFC 6901).
+fn array_index(token: &str) -> Option<usize> {
+    if token.starts_with('+') || (token.starts_with('0') && token.len() > 1) {
+        return None;
+    }
+    token.parse().ok()
 }
 
 /// A whole number from a JSON number (`3000`, `3000.0`) or a numeric string (`"2"`).
@@ -419,6 +474,63 @@ mod tests {
         assert_eq!(x.int("missing").unwrap(), None);
         let e = x.int_in("retry", -1..=2, Code::Apig2011).unwrap_err();
         assert!(e.message.contains("between -1 and 2"), "{}", e.message);
+    }
+
+    #[test]
+    fn small_and_large_objects_find_the_same_fields() {
+        let small = json!({"a": 1, "b": null, "c": "x"});
+        assert_eq!(lookup(&small, "a"), Some(&json!(1)));
+        assert_eq!(lookup(&small, "b"), Some(&Value::Null));
+        assert_eq!(lookup(&small, "z"), None);
+        assert_eq!(lookup(&json!([1]), "0"), None);
+        let large: serde_json::Map<String, Value> =
+            (0..100).map(|i| (format!("k{i}"), json!(i))).collect();
+        let large = Value::Object(large);
+        assert_eq!(lookup(&large, "k0"), Some(&json!(0)));
+        assert_eq!(lookup(&large, "k99"), Some(&json!(99)));
+        assert_eq!(lookup(&large, "k100"), None);
+    }
+
+    #[test]
+    fn pointers_resolve_as_serde_json_resolves_them() {
+        let doc = json!({
+            "components": {"schemas": {"a/b": {"c~d": [10, 20, {"e": true}]}, "": 5}},
+            "list": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+        });
+        for pointer in [
+            "",
+            "/",
+            "/components",
+            "/components/schemas/a~1b",
+            "/components/schemas/a~1b/c~0d/2/e",
+            "/components/schemas/a~1b/c~0d/1",
+            "/components/schemas/",
+            "/components/schemas/a/b",
+            "/components/schemas/a~1b/c~0d/01",
+            "/components/schemas/a~1b/c~0d/+1",
+            "/components/schemas/a~1b/c~0d/-1",
+            "/components/schemas/a~1b/c~0d/3",
+            "/list/11",
+            "/list/012",
+            "components",
+            "/missing/x",
+        ] {
+            assert_eq!(
+                resolve_pointer(&doc, pointer),
+                doc.pointer(pointer),
+                "{pointer:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn prose_is_cut_at_a_character_boundary() {
+        let doc = json!({"d": "éàü-abc", "short": "ab"});
+        let n = Node::root(&doc);
+        assert_eq!(n.str_truncated("d", 2).unwrap().as_deref(), Some("éà"));
+        assert_eq!(n.str_truncated("d", 7).unwrap().as_deref(), Some("éàü-abc"));
+        assert_eq!(n.str_truncated("short", 5).unwrap().as_deref(), Some("ab"));
+        assert_eq!(n.str_truncated("missing", 5).unwrap(), None);
     }
 
     #[test]
