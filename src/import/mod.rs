@@ -122,7 +122,8 @@ pub async fn run_checked(
     // Round trip 1: the instance, the group (or this task's own, from an earlier run) and
     // the document's shared objects, read together. The document is decoded first (pure)
     // to know them; an unregistered instance is still reported before a document error.
-    let parsed = spec::parse_document(&document, options.map_options(), limits);
+    let document_sha256 = hex::encode(Sha256::digest(&document));
+    let parsed = spec::parse_owned(document, options.map_options(), limits);
     let new_group_id = writer.group_id();
     let shared_keys = match (&parsed, group::target_id(&options.group, &new_group_id)) {
         (Ok(parsed), Some(id)) => shared::keys(&parsed.shared, &id),
@@ -247,7 +248,7 @@ pub async fn run_checked(
         group_id: group.id.clone(),
         caller,
         options,
-        document_sha256: hex::encode(Sha256::digest(&document)),
+        document_sha256,
         success: count(response.success.len()),
         failure: count(response.failure.len()),
         ignore: count(response.ignore.len()),
@@ -332,10 +333,10 @@ fn count(n: usize) -> u32 {
 
 /// The APIs to write: operations that mapped, whose references exist, and that are the
 /// first in the file with their route and name (later ones fail with 3301 / 3202).
-async fn candidates(
-    parsed: &ParsedDocument,
+async fn candidates<'p>(
+    parsed: &'p ParsedDocument,
     check: &mut ReferenceCheck<'_>,
-) -> Result<(Vec<Slot>, Vec<Candidate>), ApigError> {
+) -> Result<(Vec<Slot>, Vec<Candidate<'p>>), ApigError> {
     let mut slots = Vec::with_capacity(parsed.operations.len());
     let mut candidates = Vec::new();
     let mut routes: HashMap<RouteKey, String> = HashMap::new();
@@ -371,7 +372,7 @@ async fn candidates(
         candidates.push(Candidate {
             slot: index,
             route,
-            definition: (**definition).clone(),
+            definition,
         });
     }
     Ok((slots, candidates))
@@ -386,7 +387,7 @@ async fn write(
     store: &dyn Catalog,
     scope: &Scope,
     group: &Group,
-    mut pending: Vec<Candidate>,
+    mut pending: Vec<Candidate<'_>>,
     mut known: Option<Vec<crate::model::Api>>,
     mode: Mode,
     limits: &Limits,

@@ -7,13 +7,14 @@ use crate::model::{Api, ApiDefinition, Id, RouteKey};
 use crate::store::ApiWrite;
 use std::collections::HashMap;
 
-/// An API of the document that passed validation and in-file deduplication.
+/// An API of the document that passed validation and in-file deduplication. It borrows
+/// the mapped definition: the one copy made of it is the write's.
 #[derive(Debug, Clone)]
-pub struct Candidate {
+pub struct Candidate<'p> {
     /// Index of its operation in the document (where its result goes).
     pub slot: usize,
     pub route: RouteKey,
-    pub definition: ApiDefinition,
+    pub definition: &'p ApiDefinition,
 }
 
 /// What to do with one candidate.
@@ -76,7 +77,7 @@ impl<'a> Existing<'a> {
     /// if it is created.
     pub fn decide(
         &self,
-        candidate: &Candidate,
+        candidate: &Candidate<'_>,
         group_id: &Id,
         mode: Mode,
         now: &str,
@@ -92,7 +93,7 @@ impl<'a> Existing<'a> {
                 if holder_of_name.is_some_and(|holder| holder.id != existing.id) {
                     return Decision::Fail(name_taken(name));
                 }
-                if existing.definition == candidate.definition {
+                if existing.definition == *candidate.definition {
                     return Decision::Unchanged(existing.id.clone());
                 }
                 Decision::Write(Box::new(ApiWrite::replace(

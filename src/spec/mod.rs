@@ -45,6 +45,21 @@ pub fn parse_document(
     map_document(&value, options, limits)
 }
 
+/// [`parse_document`] for a caller that gives the document up: its text is released once
+/// decoded, before mapping, so that a large document's text and its tree are not both held
+/// until the mapping ends (6 MB of a 5,000-operation import's peak). The text is freed only
+/// if this was its last owner.
+pub fn parse_owned(
+    document: bytes::Bytes,
+    options: MapOptions,
+    limits: &Limits,
+) -> Result<ParsedDocument, ApigError> {
+    complexity::check(&document, limits)?;
+    let value = decode::decode(&document, limits)?;
+    drop(document);
+    map_document(&value, options, limits)
+}
+
 /// Decode a document without mapping it: an object no deeper than `limits.max_depth`.
 pub fn decode_document(bytes: &[u8], limits: &Limits) -> Result<serde_json::Value, ApigError> {
     decode::decode(bytes, limits)
@@ -234,6 +249,25 @@ mod tests {
             ]
         );
         assert_eq!(doc.operations[0].pointer, "/paths/~1a/post");
+    }
+
+    #[test]
+    fn an_owned_document_maps_as_a_borrowed_one() {
+        let text = crate::docgen::generate(&crate::docgen::Spec::new(
+            crate::docgen::Version::OpenApi30,
+            crate::docgen::Format::Yaml,
+            12,
+        ));
+        let limits = Limits::default();
+        let borrowed = parse_document(text.as_bytes(), MapOptions::default(), &limits).unwrap();
+        let owned = parse_owned(text.into(), MapOptions::default(), &limits).unwrap();
+        assert_eq!(format!("{owned:?}"), format!("{borrowed:?}"));
+        let refused = parse_owned(
+            bytes::Bytes::from_static(b"- a list"),
+            MapOptions::default(),
+            &limits,
+        );
+        assert_eq!(refused.unwrap_err().code, Code::Apig3602);
     }
 
     #[test]
