@@ -6,10 +6,11 @@
 //! produce a value deep enough to overflow the stack. Counting here stops that before the
 //! recursion happens.
 
+use super::object::{finish_list, ObjectBuilder, Scratch};
 use crate::error::echo;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
-use serde_json::map::Entry;
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
+use std::cell::RefCell;
 use std::fmt;
 
 /// Error text markers, recognised by `decode` to choose the error code.
@@ -17,12 +18,14 @@ pub const TOO_DEEP: &str = "document nesting exceeds the depth limit";
 pub const DUPLICATE_KEY: &str = "duplicate key";
 
 /// Deserialize one value at `depth` (the root is at depth 0; `{}` at the root reaches 1).
-pub struct BoundedValue {
+pub struct BoundedValue<'s> {
     pub depth: usize,
     pub max_depth: usize,
+    /// Scratch lists of the objects being built (see `object`).
+    pub scratch: &'s RefCell<Scratch>,
 }
 
-impl<'de> DeserializeSeed<'de> for BoundedValue {
+impl<'de> DeserializeSeed<'de> for BoundedValue<'_> {
     type Value = Value;
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
@@ -30,19 +33,20 @@ impl<'de> DeserializeSeed<'de> for BoundedValue {
     }
 }
 
-impl BoundedValue {
-    fn deeper<E: de::Error>(&self) -> Result<BoundedValue, E> {
+impl<'s> BoundedValue<'s> {
+    fn deeper<E: de::Error>(&self) -> Result<BoundedValue<'s>, E> {
         if self.depth >= self.max_depth {
             return Err(E::custom(format!("{TOO_DEEP} ({})", self.max_depth)));
         }
         Ok(BoundedValue {
             depth: self.depth + 1,
             max_depth: self.max_depth,
+            scratch: self.scratch,
         })
     }
 }
 
-impl<'de> Visitor<'de> for BoundedValue {
+impl<'de> Visitor<'de> for BoundedValue<'_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -84,27 +88,22 @@ impl<'de> Visitor<'de> for BoundedValue {
         while let Some(item) = seq.next_element_seed(BoundedValue { ..child })? {
             items.push(item);
         }
-        Ok(Value::Array(items))
+        Ok(finish_list(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let child = self.deeper()?;
-        let mut out = Map::new();
+        let mut out = ObjectBuilder::new(&mut self.scratch.borrow_mut());
+        let duplicate = |key: &str| de::Error::custom(format!("{DUPLICATE_KEY} {:?}", echo(key)));
         while let Some(key) = map.next_key_seed(KeyAsString)? {
-            // One hash look-up per entry: the vacant slot takes the value.
-            match out.entry(key) {
-                Entry::Occupied(first) => {
-                    return Err(de::Error::custom(format!(
-                        "{DUPLICATE_KEY} {key:?}",
-                        key = echo(first.key())
-                    )));
-                }
-                Entry::Vacant(slot) => {
-                    slot.insert(map.next_value_seed(BoundedValue { ..child })?);
-                }
+            // Refused at the key, so that the error's location is the key's.
+            if out.contains(&key) {
+                return Err(duplicate(&key));
             }
+            let value = map.next_value_seed(BoundedValue { ..child })?;
+            out.insert(key, value).map_err(|key| duplicate(&key))?;
         }
-        Ok(Value::Object(out))
+        Ok(Value::Object(out.finish(&mut self.scratch.borrow_mut())))
     }
 }
 

@@ -6,11 +6,13 @@
 //! and the nesting depth of the result is checked without recursion.
 
 use super::bounded::{BoundedValue, TOO_DEEP};
+use super::object::Scratch;
 use super::yaml;
 use crate::config::Limits;
 use crate::error::{ApigError, Code};
 use serde::de::DeserializeSeed;
 use serde_json::Value;
+use std::cell::RefCell;
 
 /// Stack for decoding JSON. Deserialization recurses once per nesting level and a level
 /// costs up to ~30 KB in unoptimised builds, so the 2 MiB of a test or tokio worker thread
@@ -79,7 +81,8 @@ fn first_significant_byte(bytes: &[u8]) -> Option<u8> {
 fn decode_json(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = root_seed(limits)
+    let scratch = RefCell::default();
+    let value = root_seed(limits, &scratch)
         .deserialize(&mut deserializer)
         .and_then(|v| deserializer.end().map(|()| v));
     value.map_err(|e| {
@@ -140,10 +143,11 @@ fn decode_yaml(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
     })
 }
 
-fn root_seed(limits: &Limits) -> BoundedValue {
+fn root_seed<'s>(limits: &Limits, scratch: &'s RefCell<Scratch>) -> BoundedValue<'s> {
     BoundedValue {
         depth: 0,
         max_depth: limits.max_depth,
+        scratch,
     }
 }
 

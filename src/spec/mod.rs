@@ -170,6 +170,7 @@ mod decode;
 mod document;
 mod names;
 mod node;
+mod object;
 mod operations;
 mod params;
 mod policies;

@@ -19,6 +19,7 @@
 //!
 //! The builder keeps its own stack and never recurses, whatever the input.
 
+use super::object::{finish_list, ObjectBuilder, Scratch};
 use granit_parser::{ErrorKind, Event, Marker, Options, Parser, ScalarStyle, ScanError, Tag};
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
@@ -182,6 +183,7 @@ pub fn load(text: &str, budget: Budget) -> Result<Value, LoadError> {
         bytes: 0,
         root: None,
         documents: 0,
+        scratch: Scratch::default(),
     };
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| scan_error(&e, budget))?;
@@ -238,7 +240,7 @@ enum Frame {
         cost: Cost,
     },
     Map {
-        map: Map<String, Value>,
+        map: ObjectBuilder,
         /// The key waiting for its value, with where it stands.
         key: Option<(Key, At)>,
         /// Values of `<<` keys, applied when the mapping ends.
@@ -265,6 +267,7 @@ struct Loader {
     bytes: usize,
     root: Option<Value>,
     documents: usize,
+    scratch: Scratch,
 }
 
 impl Loader {
@@ -338,7 +341,7 @@ impl Loader {
             Event::MappingStart(_, anchor, _) => {
                 self.open(at)?;
                 self.stack.push(Frame::Map {
-                    map: Map::new(),
+                    map: ObjectBuilder::new(&mut self.scratch),
                     key: None,
                     merges: Vec::new(),
                     anchor,
@@ -356,18 +359,19 @@ impl Loader {
                     cost,
                 }) = self.stack.pop()
                 {
-                    self.close(Value::Array(items), anchor, cost, at)?;
+                    self.close(finish_list(items), anchor, cost, at)?;
                 }
             }
             Event::MappingEnd => {
                 if let Some(Frame::Map {
-                    mut map,
+                    map,
                     merges,
                     anchor,
                     cost,
                     ..
                 }) = self.stack.pop()
                 {
+                    let mut map = map.finish(&mut self.scratch);
                     for (value, merge_at) in merges {
                         merge_into(&mut map, value, merge_at)?;
                     }
@@ -478,7 +482,7 @@ impl Loader {
     }
 
     /// Put a finished value where it belongs: the root, a list, or the waiting key. A key
-    /// seen twice is found here, with one hash look-up per entry.
+    /// seen twice is found here.
     fn add(&mut self, value: Value, child: Cost) -> Result<(), LoadError> {
         let Some(frame) = self.stack.last_mut() else {
             self.root = Some(value);
@@ -490,17 +494,11 @@ impl Loader {
             Frame::Map {
                 map, key, merges, ..
             } => match key.take() {
-                Some((Key::Name(name), at)) => match map.entry(name) {
-                    serde_json::map::Entry::Vacant(slot) => {
-                        slot.insert(value);
+                Some((Key::Name(name), at)) => {
+                    if let Err(key) = map.insert(name, value) {
+                        return Err(LoadError::DuplicateKey { key, at });
                     }
-                    serde_json::map::Entry::Occupied(first) => {
-                        return Err(LoadError::DuplicateKey {
-                            key: first.key().clone(),
-                            at,
-                        });
-                    }
-                },
+                }
                 Some((Key::Merge, at)) => merges.push((value, at)),
                 // A value always follows its key in the event stream.
                 None => {}
