@@ -12,6 +12,7 @@ use crate::error::ApigError;
 use crate::export::{self, Define, ExportFormat, ExportRequest, OasVersion};
 use crate::import::{self, Checks, GroupTarget, ImportOptions, ImportRequest, Mode, Writer};
 use crate::model::{Id, PathId, Reference, ReferenceKind, Scope};
+use crate::store::sqlite::Calls;
 use crate::store::Store;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -238,12 +239,17 @@ pub fn store_path(dir: &Path) -> PathBuf {
     store::sqlite_path(dir)
 }
 
-/// The store the options select (the same function chooses the Lambda function's store).
+/// The store the options select (the same function chooses the Lambda function's store),
+/// for a one-shot command: its SQLite calls run on the command's own thread.
 async fn open_store(data: &DataDir) -> Result<Arc<dyn Store>, CliError> {
+    open_store_with(data, Calls::Caller).await
+}
+
+async fn open_store_with(data: &DataDir, calls: Calls) -> Result<Arc<dyn Store>, CliError> {
     if data.store == StoreKind::Sqlite {
         data_dir(data)?;
     }
-    Ok(store::open(&data.store_choice()).await?)
+    Ok(store::open_with(&data.store_choice(), calls).await?)
 }
 
 /// The HS256 secret of tokens, the same for `apig token` and `apig serve`: the deployed
@@ -515,7 +521,7 @@ async fn serve(
         StoreKind::Sqlite => !store_path(&dir).exists(),
         StoreKind::Dynamodb => !dir.join("demo.json").exists(),
     };
-    let store = open_store(data).await?;
+    let store = open_store_with(data, Calls::BlockingPool).await?;
     let secret = token_secret(data)?;
     let settings = crate::config::ServeSettings::from_env()?;
     let signing = Signing::new(signing_secret(data)?);

