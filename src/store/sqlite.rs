@@ -11,8 +11,9 @@
 //!   indexes are the backstop.
 //! * [`Catalog::write_apis`] carries a whole batch in one transaction, each write inside its
 //!   own SAVEPOINT, and reports each write's outcome on its own.
-//! * SQLite is blocking: each operation runs in `tokio::task::spawn_blocking` on the one
-//!   connection of the store, behind a mutex.
+//! * SQLite is blocking: each operation runs in `tokio::task::spawn_blocking` (or, for a
+//!   one-shot command, on the caller's thread: [`Calls`]) on the one connection of the
+//!   store, behind a mutex.
 //!
 //! A replacement (API or shared object) keeps the stored `id` and `created_at`; everything
 //! else is taken from the replacing value. Listings come in insertion order.
