@@ -40,8 +40,7 @@ pub fn parse_document(
     options: MapOptions,
     limits: &Limits,
 ) -> Result<ParsedDocument, ApigError> {
-    complexity::check(bytes, limits)?;
-    let value = decode::decode(bytes, limits)?;
+    let value = check_and_decode(bytes, limits)?;
     map_document(&value, options, limits)
 }
 
@@ -54,10 +53,15 @@ pub fn parse_owned(
     options: MapOptions,
     limits: &Limits,
 ) -> Result<ParsedDocument, ApigError> {
-    complexity::check(&document, limits)?;
-    let value = decode::decode(&document, limits)?;
+    let value = check_and_decode(&document, limits)?;
     drop(document);
     map_document(&value, options, limits)
+}
+
+/// The document's complexity estimated on its text, then the document decoded.
+fn check_and_decode(bytes: &[u8], limits: &Limits) -> Result<serde_json::Value, ApigError> {
+    complexity::check(bytes, limits)?;
+    decode::decode(bytes, limits)
 }
 
 /// Decode a document without mapping it: an object no deeper than `limits.max_depth`.
