@@ -26,6 +26,6 @@ fn run(data: &[u8]) {
             simple_mode: true,
             mock_mode: true,
         };
-        let _ = map_document(&value, options, &limits);
+        let _ = map_document(value, options, &limits);
     }
 }

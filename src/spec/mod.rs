@@ -6,7 +6,8 @@
 //! instance is for the importer to decide; this module only says which names are used.
 //!
 //! One job per module: `decode` (bytes → value, bounded), `bounded` (depth-limited value
-//! builder), `document` (version, base path, protocol, `$ref`), `node` (values with their
+//! builder), `detach` (path items out of the tree, to be freed as they are mapped),
+//! `document` (version, base path, protocol, `$ref`), `node` (values with their
 //! JSON pointers and typed readers), `operations` (walk and map), `params`, `backend`,
 //! `policies`, `security`, `samples`, `shared`, `names`, `request_path`.
 //!
@@ -41,7 +42,7 @@ pub fn parse_document(
     limits: &Limits,
 ) -> Result<ParsedDocument, ApigError> {
     let value = check_and_decode(bytes, limits)?;
-    map_document(&value, options, limits)
+    map_document(value, options, limits)
 }
 
 /// [`parse_document`] for a caller that gives the document up: its text is released once
@@ -55,7 +56,7 @@ pub fn parse_owned(
 ) -> Result<ParsedDocument, ApigError> {
     let value = check_and_decode(&document, limits)?;
     drop(document);
-    map_document(&value, options, limits)
+    map_document(value, options, limits)
 }
 
 /// The document's complexity estimated on its text, then the document decoded.
@@ -69,16 +70,24 @@ pub fn decode_document(bytes: &[u8], limits: &Limits) -> Result<serde_json::Valu
     decode::decode(bytes, limits)
 }
 
-/// Map a decoded document (the second half of [`parse_document`]).
+/// Map a decoded document (the second half of [`parse_document`]). The document is
+/// consumed: its path items are freed as they are mapped ([`detach`]).
 pub fn map_document(
-    value: &serde_json::Value,
+    mut value: serde_json::Value,
     options: MapOptions,
     limits: &Limits,
 ) -> Result<ParsedDocument, ApigError> {
-    let doc = document::Document::new(value)?;
-    let slots = operations::collect(&doc);
-    // Counted before anything is mapped; `trace` operations are not APIs and do not count.
-    let count = slots.iter().filter(|s| s.counts()).count();
+    let detached = detach::detach_paths(&mut value);
+    let doc = document::Document::new(&value)?;
+    // `trace` operations are not APIs and do not count; counted before anything is mapped.
+    let (slots, count) = match &detached {
+        None => {
+            let slots = operations::collect(&doc);
+            let count = operations::count(&slots);
+            (slots, count)
+        }
+        Some(paths) => (Vec::new(), operations::count_detached(&doc, paths)),
+    };
     if count > limits.max_operations {
         return Err(ApigError::new(
             Code::Apig3127,
@@ -108,7 +117,10 @@ pub fn map_document(
         } else {
             shared::shared_items(&doc, limits)?
         },
-        operations: operations::map(&doc, slots, options, limits),
+        operations: match detached {
+            None => operations::map(&doc, slots, options, limits),
+            Some(paths) => operations::map_detached(&doc, paths, options, limits),
+        },
     })
 }
 
@@ -171,6 +183,7 @@ mod backend;
 mod bounded;
 mod complexity;
 mod decode;
+mod detach;
 mod document;
 mod names;
 mod node;
@@ -273,6 +286,71 @@ mod tests {
             &limits,
         );
         assert_eq!(refused.unwrap_err().code, Code::Apig3602);
+    }
+
+    /// The same document mapped with its path items taken out of the tree (freed one by
+    /// one) and left in it (forced by an unused `$ref` to `#/paths`).
+    fn both_ways(doc: &Value, options: MapOptions) -> (String, String) {
+        let mut in_tree = doc.clone();
+        in_tree["x-keep"] = json!({"$ref": "#/paths"});
+        assert!(detach::detach_paths(&mut doc.clone()).is_some());
+        assert!(detach::detach_paths(&mut in_tree.clone()).is_none());
+        let limits = Limits::default();
+        let map = |value: &Value| match map_document(value.clone(), options, &limits) {
+            Ok(parsed) => format!("{:?}", (parsed.operations, parsed.shared, parsed.warnings)),
+            Err(e) => format!("{e:?}"),
+        };
+        (map(doc), map(&in_tree))
+    }
+
+    #[test]
+    fn path_items_taken_out_map_as_path_items_in_the_tree() {
+        use crate::docgen::{generate, Format, Spec, Version};
+        let mut documents: Vec<Value> = [Version::Swagger2, Version::OpenApi30, Version::OpenApi31]
+            .into_iter()
+            .map(|v| {
+                let text = generate(&Spec::new(v, Format::Json, 40));
+                serde_json::from_str(&text).unwrap()
+            })
+            .collect();
+        // Broken and external references, path items and operations through `$ref`, a
+        // path item that is not an object, `x-` keys of `paths`, `trace`, too many operations.
+        documents.push(json!({"openapi": "3.0.0", "paths": {
+            "/a": {"get": {"parameters": [{"$ref": "#/components/parameters/missing"}]},
+                   "put": {"parameters": [{"$ref": "common.yaml#/p"}]},
+                   "post": {}, "trace": {}},
+            "/b": {"$ref": "#/components/pathItems/nope"},
+            "/c": {"$ref": "#/x-items/c"},
+            "/d": 7,
+            "x-note": {"get": {}},
+            "/e/{id}": {"get": {"$ref": "#/x-items/op"}}},
+            "x-items": {"c": {"delete": {"operationId": "del_c"}},
+                        "op": {"operationId": "bad one"}}}));
+        let mut many = swagger(json!({}));
+        for i in 0..=Limits::default().max_operations {
+            many["paths"][format!("/p{i}")] = json!({"get": {}});
+        }
+        documents.push(many);
+        for doc in &documents {
+            for options in [
+                MapOptions::default(),
+                MapOptions {
+                    simple_mode: true,
+                    mock_mode: true,
+                },
+            ] {
+                let (taken_out, in_tree) = both_ways(doc, options);
+                assert_eq!(taken_out, in_tree);
+            }
+        }
+    }
+
+    #[test]
+    fn a_reference_into_paths_still_resolves() {
+        let doc = strict(&json!({"swagger": "2.0", "paths": {
+            "/a": {"get": {"parameters": [{"name": "q", "in": "query", "type": "string"}]}},
+            "/b": {"get": {"parameters": [{"$ref": "#/paths/~1a/get/parameters/0"}]}}}}));
+        assert_eq!(api(&doc.operations[1]).req_params[0].name, "q");
     }
 
     #[test]

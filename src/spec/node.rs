@@ -27,6 +27,16 @@ pub fn at_use_site(mut failure: ApiFailure, use_site: &str) -> ApiFailure {
     failure
 }
 
+/// The pointer of the child `token` of the value at `parent`.
+pub fn child_pointer(parent: &str, token: &str) -> String {
+    // One allocation: field reads build a pointer per field (the mapping's hot path).
+    let mut pointer = String::with_capacity(parent.len() + 1 + token.len());
+    pointer.push_str(parent);
+    pointer.push('/');
+    push_escaped(&mut pointer, token);
+    pointer
+}
+
 /// Escape one reference token of a JSON pointer (RFC 6901).
 #[cfg(test)]
 fn escape(token: &str) -> String {
@@ -70,12 +80,7 @@ impl<'a> Node<'a> {
 
     /// The pointer of a child of this node.
     pub fn child_pointer(&self, token: &str) -> String {
-        // One allocation: field reads build a pointer per field (the mapping's hot path).
-        let mut pointer = String::with_capacity(self.pointer.len() + 1 + token.len());
-        pointer.push_str(&self.pointer);
-        pointer.push('/');
-        push_escaped(&mut pointer, token);
-        pointer
+        child_pointer(&self.pointer, token)
     }
 
     /// The child `key` of an object; `None` when absent, null, or this is not an object.

@@ -4,7 +4,7 @@
 use super::backend::{check_mock_body, parse_backend, MAX_MOCK_BODY};
 use super::document::{protocol_of, servers_protocol, Document};
 use super::names::{check_api_name, generated_api_name};
-use super::node::{at_use_site, Node};
+use super::node::{at_use_site, child_pointer, Node};
 use super::params::{implicit_path_param, request_params};
 use super::policies::parse_policies;
 use super::request_path;
@@ -65,11 +65,19 @@ impl Slot<'_> {
 
 /// Every operation of the document in document order: paths as written, verbs as written.
 pub fn collect<'a>(doc: &Document<'a>) -> Vec<Slot<'a>> {
+    match &doc.paths {
+        Some(paths) => collect_entries(doc, paths.entries()),
+        None => Vec::new(),
+    }
+}
+
+/// The operations of the given entries of `paths` (path key, path item), in order.
+pub fn collect_entries<'a>(
+    doc: &Document<'a>,
+    entries: impl IntoIterator<Item = (&'a str, Node<'a>)>,
+) -> Vec<Slot<'a>> {
     let mut slots = Vec::new();
-    let Some(paths) = &doc.paths else {
-        return slots;
-    };
-    for (path_key, item) in paths.entries() {
+    for (path_key, item) in entries {
         // `x-...` keys of the Paths object are extensions, not paths.
         if path_key.starts_with("x-") {
             continue;
@@ -188,6 +196,47 @@ pub fn map<'a>(
             }
         })
         .collect()
+}
+
+/// How many of `slots` count against the per-import operation limit.
+pub fn count(slots: &[Slot<'_>]) -> usize {
+    slots.iter().filter(|s| s.counts()).count()
+}
+
+/// [`count`] of the operations of path items taken out of the document.
+pub fn count_detached(
+    doc: &Document<'_>,
+    paths: &serde_json::Map<String, serde_json::Value>,
+) -> usize {
+    count(&collect_entries(
+        doc,
+        paths
+            .iter()
+            .map(|(key, item)| (key.as_str(), detached_item(key, item))),
+    ))
+}
+
+/// A path item taken out of the document, at the pointer it had there.
+fn detached_item<'a>(key: &str, item: &'a serde_json::Value) -> Node<'a> {
+    Node::new(item, child_pointer("/paths", key))
+}
+
+/// Map the operations of path items taken out of the document ([`super::detach`]), one
+/// path item at a time: each item is dropped, and its memory reused, before the next one
+/// is mapped. The same operations, in the same order, as [`collect`] and [`map`] on a
+/// document that still holds these items.
+pub fn map_detached(
+    doc: &Document<'_>,
+    paths: serde_json::Map<String, serde_json::Value>,
+    options: MapOptions,
+    limits: &Limits,
+) -> Vec<Operation> {
+    let mut operations = Vec::new();
+    for (path_key, item) in paths {
+        let slots = collect_entries(doc, [(path_key.as_str(), detached_item(&path_key, &item))]);
+        operations.extend(map(doc, slots, options, limits));
+    }
+    operations
 }
 
 struct OperationInput<'s, 'a> {
