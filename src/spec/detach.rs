@@ -11,6 +11,9 @@
 
 use serde_json::{Map, Value};
 
+/// Where the path items were in the document, for the pointers that locate failures.
+pub const PATHS_POINTER: &str = "/paths";
+
 /// `root`'s `paths` object, taken out and replaced by an empty object; `None` (and `root`
 /// untouched) when there is no `paths` object or a `$ref` may resolve into it.
 pub fn detach_paths(root: &mut Value) -> Option<Map<String, Value>> {
@@ -27,7 +30,9 @@ pub fn detach_paths(root: &mut Value) -> Option<Map<String, Value>> {
 }
 
 /// Does any `$ref` of the document designate `paths`, something inside it, or the whole
-/// document? Percent-escapes are decoded as `Document::resolve` decodes them.
+/// document? Percent-escapes are decoded as `Document::resolve` decodes them, except that
+/// invalid UTF-8 is replaced here where `resolve` refuses it: such a reference resolves to
+/// nothing either way.
 fn reaches_into_paths(root: &Value) -> bool {
     // An explicit stack: the depth is bounded by the decoder's limit, but a walk of a
     // decoded tree should not depend on that to keep its stack small.
@@ -60,7 +65,10 @@ fn designates_paths(reference: &str) -> bool {
     } else {
         fragment.into()
     };
-    pointer.is_empty() || pointer == "/paths" || pointer.starts_with("/paths/")
+    pointer.is_empty()
+        || pointer
+            .strip_prefix(PATHS_POINTER)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 #[cfg(test)]

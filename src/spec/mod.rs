@@ -71,7 +71,8 @@ pub fn decode_document(bytes: &[u8], limits: &Limits) -> Result<serde_json::Valu
 }
 
 /// Map a decoded document (the second half of [`parse_document`]). The document is
-/// consumed: its path items are freed as they are mapped ([`detach`]).
+/// consumed: its path items are freed as they are mapped, unless a `$ref` may reach into
+/// `paths` ([`detach`]).
 pub fn map_document(
     mut value: serde_json::Value,
     options: MapOptions,
@@ -79,15 +80,9 @@ pub fn map_document(
 ) -> Result<ParsedDocument, ApigError> {
     let detached = detach::detach_paths(&mut value);
     let doc = document::Document::new(&value)?;
-    // `trace` operations are not APIs and do not count; counted before anything is mapped.
-    let (slots, count) = match &detached {
-        None => {
-            let slots = operations::collect(&doc);
-            let count = operations::count(&slots);
-            (slots, count)
-        }
-        Some(paths) => (Vec::new(), operations::count_detached(&doc, paths)),
-    };
+    // Counted before anything is mapped.
+    let pending = operations::collect(&doc, detached);
+    let count = pending.count;
     if count > limits.max_operations {
         return Err(ApigError::new(
             Code::Apig3127,
@@ -117,10 +112,7 @@ pub fn map_document(
         } else {
             shared::shared_items(&doc, limits)?
         },
-        operations: match detached {
-            None => operations::map(&doc, slots, options, limits),
-            Some(paths) => operations::map_detached(&doc, paths, options, limits),
-        },
+        operations: operations::map(&doc, pending, options, limits),
     })
 }
 
@@ -314,7 +306,8 @@ mod tests {
             })
             .collect();
         // Broken and external references, path items and operations through `$ref`, a
-        // path item that is not an object, `x-` keys of `paths`, `trace`, too many operations.
+        // path item that is not an object, `x-` keys of `paths`, `trace`, a `~` in a path,
+        // too many operations.
         documents.push(json!({"openapi": "3.0.0", "paths": {
             "/a": {"get": {"parameters": [{"$ref": "#/components/parameters/missing"}]},
                    "put": {"parameters": [{"$ref": "common.yaml#/p"}]},
@@ -323,13 +316,20 @@ mod tests {
             "/c": {"$ref": "#/x-items/c"},
             "/d": 7,
             "x-note": {"get": {}},
-            "/e/{id}": {"get": {"$ref": "#/x-items/op"}}},
+            "/e/{id}": {"get": {"$ref": "#/x-items/op"}},
+            "/t~x/{id}": {"get": {"operationId": "bad one"}}},
             "x-items": {"c": {"delete": {"operationId": "del_c"}},
                         "op": {"operationId": "bad one"}}}));
         let mut many = swagger(json!({}));
         for i in 0..=Limits::default().max_operations {
             many["paths"][format!("/p{i}")] = json!({"get": {}});
         }
+        // A document-level error (an unusable server) before the operation limit.
+        many["openapi"] = json!("3.0.0");
+        many.as_object_mut().map(|m| m.remove("swagger"));
+        many["servers"] = json!([{"url": "http://[bad"}]);
+        documents.push(many.clone());
+        many.as_object_mut().map(|m| m.remove("servers"));
         documents.push(many);
         for doc in &documents {
             for options in [
@@ -343,6 +343,20 @@ mod tests {
                 assert_eq!(taken_out, in_tree);
             }
         }
+        let refused = |doc: &Value| both_ways(doc, MapOptions::default()).0;
+        let [.., bad_server, too_many] = &documents[..] else {
+            unreachable!()
+        };
+        assert!(
+            refused(bad_server).contains("Apig2045"),
+            "{}",
+            refused(bad_server)
+        );
+        assert!(
+            refused(too_many).contains("Apig3127"),
+            "{}",
+            refused(too_many)
+        );
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub fn at_use_site(mut failure: ApiFailure, use_site: &str) -> ApiFailure {
 }
 
 /// The pointer of the child `token` of the value at `parent`.
-pub fn child_pointer(parent: &str, token: &str) -> String {
+pub fn join_pointer(parent: &str, token: &str) -> String {
     // One allocation: field reads build a pointer per field (the mapping's hot path).
     let mut pointer = String::with_capacity(parent.len() + 1 + token.len());
     pointer.push_str(parent);
@@ -80,7 +80,7 @@ impl<'a> Node<'a> {
 
     /// The pointer of a child of this node.
     pub fn child_pointer(&self, token: &str) -> String {
-        child_pointer(&self.pointer, token)
+        join_pointer(&self.pointer, token)
     }
 
     /// The child `key` of an object; `None` when absent, null, or this is not an object.

@@ -2,9 +2,10 @@
 //! definition (`import-api.md` §3.2, §4; `extensions.md`).
 
 use super::backend::{check_mock_body, parse_backend, MAX_MOCK_BODY};
+use super::detach;
 use super::document::{protocol_of, servers_protocol, Document};
 use super::names::{check_api_name, generated_api_name};
-use super::node::{at_use_site, child_pointer, Node};
+use super::node::{at_use_site, join_pointer, Node};
 use super::params::{implicit_path_param, request_params};
 use super::policies::parse_policies;
 use super::request_path;
@@ -13,6 +14,7 @@ use super::security::auth_for;
 use super::{ImportWarning, MapOptions, Operation, OperationOutcome, WarningCode};
 use crate::config::Limits;
 use crate::error::{echo, echo_pointer, ApiFailure, Code};
+use serde_json::{Map, Value};
 
 /// The longest API remark; longer prose is cut, with a warning (`import-api.md` §5).
 const MAX_REMARK: usize = 255;
@@ -63,16 +65,59 @@ impl Slot<'_> {
     }
 }
 
-/// Every operation of the document in document order: paths as written, verbs as written.
-pub fn collect<'a>(doc: &Document<'a>) -> Vec<Slot<'a>> {
-    match &doc.paths {
-        Some(paths) => collect_entries(doc, paths.entries()),
-        None => Vec::new(),
+/// The document's operations, counted, before mapping.
+pub struct Pending<'a> {
+    /// How many count against the per-import operation limit (`trace` does not: it is not
+    /// an API).
+    pub count: usize,
+    items: PathItems<'a>,
+}
+
+enum PathItems<'a> {
+    /// Still in the tree: collected once, counted, then mapped.
+    InTree(Vec<Slot<'a>>),
+    /// Taken out of the tree ([`super::detach`]): collected to be counted, then collected
+    /// again and mapped one path item at a time, each dropped before the next.
+    Detached(Map<String, Value>),
+}
+
+/// Every operation of the document in document order (paths as written, verbs as written),
+/// from its `paths`, or from `detached` if the paths were taken out of the tree.
+pub fn collect<'a>(doc: &Document<'a>, detached: Option<Map<String, Value>>) -> Pending<'a> {
+    match detached {
+        None => {
+            let slots = match &doc.paths {
+                Some(paths) => collect_entries(doc, paths.entries()),
+                None => Vec::new(),
+            };
+            Pending {
+                count: count(&slots),
+                items: PathItems::InTree(slots),
+            }
+        }
+        Some(paths) => Pending {
+            count: count(&collect_entries(
+                doc,
+                paths
+                    .iter()
+                    .map(|(key, item)| (key.as_str(), detached_item(key, item))),
+            )),
+            items: PathItems::Detached(paths),
+        },
     }
 }
 
+fn count(slots: &[Slot<'_>]) -> usize {
+    slots.iter().filter(|s| s.counts()).count()
+}
+
+/// A path item taken out of the document, at the pointer it had there.
+fn detached_item<'a>(key: &str, item: &'a Value) -> Node<'a> {
+    Node::new(item, join_pointer(detach::PATHS_POINTER, key))
+}
+
 /// The operations of the given entries of `paths` (path key, path item), in order.
-pub fn collect_entries<'a>(
+fn collect_entries<'a>(
     doc: &Document<'a>,
     entries: impl IntoIterator<Item = (&'a str, Node<'a>)>,
 ) -> Vec<Slot<'a>> {
@@ -136,8 +181,30 @@ pub fn collect_entries<'a>(
     slots
 }
 
-/// Map the collected operations.
-pub fn map<'a>(
+/// Map the collected operations: the same operations, in the same order, whether the path
+/// items were in the tree or taken out of it.
+pub fn map(
+    doc: &Document<'_>,
+    pending: Pending<'_>,
+    options: MapOptions,
+    limits: &Limits,
+) -> Vec<Operation> {
+    match pending.items {
+        PathItems::InTree(slots) => map_slots(doc, slots, options, limits),
+        PathItems::Detached(paths) => {
+            let mut operations = Vec::new();
+            for (path_key, item) in paths {
+                let slots =
+                    collect_entries(doc, [(path_key.as_str(), detached_item(&path_key, &item))]);
+                operations.extend(map_slots(doc, slots, options, limits));
+                // `item` is dropped here: its memory is reused by the next item's definitions.
+            }
+            operations
+        }
+    }
+}
+
+fn map_slots<'a>(
     doc: &Document<'a>,
     slots: Vec<Slot<'a>>,
     options: MapOptions,
@@ -196,47 +263,6 @@ pub fn map<'a>(
             }
         })
         .collect()
-}
-
-/// How many of `slots` count against the per-import operation limit.
-pub fn count(slots: &[Slot<'_>]) -> usize {
-    slots.iter().filter(|s| s.counts()).count()
-}
-
-/// [`count`] of the operations of path items taken out of the document.
-pub fn count_detached(
-    doc: &Document<'_>,
-    paths: &serde_json::Map<String, serde_json::Value>,
-) -> usize {
-    count(&collect_entries(
-        doc,
-        paths
-            .iter()
-            .map(|(key, item)| (key.as_str(), detached_item(key, item))),
-    ))
-}
-
-/// A path item taken out of the document, at the pointer it had there.
-fn detached_item<'a>(key: &str, item: &'a serde_json::Value) -> Node<'a> {
-    Node::new(item, child_pointer("/paths", key))
-}
-
-/// Map the operations of path items taken out of the document ([`super::detach`]), one
-/// path item at a time: each item is dropped, and its memory reused, before the next one
-/// is mapped. The same operations, in the same order, as [`collect`] and [`map`] on a
-/// document that still holds these items.
-pub fn map_detached(
-    doc: &Document<'_>,
-    paths: serde_json::Map<String, serde_json::Value>,
-    options: MapOptions,
-    limits: &Limits,
-) -> Vec<Operation> {
-    let mut operations = Vec::new();
-    for (path_key, item) in paths {
-        let slots = collect_entries(doc, [(path_key.as_str(), detached_item(&path_key, &item))]);
-        operations.extend(map(doc, slots, options, limits));
-    }
-    operations
 }
 
 struct OperationInput<'s, 'a> {
