@@ -326,10 +326,10 @@ mod tests {
         }
         // A document-level error (an unusable server) before the operation limit.
         many["openapi"] = json!("3.0.0");
-        many.as_object_mut().map(|m| m.remove("swagger"));
+        many.as_object_mut().unwrap().remove("swagger");
         many["servers"] = json!([{"url": "http://[bad"}]);
         documents.push(many.clone());
-        many.as_object_mut().map(|m| m.remove("servers"));
+        many.as_object_mut().unwrap().remove("servers");
         documents.push(many);
         for doc in &documents {
             for options in [
