@@ -17,14 +17,11 @@ pub const PATHS_POINTER: &str = "/paths";
 /// `root`'s `paths` object, taken out and replaced by an empty object; `None` (and `root`
 /// untouched) when there is no `paths` object or a `$ref` may resolve into it.
 pub fn detach_paths(root: &mut Value) -> Option<Map<String, Value>> {
-    if !matches!(root.get("paths"), Some(Value::Object(_))) || reaches_into_paths(root) {
+    if reaches_into_paths(root) {
         return None;
     }
-    match root
-        .get_mut("paths")
-        .map(|paths| std::mem::replace(paths, Value::Object(Map::new())))
-    {
-        Some(Value::Object(paths)) => Some(paths),
+    match root.get_mut("paths") {
+        Some(Value::Object(paths)) => Some(std::mem::take(paths)),
         _ => None,
     }
 }

@@ -37,7 +37,7 @@ fn method_of(key: &str) -> Option<Option<Method>> {
 }
 
 /// One operation found in the document, before mapping.
-pub struct Slot<'a> {
+struct Slot<'a> {
     method: String,
     path: String,
     pointer: String,
@@ -60,7 +60,7 @@ enum SlotKind<'a> {
 
 impl Slot<'_> {
     /// Does this slot count against the per-import operation limit?
-    pub fn counts(&self) -> bool {
+    fn counts(&self) -> bool {
         !matches!(self.kind, SlotKind::Ignored)
     }
 }
