@@ -60,27 +60,35 @@ pub fn estimate(bytes: &[u8]) -> usize {
 
 fn json_estimate(bytes: &[u8]) -> usize {
     let mut count = 1;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &b in bytes {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
+    let mut at = 0;
+    while let Some(&b) = bytes.get(at) {
         match b {
-            b'"' => in_string = true,
+            // Strings are most of a document's bytes: jump from one quote or backslash to
+            // the next instead of looking at every byte.
+            b'"' => match string_end(bytes, at + 1) {
+                Some(end) => at = end,
+                None => break,
+            },
             b'{' => count += MAPPING_WEIGHT,
             b'[' | b',' | b':' => count += 1,
             _ => {}
         }
+        at += 1;
     }
     count
+}
+
+/// The offset of the quote that closes the string whose text starts at `from`; `None` for
+/// a string left open (the decoder reports it).
+fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
+    loop {
+        let at = from + memchr::memchr2(b'"', b'\\', bytes.get(from..)?)?;
+        if bytes[at] == b'"' {
+            return Some(at);
+        }
+        // A backslash: the next byte is escaped, whatever it is.
+        from = at + 2;
+    }
 }
 
 fn yaml_estimate(bytes: &[u8]) -> usize {
@@ -117,12 +125,62 @@ mod tests {
     fn estimates_bound_the_nodes() {
         assert_eq!(estimate(br#"{"a": [1, 2, {"b": "x,y:[{"}]}"#), 8 + 2 * 5);
         assert_eq!(estimate(br#"{"a\"b,": 1}"#), 3 + 5);
+        assert_eq!(estimate(br#"["\\", ",", "\\\"", 1]"#), 5);
+        // A string left open, also right after a backslash: counted up to it.
+        assert_eq!(estimate(br#"[1, "a,b"#), 3);
+        assert_eq!(estimate(br#"[1, "a\"#), 3);
         // YAML: lines and flow separators, quoted or not, and mappings.
         assert_eq!(estimate(b"a: 1\nb: [1, 2]\nc: 'x,y'\n"), 11);
         assert_eq!(estimate(b"- - - 0"), 5);
         // A mapping per item, and one per deeper indentation.
         assert_eq!(estimate(b"- a: 0\n- a: 0"), 3 + 2 * 8);
         assert_eq!(estimate(b"a:\n  b:\n    c: 1"), 4 + 3 + 2 * 6);
+    }
+
+    /// The estimate as a walk over every byte, to check the jumps against.
+    fn byte_walk(bytes: &[u8]) -> usize {
+        let (mut count, mut in_string, mut escaped) = (1, false, false);
+        for &b in bytes {
+            if in_string {
+                match b {
+                    _ if escaped => escaped = false,
+                    b'\\' => escaped = true,
+                    b'"' => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'{' => count += MAPPING_WEIGHT,
+                b'[' | b',' | b':' => count += 1,
+                _ => {}
+            }
+        }
+        count
+    }
+
+    #[test]
+    fn jumping_through_strings_counts_what_a_byte_walk_counts() {
+        let alphabet = br#"{["\,: a"#;
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 24) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|i| alphabet[((state >> (i * 2 % 60)) % alphabet.len() as u64) as usize])
+                .collect();
+            let mut json = b"[".to_vec();
+            json.extend_from_slice(&text);
+            assert_eq!(
+                json_estimate(&json),
+                byte_walk(&json),
+                "{:?}",
+                String::from_utf8_lossy(&json)
+            );
+        }
     }
 
     #[test]

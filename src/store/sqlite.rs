@@ -469,22 +469,40 @@ fn name_held(
         .is_some())
 }
 
-/// After a UNIQUE violation (the backstop), say which rule was broken.
+/// The rule a write of `api` at `route` would break, if any: its route held by an API of
+/// the group other than `except_id` (reported first), or its name.
+fn conflict(
+    conn: &Connection,
+    t: &Tenant,
+    group_id: &str,
+    api: &Api,
+    route: &str,
+    except_id: &str,
+) -> StoreResult<Option<ApiWriteOutcome>> {
+    if let Some(existing_name) = route_holder(conn, t, group_id, route, except_id)? {
+        return Ok(Some(ApiWriteOutcome::RouteTaken { existing_name }));
+    }
+    if name_held(conn, t, group_id, &api.definition.name, except_id)? {
+        return Ok(Some(ApiWriteOutcome::NameTaken));
+    }
+    Ok(None)
+}
+
+/// After a refused write, say which rule was broken; any other constraint (the group gone)
+/// is an error.
 fn conflict_outcome(
     conn: &Connection,
     t: &Tenant,
     group_id: &str,
     api: &Api,
     route: &str,
+    except_id: &str,
     error: rusqlite::Error,
 ) -> StoreResult<ApiWriteOutcome> {
-    if let Some(existing_name) = route_holder(conn, t, group_id, route, api.id.as_str())? {
-        return Ok(ApiWriteOutcome::RouteTaken { existing_name });
+    match conflict(conn, t, group_id, api, route, except_id)? {
+        Some(outcome) => Ok(outcome),
+        None => Err(error).ctx("write api"),
     }
-    if name_held(conn, t, group_id, &api.definition.name, api.id.as_str())? {
-        return Ok(ApiWriteOutcome::NameTaken);
-    }
-    Err(error).ctx("write api")
 }
 
 fn create_api(
@@ -496,15 +514,16 @@ fn create_api(
     limit: u32,
 ) -> StoreResult<ApiWriteOutcome> {
     let route = route_key(api);
-    if let Some(existing_name) = route_holder(conn, t, group_id, &route, "")? {
-        return Ok(ApiWriteOutcome::RouteTaken { existing_name });
-    }
-    if name_held(conn, t, group_id, &api.definition.name, "")? {
-        return Ok(ApiWriteOutcome::NameTaken);
-    }
     if *stored >= u64::from(limit) {
-        return Ok(ApiWriteOutcome::QuotaReached);
+        // At the limit, a taken route or name is still reported as such (the store contract).
+        return match conflict(conn, t, group_id, api, &route, "")? {
+            Some(outcome) => Ok(outcome),
+            None => Ok(ApiWriteOutcome::QuotaReached),
+        };
     }
+    // The UNIQUE indexes on (group, route) and (group, name) decide: the insert is tried
+    // first and only a refused one looks up which rule it broke, so a create costs one
+    // statement instead of two look-ups and the insert.
     let body = to_json(api)?;
     let inserted = conn
         .prepare_cached(
@@ -528,7 +547,7 @@ fn create_api(
             *stored += 1;
             Ok(ApiWriteOutcome::Created)
         }
-        Err(e) if is_constraint(&e) => conflict_outcome(conn, t, group_id, api, &route, e),
+        Err(e) if is_constraint(&e) => conflict_outcome(conn, t, group_id, api, &route, "", e),
         Err(e) => Err(e).ctx("insert api"),
     }
 }
@@ -558,13 +577,8 @@ fn replace_api(
     if version_from_sql(version) != expected_version || version < 0 {
         return Ok(ApiWriteOutcome::VersionConflict);
     }
+    // As for a create, the UNIQUE indexes decide and a refused update looks up why.
     let route = route_key(api);
-    if let Some(existing_name) = route_holder(conn, t, group_id, &route, api.id.as_str())? {
-        return Ok(ApiWriteOutcome::RouteTaken { existing_name });
-    }
-    if name_held(conn, t, group_id, &api.definition.name, api.id.as_str())? {
-        return Ok(ApiWriteOutcome::NameTaken);
-    }
     let mut replacement = api.clone();
     replacement.keep_identity(None, created_at);
     let body = to_json(&replacement)?;
@@ -587,7 +601,9 @@ fn replace_api(
     match updated {
         Ok(1) => Ok(ApiWriteOutcome::Replaced),
         Ok(_) => Ok(ApiWriteOutcome::VersionConflict),
-        Err(e) if is_constraint(&e) => conflict_outcome(conn, t, group_id, api, &route, e),
+        Err(e) if is_constraint(&e) => {
+            conflict_outcome(conn, t, group_id, api, &route, api.id.as_str(), e)
+        }
         Err(e) => Err(e).ctx("replace api"),
     }
 }
@@ -599,7 +615,7 @@ fn write_apis_tx(
     writes: &[ApiWrite],
     limit: u32,
 ) -> StoreResult<Vec<ApiWriteOutcome>> {
-    let mut tx = immediate(conn)?;
+    let tx = immediate(conn)?;
     let mut stored = count(
         &tx,
         "SELECT COUNT(*) FROM apis WHERE project_id = ?1 AND instance_id = ?2 AND group_id = ?3",
@@ -607,16 +623,16 @@ fn write_apis_tx(
         "count apis",
     )?;
     let mut outcomes = Vec::with_capacity(writes.len());
+    // Each write is one INSERT or UPDATE: a refused one is undone by SQLite on its own (a
+    // constraint aborts the statement, not the transaction), so no savepoint is needed.
     for write in writes {
-        let sp = tx.savepoint().ctx("savepoint")?;
         let outcome = match write {
-            ApiWrite::Create(api) => create_api(&sp, t, group_id, api, &mut stored, limit)?,
+            ApiWrite::Create(api) => create_api(&tx, t, group_id, api, &mut stored, limit)?,
             ApiWrite::Replace {
                 api,
                 expected_version,
-            } => replace_api(&sp, t, group_id, api, *expected_version)?,
+            } => replace_api(&tx, t, group_id, api, *expected_version)?,
         };
-        sp.commit().ctx("release savepoint")?;
         outcomes.push(outcome);
     }
     tx.commit().ctx("commit api writes")?;
