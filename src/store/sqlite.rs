@@ -7,10 +7,11 @@
 //! * Uniqueness rests on UNIQUE indexes (group name per instance; API name and API route key
 //!   per group; shared object name per instance + kind + group scope; reference name per
 //!   instance + kind). Conditional writes run inside `BEGIN IMMEDIATE` transactions, so the
-//!   check and the write see the same database even with many connections on one file; the
-//!   indexes are the backstop.
-//! * [`Catalog::write_apis`] carries a whole batch in one transaction, each write inside its
-//!   own SAVEPOINT, and reports each write's outcome on its own.
+//!   check and the write see the same database even with many connections on one file.
+//! * [`Catalog::write_apis`] carries a whole batch in one transaction and reports each
+//!   write's outcome on its own. Each write is one INSERT or UPDATE that the indexes accept
+//!   or refuse (a refused statement is undone on its own, the transaction goes on); only a
+//!   refused one looks up which rule it broke.
 //! * SQLite is blocking: each operation runs in `tokio::task::spawn_blocking` (or, for a
 //!   one-shot command, on the caller's thread: [`Calls`]) on the one connection of the
 //!   store, behind a mutex.
