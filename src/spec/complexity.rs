@@ -117,6 +117,7 @@ fn yaml_estimate(bytes: &[u8]) -> usize {
 
 /// What a byte of a YAML line adds to the estimate, wherever it stands.
 const YAML_WEIGHTS: [u8; 256] = {
+    assert!(MAPPING_WEIGHT <= u8::MAX as usize);
     let mut weights = [0; 256];
     weights[b'{' as usize] = MAPPING_WEIGHT as u8;
     weights[b'?' as usize] = MAPPING_WEIGHT as u8;
