@@ -166,6 +166,24 @@ mod tests {
         assert_eq!(estimate(b"a:\n  b:\n    c: 1"), 4 + 3 + 2 * 6);
     }
 
+    /// 20,000 texts of fewer than `max_len` bytes of `alphabet`, the same for a given seed
+    /// (xorshift).
+    fn random_texts(
+        alphabet: &[u8],
+        max_len: u64,
+        seed: u64,
+    ) -> impl Iterator<Item = Vec<u8>> + '_ {
+        let mut state = seed;
+        (0..20_000).map(move |_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (0..(state % max_len) as usize)
+                .map(|i| alphabet[((state >> (i * 2 % 60)) % alphabet.len() as u64) as usize])
+                .collect()
+        })
+    }
+
     /// The estimate as a walk over every byte, to check the jumps against.
     fn byte_walk(bytes: &[u8]) -> usize {
         let (mut count, mut in_string, mut escaped) = (1, false, false);
@@ -191,16 +209,7 @@ mod tests {
 
     #[test]
     fn jumping_through_strings_counts_what_a_byte_walk_counts() {
-        let alphabet = br#"{["\,: a"#;
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..20_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let len = (state % 24) as usize;
-            let text: Vec<u8> = (0..len)
-                .map(|i| alphabet[((state >> (i * 2 % 60)) % alphabet.len() as u64) as usize])
-                .collect();
+        for text in random_texts(br#"{["\,: a"#, 24, 0x9e37_79b9_7f4a_7c15) {
             let mut json = b"[".to_vec();
             json.extend_from_slice(&text);
             assert_eq!(
@@ -241,16 +250,7 @@ mod tests {
 
     #[test]
     fn yaml_look_ups_count_what_a_byte_walk_counts() {
-        let alphabet = b"{?[,:-# a\n\n  ";
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        for _ in 0..20_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let len = (state % 30) as usize;
-            let text: Vec<u8> = (0..len)
-                .map(|i| alphabet[((state >> (i * 2 % 60)) % alphabet.len() as u64) as usize])
-                .collect();
+        for text in random_texts(b"{?[,:-# a\n\n  ", 30, 0x2545_f491_4f6c_dd1d) {
             assert_eq!(
                 yaml_estimate(&text),
                 yaml_byte_walk(&text),

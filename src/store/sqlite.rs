@@ -471,7 +471,8 @@ fn name_held(
 }
 
 /// The rule a write of `api` at `route` would break, if any: its route held by an API of
-/// the group other than `except_id` (reported first), or its name.
+/// the group other than `except_id` (reported first), or its name. After a refused write,
+/// `None` means another constraint refused it (the group gone): an error.
 fn conflict(
     conn: &Connection,
     t: &Tenant,
@@ -489,23 +490,6 @@ fn conflict(
     Ok(None)
 }
 
-/// After a refused write, say which rule was broken; any other constraint (the group gone)
-/// is an error.
-fn conflict_outcome(
-    conn: &Connection,
-    t: &Tenant,
-    group_id: &str,
-    api: &Api,
-    route: &str,
-    except_id: &str,
-    error: rusqlite::Error,
-) -> StoreResult<ApiWriteOutcome> {
-    match conflict(conn, t, group_id, api, route, except_id)? {
-        Some(outcome) => Ok(outcome),
-        None => Err(error).ctx("write api"),
-    }
-}
-
 fn create_api(
     conn: &Connection,
     t: &Tenant,
@@ -517,10 +501,9 @@ fn create_api(
     let route = route_key(api);
     if *stored >= u64::from(limit) {
         // At the limit, a taken route or name is still reported as such (the store contract).
-        return match conflict(conn, t, group_id, api, &route, "")? {
-            Some(outcome) => Ok(outcome),
-            None => Ok(ApiWriteOutcome::QuotaReached),
-        };
+        return Ok(
+            conflict(conn, t, group_id, api, &route, "")?.unwrap_or(ApiWriteOutcome::QuotaReached)
+        );
     }
     // The UNIQUE indexes on (group, route) and (group, name) decide: the insert is tried
     // first and only a refused one looks up which rule it broke, so a create costs one
@@ -548,7 +531,9 @@ fn create_api(
             *stored += 1;
             Ok(ApiWriteOutcome::Created)
         }
-        Err(e) if is_constraint(&e) => conflict_outcome(conn, t, group_id, api, &route, "", e),
+        Err(e) if is_constraint(&e) => conflict(conn, t, group_id, api, &route, "")?
+            .ok_or(e)
+            .ctx("write api"),
         Err(e) => Err(e).ctx("insert api"),
     }
 }
@@ -602,9 +587,9 @@ fn replace_api(
     match updated {
         Ok(1) => Ok(ApiWriteOutcome::Replaced),
         Ok(_) => Ok(ApiWriteOutcome::VersionConflict),
-        Err(e) if is_constraint(&e) => {
-            conflict_outcome(conn, t, group_id, api, &route, api.id.as_str(), e)
-        }
+        Err(e) if is_constraint(&e) => conflict(conn, t, group_id, api, &route, api.id.as_str())?
+            .ok_or(e)
+            .ctx("write api"),
         Err(e) => Err(e).ctx("replace api"),
     }
 }
