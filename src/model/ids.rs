@@ -9,9 +9,12 @@ use std::fmt;
 pub struct Id(String);
 
 impl Id {
-    /// A fresh random id.
+    /// A fresh random id: a version-4 UUID from the thread's CSPRNG (`rand::rng()`, seeded
+    /// by the OS), not `Uuid::new_v4`, which asks the kernel for every id: one system call
+    /// per API of an import.
     pub fn generate() -> Self {
-        Id(uuid::Uuid::new_v4().simple().to_string())
+        let uuid = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+        Id(uuid.simple().to_string())
     }
 
     /// Accepts only the canonical form, so an id from a request can be looked up safely.
@@ -30,5 +33,23 @@ impl Id {
 impl fmt::Display for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn generated_ids_are_canonical_random_uuids() {
+        let ids: HashSet<String> = (0..1000).map(|_| Id::generate().0).collect();
+        assert_eq!(ids.len(), 1000, "ids repeat");
+        for id in &ids {
+            assert!(Id::parse(id).is_some(), "{id} is not canonical");
+            let uuid = uuid::Uuid::parse_str(id).unwrap();
+            assert_eq!(uuid.get_version(), Some(uuid::Version::Random), "{id}");
+            assert_eq!(uuid.get_variant(), uuid::Variant::RFC4122, "{id}");
+        }
     }
 }
