@@ -1,11 +1,11 @@
 //! The Lambda function: the same router as `apig serve`, driven by the Lambda runtime.
 //!
 //! Configuration comes from the environment (see the README's table): the store (DynamoDB
-//! table `APIG_TABLE` by default, `APIG_STORE=sqlite` for the embedded store in
-//! `APIG_DATA_DIR`), the limits, the token keys and the signing secret. With a bucket and a
-//! queue (`APIG_BUCKET`, `APIG_QUEUE_URL`) it also serves the asynchronous import and the
-//! task status: documents go to the bucket, task messages to the queue, and the worker
-//! function (`src/bin/worker.rs`) runs them.
+//! table `APIG_TABLE`; `APIG_STORE=sqlite` for the embedded store in `APIG_DATA_DIR` when
+//! built with the `lambda-sqlite` feature), the limits, the token keys and the signing
+//! secret. With a bucket and a queue (`APIG_BUCKET`, `APIG_QUEUE_URL`) it also serves the
+//! asynchronous import and the task status: documents go to the bucket, task messages to
+//! the queue, and the worker function (`src/bin/worker.rs`) runs them.
 
 use apig_import::auth::{Signing, SigningSecret, TokenKeys};
 use apig_import::cli::store::{self, StoreChoice};
@@ -20,8 +20,12 @@ use std::sync::Arc;
 mod logs;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
+async fn main() -> std::process::ExitCode {
     logs::init();
+    logs::exit(run().await)
+}
+
+async fn run() -> Result<(), lambda_http::Error> {
     let (limits, lowered) = http::lambda_limits(Limits::from_env()?);
     if let Some(configured) =
         lowered.filter(|_| std::env::var_os("APIG_MAX_DOCUMENT_BYTES").is_some())
@@ -46,7 +50,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     }
     // The store is opened once per execution environment (cold start), not per request.
     let choice = StoreChoice::lambda_from_env()?;
-    let store = store::open(&choice).await?;
+    let store = store::open_function(&choice).await?;
     tracing::info!(store = %choice.describe(), "store opened");
     let state = AppState {
         store,

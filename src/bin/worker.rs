@@ -23,8 +23,12 @@ use serde_json::Value;
 mod logs;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
+async fn main() -> std::process::ExitCode {
     logs::init();
+    logs::exit(run().await)
+}
+
+async fn run() -> Result<(), lambda_http::Error> {
     let limits = Limits::from_env()?;
     let bucket = std::env::var("APIG_BUCKET")
         .ok()
@@ -32,7 +36,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         .ok_or("the worker needs its bucket: set APIG_BUCKET")?;
     // Opened once per execution environment (cold start), not per event.
     let choice = StoreChoice::lambda_from_env()?;
-    let store = store::open(&choice).await?;
+    let store = store::open_function(&choice).await?;
     let bucket = S3Bucket::from_env(bucket).await;
     tracing::info!(store = %choice.describe(), bucket = bucket.name(), "worker ready");
     let mut worker = AwsWorker::new(store, bucket, limits);

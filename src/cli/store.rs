@@ -1,9 +1,12 @@
-//! Which store a process uses — the one function both binaries call.
+//! Which store a process uses: [`open`] for `apig`, [`open_function`] for the Lambda
+//! functions.
 //!
 //! * `apig` (serve, import, admin commands): the embedded SQLite store in the data
 //!   directory by default; DynamoDB with `--store dynamodb` or `APIG_STORE=dynamodb`.
-//! * `bootstrap` (Lambda): DynamoDB by default; `APIG_STORE=sqlite` selects the embedded
-//!   store in `APIG_DATA_DIR` (default `/tmp/apig`, for trying the function locally).
+//! * `bootstrap` and `worker` (Lambda): DynamoDB. Built with the `lambda-sqlite` feature,
+//!   `APIG_STORE=sqlite` selects the embedded store in `APIG_DATA_DIR` (default
+//!   `/tmp/apig`, for trying the functions locally); without it SQLite is not linked into
+//!   them at all (2.3 MB of the arm64 bootstrap) and `APIG_STORE=sqlite` is refused at start.
 //!
 //! DynamoDB: the table is `--table` / `APIG_TABLE`; the client takes its configuration from
 //! the environment (region, credentials, `AWS_ENDPOINT_URL_DYNAMODB` for a local server).
@@ -60,6 +63,12 @@ pub enum StoreOpenError {
     UnknownStore(String),
     #[error("data directory {path}: {detail}")]
     DataDir { path: PathBuf, detail: String },
+    #[error(
+        "APIG_STORE=sqlite: this build of the Lambda functions has no embedded store (deployed, \
+         they use DynamoDB: APIG_STORE=dynamodb and APIG_TABLE); to try them locally on SQLite, \
+         build them with the lambda-sqlite feature (cargo lambda watch --features lambda-sqlite)"
+    )]
+    NoEmbeddedStore,
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
 }
@@ -121,11 +130,25 @@ pub async fn open_with(
                 SqliteStore::open(&sqlite_path(&choice.data_dir))?.with_calls(calls),
             ))
         }
-        StoreKind::Dynamodb => {
-            let table = choice.table.as_deref().ok_or(StoreOpenError::NoTable)?;
-            dynamodb(table).await
-        }
+        StoreKind::Dynamodb => open_dynamodb(choice).await,
     }
+}
+
+/// The Lambda functions' [`open`]: the embedded store only with the `lambda-sqlite`
+/// feature. Without it, nothing here reaches SQLite, so the link leaves it out.
+pub async fn open_function(choice: &StoreChoice) -> Result<Arc<dyn Store>, StoreOpenError> {
+    match choice.kind {
+        StoreKind::Dynamodb => open_dynamodb(choice).await,
+        #[cfg(feature = "lambda-sqlite")]
+        StoreKind::Sqlite => open(choice).await,
+        #[cfg(not(feature = "lambda-sqlite"))]
+        StoreKind::Sqlite => Err(StoreOpenError::NoEmbeddedStore),
+    }
+}
+
+async fn open_dynamodb(choice: &StoreChoice) -> Result<Arc<dyn Store>, StoreOpenError> {
+    let table = choice.table.as_deref().ok_or(StoreOpenError::NoTable)?;
+    dynamodb(table).await
 }
 
 /// The DynamoDB store on `table`, configured from the environment (region, credentials,

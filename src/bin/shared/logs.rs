@@ -24,3 +24,16 @@ pub fn init() {
         .with(filter)
         .init();
 }
+
+/// The process's exit: a function that cannot start (or whose runtime loop fails) says why
+/// in a log line, with the error's message. Returning the error from `main` would print its
+/// `Debug` form instead (`Error: NoTable`).
+pub fn exit(result: Result<(), lambda_http::Error>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "the function stopped");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
