@@ -13,19 +13,20 @@ fn start(binary: &str, env: &[(&str, &str)]) -> Output {
     command.output().unwrap()
 }
 
-/// The error of the one JSON log line the process wrote, after checking that it failed and
-/// wrote nothing else (no `Debug` dump of the error on standard error).
+/// Why the process stopped, after checking that it failed and said so twice: in its one
+/// JSON log line, and in one line on standard error (no `Debug` dump of the error).
 fn stop_reason(out: &Output) -> String {
     assert!(!out.status.success(), "the process started: {out:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.trim().is_empty(), "standard error: {stderr}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 1, "{stdout}");
     let line: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
     assert_eq!(line["level"], "ERROR", "{line}");
     assert_eq!(line["fields"]["message"], "the function stopped", "{line}");
-    line["fields"]["error"].as_str().unwrap().to_string()
+    let reason = line["fields"]["error"].as_str().unwrap().to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr, format!("the function stopped: {reason}\n"));
+    reason
 }
 
 /// Why each function binary stops with `store` (the worker's bucket set).
@@ -67,14 +68,29 @@ fn the_embedded_store_is_refused_with_the_feature_that_brings_it() {
 
 #[test]
 fn an_unknown_store_is_named() {
-    let out = start(
-        env!("CARGO_BIN_EXE_bootstrap"),
-        &[("APIG_STORE", "postgres")],
-    );
-    let reason = stop_reason(&out);
-    assert_eq!(
-        reason,
-        "APIG_STORE=\"postgres\" is not a store: use sqlite or dynamodb"
+    for (binary, reason) in stop_reasons("postgres") {
+        assert_eq!(
+            reason, "APIG_STORE=\"postgres\" is not a store: use sqlite or dynamodb",
+            "{binary}"
+        );
+    }
+}
+
+/// The log filter cannot hide why a function stopped: standard error still says it.
+#[test]
+fn the_reason_survives_a_log_filter_that_hides_it() {
+    let out = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .env_clear()
+        .env("APIG_LOG", "off")
+        .env("APIG_STORE", "dynamodb")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("the function stopped: ") && stderr.contains("set APIG_TABLE"),
+        "{stderr}"
     );
 }
 

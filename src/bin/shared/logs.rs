@@ -25,15 +25,34 @@ pub fn init() {
         .init();
 }
 
-/// The process's exit: a function that cannot start (or whose runtime loop fails) says why
-/// in a log line, with the error's message. Returning the error from `main` would print its
-/// `Debug` form instead (`Error: NoTable`).
+/// The process's exit: a function that cannot start (or whose runtime loop fails) says why,
+/// with the error's message and its causes. Returning the error from `main` would print its
+/// `Debug` form instead (`Error: NoTable`). The JSON log line is for queries; the line on
+/// standard error (which Lambda keeps too) is there whatever `APIG_LOG` filters out.
 pub fn exit(result: Result<(), lambda_http::Error>) -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
+            let error = with_causes(error.as_ref());
             tracing::error!(%error, "the function stopped");
+            eprintln!("the function stopped: {error}");
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `error: cause: cause...`, leaving out a cause whose text the message already ends with
+/// (errors that display their source as their own message).
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
