@@ -4,6 +4,7 @@
 
 use std::process::{Command, Output};
 
+/// `binary` run with only `env` (and `APIG_LOG=error`, unless `env` sets it).
 fn start(binary: &str, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(binary);
     command.env_clear().env("APIG_LOG", "error");
@@ -79,12 +80,10 @@ fn an_unknown_store_is_named() {
 /// The log filter cannot hide why a function stopped: standard error still says it.
 #[test]
 fn the_reason_survives_a_log_filter_that_hides_it() {
-    let out = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
-        .env_clear()
-        .env("APIG_LOG", "off")
-        .env("APIG_STORE", "dynamodb")
-        .output()
-        .unwrap();
+    let out = start(
+        env!("CARGO_BIN_EXE_bootstrap"),
+        &[("APIG_LOG", "off"), ("APIG_STORE", "dynamodb")],
+    );
     assert!(!out.status.success());
     assert!(out.stdout.is_empty(), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
