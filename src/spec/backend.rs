@@ -3,6 +3,7 @@
 use super::names::check_param_name;
 use super::node::Node;
 use super::params::has_param;
+use super::tree::Value;
 use crate::error::{echo, ApiFailure, Code};
 use crate::model::{
     Backend, BackendEndpoint, BackendParam, FunctionEndpoint, HttpEndpoint, HttpTarget,
@@ -204,8 +205,8 @@ fn address<'a>(endpoints: &Node<'a>, key: &str) -> Result<&'a str, ApiFailure> {
         .get(key)
         .ok_or_else(|| endpoints.invalid(key, format!("the field {key} is required")))?;
     let text = match node.value {
-        serde_json::Value::String(s) => Some(s.as_str()),
-        serde_json::Value::Array(items) if items.len() == 1 => items[0].as_str(),
+        Value::String(s) => Some(*s),
+        Value::Array(items) if items.len() == 1 => items[0].as_str(),
         _ => None,
     };
     let text = text
@@ -394,6 +395,7 @@ pub fn is_function_urn(urn: &str) -> bool {
 mod tests {
     use super::*;
     use crate::spec::params::implicit_path_param;
+    use crate::spec::tree::leaked;
     use serde_json::{json, Value};
 
     fn parse(v: &Value, simple: bool) -> Result<Backend, ApiFailure> {
@@ -402,7 +404,7 @@ mod tests {
             location: ParamLocation::Header,
             ..implicit_path_param("X-Cat")
         });
-        parse_backend(&Node::new(v, "/b"), &params, simple)
+        parse_backend(&Node::new(leaked(v), "/b"), &params, simple)
     }
 
     fn fails(v: Value, code: Code, words: &str, at: &str) {

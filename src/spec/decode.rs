@@ -1,4 +1,4 @@
-//! Bytes → `serde_json::Value`, within the limits of `import-api.md` §3.1 and §6.
+//! Bytes → the document tree (`tree`), within the limits of `import-api.md` §3.1 and §6.
 //!
 //! JSON or YAML is told from the content (first non-blank byte `{` or `[` → JSON), never
 //! from a file name or a part header. Every step is bounded by the input: the size is
@@ -6,12 +6,13 @@
 //! and the nesting depth of the result is checked without recursion.
 
 use super::bounded::{BoundedValue, TOO_DEEP};
-use super::object::Scratch;
+use super::object::Stacks;
+use super::tree::Value;
 use super::yaml;
 use crate::config::Limits;
 use crate::error::{ApigError, Code};
+use bumpalo::Bump;
 use serde::de::DeserializeSeed;
-use serde_json::Value;
 use std::cell::RefCell;
 
 /// Stack for decoding JSON. Deserialization recurses once per nesting level and a level
@@ -20,28 +21,38 @@ use std::cell::RefCell;
 /// built with an explicit stack and needs no thread of its own.
 const DECODE_STACK_BYTES: usize = 32 * 1024 * 1024;
 
-/// Decode a document; the result is guaranteed to be an object no deeper than
+/// Decode a document into `arena`; the result is guaranteed to be an object no deeper than
 /// `limits.max_depth` (enforced while building it, see `bounded` and `yaml`).
-pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
+pub fn decode<'a>(
+    arena: &'a mut Bump,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Value<'a>, ApigError> {
     if matches!(first_significant_byte(bytes), Some(b'{' | b'[')) {
-        return decode_on_big_stack(bytes, limits);
+        return decode_on_big_stack(arena, bytes, limits);
     }
-    decode_here(bytes, limits)
+    decode_here(arena, bytes, limits)
 }
 
-fn decode_on_big_stack(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
+/// The arena is lent to the decoding thread (a `Bump` is not shared between threads, only
+/// handed over).
+fn decode_on_big_stack<'a>(
+    arena: &'a mut Bump,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Value<'a>, ApigError> {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("spec-decode".into())
             .stack_size(DECODE_STACK_BYTES)
-            .spawn_scoped(scope, || decode_here(bytes, limits))
+            .spawn_scoped(scope, move || decode_here(arena, bytes, limits))
             .map_err(|_| ApigError::internal())?
             .join()
             .map_err(|_| ApigError::internal())?
     })
 }
 
-fn decode_here(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
+fn decode_here<'a>(arena: &'a Bump, bytes: &[u8], limits: &Limits) -> Result<Value<'a>, ApigError> {
     if bytes.len() > limits.max_document_bytes {
         return Err(ApigError::new(
             Code::Apig3603,
@@ -56,9 +67,9 @@ fn decode_here(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
         return Err(ApigError::new(Code::Apig3609, ""));
     };
     let value = if first == b'{' || first == b'[' {
-        decode_json(bytes, limits)?
+        decode_json(arena, bytes, limits)?
     } else {
-        decode_yaml(bytes, limits)?
+        decode_yaml(arena, bytes, limits)?
     };
     if !value.is_object() {
         return Err(ApigError::new(
@@ -78,11 +89,11 @@ fn first_significant_byte(bytes: &[u8]) -> Option<u8> {
     bytes.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
-fn decode_json(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
+fn decode_json<'a>(arena: &'a Bump, bytes: &[u8], limits: &Limits) -> Result<Value<'a>, ApigError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let scratch = RefCell::default();
-    let value = root_seed(limits, &scratch)
+    let stacks = RefCell::default();
+    let value = root_seed(arena, limits, &stacks)
         .deserialize(&mut deserializer)
         .and_then(|v| deserializer.end().map(|()| v));
     value.map_err(|e| {
@@ -105,9 +116,9 @@ fn decode_json(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
 }
 
 /// What a YAML document may produce, whatever its aliases: one value or key per this many
-/// bytes of the document-size limit. A `serde_json::Value` costs ~80 bytes (a mapping entry
-/// more), so the default 10 MiB limit allows ~1.3 M values, ~100 MiB; real documents
-/// produce one value per 15-30 bytes of text and stay far below.
+/// bytes of the document-size limit. A value of the tree costs 24 bytes (an object entry 40,
+/// plus the text of its key), so the default 10 MiB limit allows ~1.3 M values, ~50 MiB;
+/// real documents produce one value per 15-30 bytes of text and stay far below.
 const LIMIT_BYTES_PER_NODE: usize = 8;
 
 /// The node budget never falls below this, so that small size limits (tests) still admit
@@ -123,7 +134,7 @@ fn yaml_budget(input_len: usize, limits: &Limits) -> yaml::Budget {
     }
 }
 
-fn decode_yaml(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
+fn decode_yaml<'a>(arena: &'a Bump, bytes: &[u8], limits: &Limits) -> Result<Value<'a>, ApigError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let (line, column) = line_column(bytes, e.valid_up_to());
         ApigError::new(
@@ -132,7 +143,7 @@ fn decode_yaml(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
         )
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    yaml::load(text, yaml_budget(bytes.len(), limits)).map_err(|e| {
+    yaml::load(arena, text, yaml_budget(bytes.len(), limits)).map_err(|e| {
         // Limits and bombs are 3602; everything else is a syntax error with its location.
         let code = if e.is_limit() {
             Code::Apig3602
@@ -143,11 +154,16 @@ fn decode_yaml(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
     })
 }
 
-fn root_seed<'s>(limits: &Limits, scratch: &'s RefCell<Scratch>) -> BoundedValue<'s> {
+fn root_seed<'s, 'a>(
+    arena: &'a Bump,
+    limits: &Limits,
+    stacks: &'s RefCell<Stacks<'a>>,
+) -> BoundedValue<'s, 'a> {
     BoundedValue {
         depth: 0,
         max_depth: limits.max_depth,
-        scratch,
+        arena,
+        stacks,
     }
 }
 
@@ -180,6 +196,13 @@ pub fn kind_of(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
+
+    /// Decoded, and copied out of its arena for comparisons with `json!` values.
+    fn decode(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
+        let mut arena = Bump::new();
+        super::decode(&mut arena, bytes, limits).map(|v| v.to_json())
+    }
 
     fn limits() -> Limits {
         Limits::default()

@@ -2,9 +2,9 @@
 //! protocol, and resolution of internal `$ref`s.
 
 use super::node::Node;
+use super::tree::Value;
 use crate::error::{echo, ApiFailure, ApigError, Code};
 use crate::model::Protocol;
-use serde_json::Value;
 
 /// How many `$ref` hops one resolution may take (a chain longer than this is a loop in
 /// all but name).
@@ -26,7 +26,7 @@ impl Version {
 /// A decoded document that is a Swagger 2.0 or OpenAPI 3.0/3.1 document.
 #[derive(Debug)]
 pub struct Document<'a> {
-    pub root: &'a Value,
+    pub root: &'a Value<'a>,
     pub version: Version,
     /// `paths`, or `None` for a 3.1 document without paths (webhooks / components only).
     pub paths: Option<Node<'a>>,
@@ -40,7 +40,7 @@ pub struct Document<'a> {
 }
 
 impl<'a> Document<'a> {
-    pub fn new(root: &'a Value) -> Result<Self, ApigError> {
+    pub fn new(root: &'a Value<'a>) -> Result<Self, ApigError> {
         let version = detect_version(root)?;
         let node = Node::root(root);
         let paths = match root.get("paths") {
@@ -73,7 +73,7 @@ impl<'a> Document<'a> {
             Version::Swagger2 => (swagger_base_path(root)?, swagger_protocol(root)),
             _ => {
                 let servers = root.get("servers");
-                let base = match servers.and_then(|s| s.get(0)) {
+                let base = match servers.and_then(|s| s.as_array()?.first()) {
                     Some(server) => {
                         let (base, warning) = server_base_path(server)?;
                         server_warning = warning;
@@ -163,7 +163,7 @@ impl<'a> Document<'a> {
     }
 }
 
-fn detect_version(root: &Value) -> Result<Version, ApigError> {
+fn detect_version(root: &Value<'_>) -> Result<Version, ApigError> {
     // YAML authors write `swagger: 2.0` unquoted, which is a number.
     let text = |v: &Value| match v {
         Value::String(s) => Some(s.trim().to_string()),
@@ -202,7 +202,7 @@ fn detect_version(root: &Value) -> Result<Version, ApigError> {
 }
 
 /// `basePath` as a prefix: leading slash, no trailing slash, `""` for `/`.
-fn swagger_base_path(root: &Value) -> Result<String, ApigError> {
+fn swagger_base_path(root: &Value<'_>) -> Result<String, ApigError> {
     match root.get("basePath") {
         None | Some(Value::Null) => Ok(String::new()),
         Some(Value::String(s)) => Ok(normalize_base(s)),
@@ -221,7 +221,7 @@ fn normalize_base(path: &str) -> String {
     }
 }
 
-fn swagger_protocol(root: &Value) -> Protocol {
+fn swagger_protocol(root: &Value<'_>) -> Protocol {
     let schemes: Vec<String> = root
         .get("schemes")
         .and_then(Value::as_array)
@@ -273,7 +273,7 @@ pub fn servers_protocol(servers: Option<&Value>) -> Option<Protocol> {
 }
 
 /// The URL of a 3.x server object with `{variables}` replaced by their defaults.
-fn substitute_variables(server: &Value) -> Result<String, String> {
+fn substitute_variables(server: &Value<'_>) -> Result<String, String> {
     let url = server
         .get("url")
         .and_then(Value::as_str)
@@ -312,7 +312,7 @@ fn substitute_variables(server: &Value) -> Result<String, String> {
 /// `https://h/api/v1` → `/api/v1`; `/api` → `/api`; `https://h` → `""`. A URL that is
 /// neither absolute nor starts with `/` (`api.example.com/v1`) is taken as a path, with a
 /// warning: the author most likely forgot the scheme.
-fn server_base_path(server: &Value) -> Result<(String, Option<String>), ApigError> {
+fn server_base_path(server: &Value<'_>) -> Result<(String, Option<String>), ApigError> {
     let unusable = |detail: String| ApigError::new(Code::Apig2045, detail);
     let url = substitute_variables(server).map_err(unusable)?;
     let url = url.trim();
@@ -378,15 +378,17 @@ fn server_base_path(server: &Value) -> Result<(String, Option<String>), ApigErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::tree::leaked;
     use serde_json::json;
+    use serde_json::Value;
 
     fn doc_err(v: Value) -> ApigError {
-        Document::new(&v).unwrap_err()
+        Document::new(leaked(&v)).unwrap_err()
     }
 
     #[test]
     fn versions() {
-        let ok = |v: Value| Document::new(&v).map(|d| d.version).unwrap();
+        let ok = |v: Value| Document::new(leaked(&v)).map(|d| d.version).unwrap();
         assert_eq!(
             ok(json!({"swagger": "2.0", "paths": {}})),
             Version::Swagger2
@@ -421,12 +423,12 @@ mod tests {
             .contains("no paths"));
         // 3.1 may have webhooks only.
         let v = json!({"openapi": "3.1.0", "webhooks": {}});
-        assert!(Document::new(&v).unwrap().paths.is_none());
+        assert!(Document::new(leaked(&v)).unwrap().paths.is_none());
     }
 
     #[test]
     fn base_paths() {
-        let base = |v: Value| Document::new(&v).map(|d| d.base_path).unwrap();
+        let base = |v: Value| Document::new(leaked(&v)).map(|d| d.base_path).unwrap();
         assert_eq!(
             base(json!({"swagger": "2.0", "paths": {}, "basePath": "/v1/"})),
             "/v1"
@@ -449,7 +451,7 @@ mod tests {
         assert_eq!(base(server(json!("/relative/"))), "/relative");
         let warned = |url: &str| {
             let v = server(json!(url));
-            let d = Document::new(&v).unwrap();
+            let d = Document::new(leaked(&v)).unwrap();
             (d.base_path, d.server_warning)
         };
         let (path, warning) = warned("api.example.com/v1");
@@ -474,7 +476,7 @@ mod tests {
 
     #[test]
     fn protocols() {
-        let proto = |v: Value| Document::new(&v).map(|d| d.protocol).unwrap();
+        let proto = |v: Value| Document::new(leaked(&v)).map(|d| d.protocol).unwrap();
         assert_eq!(
             proto(json!({"swagger": "2.0", "paths": {}})),
             Protocol::Https
@@ -498,11 +500,11 @@ mod tests {
         let v = json!({"swagger": "2.0", "paths": {"/a/{b}": {"x": 1}},
             "parameters": {"p": {"$ref": "#/parameters/q"}, "q": {"name": "q"}},
             "loop": {"$ref": "#/loop2"}, "loop2": {"$ref": "#/loop"}});
-        let doc = Document::new(&v).unwrap();
+        let doc = Document::new(leaked(&v)).unwrap();
         let resolve = |r: &str| {
             let holder = json!({ "$ref": r });
-            doc.resolve(Node::new(&holder, "/here"))
-                .map(|n| (n.value.clone(), n.pointer))
+            doc.resolve(Node::new(leaked(&holder), "/here"))
+                .map(|n| (n.value.to_json(), n.pointer))
         };
         let (value, pointer) = resolve("#/parameters/p").unwrap();
         assert_eq!(value["name"], "q");

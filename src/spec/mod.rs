@@ -5,9 +5,9 @@
 //! Pure and synchronous: no I/O, no store. Whether a referenced object exists in the
 //! instance is for the importer to decide; this module only says which names are used.
 //!
-//! One job per module: `decode` (bytes → value, bounded), `bounded` (depth-limited value
-//! builder), `detach` (path items out of the tree, to be freed as they are mapped),
-//! `document` (version, base path, protocol, `$ref`), `node` (values with their
+//! One job per module: `decode` (bytes → tree, bounded), `tree` (the decoded document, in
+//! one arena), `object` (its objects and lists as they are built), `bounded` (JSON's
+//! depth-limited builder), `yaml` (YAML's), `document` (version, base path, protocol, `$ref`), `node` (values with their
 //! JSON pointers and typed readers), `operations` (walk and map), `params`, `backend`,
 //! `policies`, `security`, `samples`, `shared`, `names`, `request_path`.
 //!
@@ -30,6 +30,8 @@ use crate::config::Limits;
 use crate::error::{ApiFailure, ApigError, Code};
 use crate::model::{ApiDefinition, SharedDefinition, SharedKind};
 pub use crate::model::{ImportWarning, WarningCode};
+use bumpalo::Bump;
+pub use tree::{Object, Value};
 
 /// Decode and map an uploaded document.
 ///
@@ -41,8 +43,9 @@ pub fn parse_document(
     options: MapOptions,
     limits: &Limits,
 ) -> Result<ParsedDocument, ApigError> {
-    let value = check_and_decode(bytes, limits)?;
-    map_document(value, options, limits)
+    let mut arena = Bump::new();
+    let root = check_and_decode(&mut arena, bytes, limits)?;
+    map_document(&root, options, limits)
 }
 
 /// [`parse_document`] for a caller that gives the document up: its text is released once
@@ -54,34 +57,41 @@ pub fn parse_owned(
     options: MapOptions,
     limits: &Limits,
 ) -> Result<ParsedDocument, ApigError> {
-    let value = check_and_decode(&document, limits)?;
+    let mut arena = Bump::new();
+    let root = check_and_decode(&mut arena, &document, limits)?;
     drop(document);
-    map_document(value, options, limits)
+    map_document(&root, options, limits)
 }
 
 /// The document's complexity estimated on its text, then the document decoded.
-fn check_and_decode(bytes: &[u8], limits: &Limits) -> Result<serde_json::Value, ApigError> {
+fn check_and_decode<'a>(
+    arena: &'a mut Bump,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Value<'a>, ApigError> {
     complexity::check(bytes, limits)?;
-    decode::decode(bytes, limits)
+    decode::decode(arena, bytes, limits)
 }
 
-/// Decode a document without mapping it: an object no deeper than `limits.max_depth`.
-pub fn decode_document(bytes: &[u8], limits: &Limits) -> Result<serde_json::Value, ApigError> {
-    decode::decode(bytes, limits)
+/// Decode a document into `arena` without mapping it: an object no deeper than
+/// `limits.max_depth`.
+pub fn decode_document<'a>(
+    arena: &'a mut Bump,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Value<'a>, ApigError> {
+    decode::decode(arena, bytes, limits)
 }
 
-/// Map a decoded document (the second half of [`parse_document`]). The document is
-/// consumed: its path items are freed as they are mapped, unless a `$ref` may reach into
-/// `paths` ([`detach`]).
+/// Map a decoded document (the second half of [`parse_document`]).
 pub fn map_document(
-    mut value: serde_json::Value,
+    root: &Value<'_>,
     options: MapOptions,
     limits: &Limits,
 ) -> Result<ParsedDocument, ApigError> {
-    let detached = detach::detach_paths(&mut value);
-    let doc = document::Document::new(&value)?;
+    let doc = document::Document::new(root)?;
     // Counted before anything is mapped.
-    let pending = operations::collect(&doc, detached);
+    let pending = operations::collect(&doc);
     let count = pending.count;
     if count > limits.max_operations {
         return Err(ApigError::new(
@@ -92,10 +102,10 @@ pub fn map_document(
             ),
         ));
     }
-    let info = value.get("info");
+    let info = root.get("info");
     let info_text = |key: &str| {
         info.and_then(|i| i.get(key))
-            .and_then(serde_json::Value::as_str)
+            .and_then(Value::as_str)
             .map(str::to_string)
     };
     let warnings = doc
@@ -175,7 +185,6 @@ mod backend;
 mod bounded;
 mod complexity;
 mod decode;
-mod detach;
 mod document;
 mod names;
 mod node;
@@ -189,6 +198,7 @@ pub mod request_path;
 mod samples;
 mod security;
 mod shared;
+mod tree;
 mod yaml;
 
 #[cfg(test)]
@@ -278,85 +288,6 @@ mod tests {
             &limits,
         );
         assert_eq!(refused.unwrap_err().code, Code::Apig3602);
-    }
-
-    /// The same document mapped with its path items taken out of the tree (freed one by
-    /// one) and left in it (forced by an unused `$ref` to `#/paths`).
-    fn both_ways(doc: &Value, options: MapOptions) -> (String, String) {
-        let mut in_tree = doc.clone();
-        in_tree["x-keep"] = json!({"$ref": "#/paths"});
-        assert!(detach::detach_paths(&mut doc.clone()).is_some());
-        assert!(detach::detach_paths(&mut in_tree.clone()).is_none());
-        let limits = Limits::default();
-        let map = |value: &Value| match map_document(value.clone(), options, &limits) {
-            Ok(parsed) => format!("{:?}", (parsed.operations, parsed.shared, parsed.warnings)),
-            Err(e) => format!("{e:?}"),
-        };
-        (map(doc), map(&in_tree))
-    }
-
-    #[test]
-    fn path_items_taken_out_map_as_path_items_in_the_tree() {
-        use crate::docgen::{generate, Format, Spec, Version};
-        let mut documents: Vec<Value> = [Version::Swagger2, Version::OpenApi30, Version::OpenApi31]
-            .into_iter()
-            .map(|v| {
-                let text = generate(&Spec::new(v, Format::Json, 40));
-                serde_json::from_str(&text).unwrap()
-            })
-            .collect();
-        // Broken and external references, path items and operations through `$ref`, a
-        // path item that is not an object, `x-` keys of `paths`, `trace`, a `~` in a path,
-        // too many operations.
-        documents.push(json!({"openapi": "3.0.0", "paths": {
-            "/a": {"get": {"parameters": [{"$ref": "#/components/parameters/missing"}]},
-                   "put": {"parameters": [{"$ref": "common.yaml#/p"}]},
-                   "post": {}, "trace": {}},
-            "/b": {"$ref": "#/components/pathItems/nope"},
-            "/c": {"$ref": "#/x-items/c"},
-            "/d": 7,
-            "x-note": {"get": {}},
-            "/e/{id}": {"get": {"$ref": "#/x-items/op"}},
-            "/t~x/{id}": {"get": {"operationId": "bad one"}}},
-            "x-items": {"c": {"delete": {"operationId": "del_c"}},
-                        "op": {"operationId": "bad one"}}}));
-        let mut many = swagger(json!({}));
-        for i in 0..=Limits::default().max_operations {
-            many["paths"][format!("/p{i}")] = json!({"get": {}});
-        }
-        // A document-level error (an unusable server) before the operation limit.
-        many["openapi"] = json!("3.0.0");
-        many.as_object_mut().unwrap().remove("swagger");
-        many["servers"] = json!([{"url": "http://[bad"}]);
-        documents.push(many.clone());
-        many.as_object_mut().unwrap().remove("servers");
-        documents.push(many);
-        for doc in &documents {
-            for options in [
-                MapOptions::default(),
-                MapOptions {
-                    simple_mode: true,
-                    mock_mode: true,
-                },
-            ] {
-                let (taken_out, in_tree) = both_ways(doc, options);
-                assert_eq!(taken_out, in_tree);
-            }
-        }
-        let refused = |doc: &Value| both_ways(doc, MapOptions::default()).0;
-        let [.., bad_server, too_many] = &documents[..] else {
-            unreachable!()
-        };
-        assert!(
-            refused(bad_server).contains("Apig2045"),
-            "{}",
-            refused(bad_server)
-        );
-        assert!(
-            refused(too_many).contains("Apig3127"),
-            "{}",
-            refused(too_many)
-        );
     }
 
     #[test]

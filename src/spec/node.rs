@@ -4,8 +4,8 @@
 //! value makes that automatic. Readers return `Ok(None)` for an absent (or null) field and
 //! an `APIG.2011` failure for a present field of the wrong shape.
 
+use super::tree::Value;
 use crate::error::{echo, ApiFailure, Code};
-use serde_json::Value;
 use std::borrow::Cow;
 
 /// A failure found inside a definition reached through `$ref`, located from where the
@@ -62,19 +62,19 @@ fn push_escaped(out: &mut String, token: &str) {
 
 #[derive(Debug, Clone)]
 pub struct Node<'a> {
-    pub value: &'a Value,
+    pub value: &'a Value<'a>,
     pub pointer: String,
 }
 
 impl<'a> Node<'a> {
-    pub fn new(value: &'a Value, pointer: impl Into<String>) -> Self {
+    pub fn new(value: &'a Value<'a>, pointer: impl Into<String>) -> Self {
         Node {
             value,
             pointer: pointer.into(),
         }
     }
 
-    pub fn root(value: &'a Value) -> Self {
+    pub fn root(value: &'a Value<'a>) -> Self {
         Node::new(value, "")
     }
 
@@ -91,8 +91,8 @@ impl<'a> Node<'a> {
 
     /// The value of field `key`; `None` when absent, null, or this is not an object. No
     /// pointer is built: readers build one only to report a failure.
-    fn field(&self, key: &str) -> Option<&'a Value> {
-        lookup(self.value, key).filter(|value| !value.is_null())
+    fn field(&self, key: &str) -> Option<&'a Value<'a>> {
+        self.value.get(key).filter(|value| !value.is_null())
     }
 
     /// The entries of an object, in document order (empty if not an object).
@@ -101,7 +101,7 @@ impl<'a> Node<'a> {
             .as_object()
             .map(|map| {
                 map.iter()
-                    .map(|(k, v)| (k.as_str(), Node::new(v, self.child_pointer(k))))
+                    .map(|(k, v)| (k, Node::new(v, self.child_pointer(k))))
                     .collect()
             })
             .unwrap_or_default()
@@ -112,14 +112,14 @@ impl<'a> Node<'a> {
     /// object.
     pub fn entries_lazy_where<'s>(
         &'s self,
-        keep: fn(&Value) -> bool,
+        keep: fn(&Value<'a>) -> bool,
     ) -> impl Iterator<Item = (&'a str, Node<'a>)> + 's {
         self.value
             .as_object()
             .into_iter()
             .flat_map(|map| map.iter())
             .filter(move |(_, v)| keep(v))
-            .map(|(k, v)| (k.as_str(), Node::new(v, self.child_pointer(k))))
+            .map(|(k, v)| (k, Node::new(v, self.child_pointer(k))))
     }
 
     /// The items of an array (empty if not an array).
@@ -208,7 +208,7 @@ impl<'a> Node<'a> {
     pub fn text(&self, key: &str) -> Result<Option<String>, ApiFailure> {
         match self.field(key) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::String(s)) => Ok(Some((*s).to_string())),
             Some(Value::Number(n)) => Ok(Some(n.to_string())),
             Some(Value::Bool(b)) => Ok(Some(b.to_string())),
             Some(_) => Err(self.field_node(key).invalid(key, "must be a string")),
@@ -287,7 +287,7 @@ impl<'a> Node<'a> {
         let len = self
             .field(key)
             .and_then(Value::as_array)
-            .map_or(0, Vec::len);
+            .map_or(0, <[Value]>::len);
         if len > max {
             return Err(self.field_node(key).fail(
                 code,
@@ -358,27 +358,10 @@ impl<'a> Node<'a> {
     }
 }
 
-/// Objects of at most this many entries are searched in order instead of by hash.
-const SCAN_MAX: usize = 16;
-
-/// The value of `key` in `value` when it is an object (null values included).
-///
-/// Most objects of a document have a handful of fields, and comparing their keys in order
-/// is cheaper than hashing the key with SipHash, which was a quarter of the mapping's
-/// instructions. Large objects (`paths`, `components/schemas`) are still looked up by hash.
-pub fn lookup<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
-    let map = value.as_object()?;
-    if map.len() <= SCAN_MAX {
-        map.iter().find_map(|(k, v)| (k == key).then_some(v))
-    } else {
-        map.get(key)
-    }
-}
-
 /// The value a JSON pointer (RFC 6901) designates in `root`, as `Value::pointer` finds it,
 /// without its two allocations per reference token: a token is unescaped only when it
 /// holds `~`.
-pub fn resolve_pointer<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> {
+pub fn resolve_pointer<'a>(root: &'a Value<'a>, pointer: &str) -> Option<&'a Value<'a>> {
     if pointer.is_empty() {
         return Some(root);
     }
@@ -392,7 +375,7 @@ pub fn resolve_pointer<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> 
                 Cow::Borrowed(token)
             };
             match target {
-                Value::Object(_) => lookup(target, &token),
+                Value::Object(object) => object.get(&token),
                 Value::Array(items) => array_index(&token).and_then(|i| items.get(i)),
                 _ => None,
             }
@@ -408,7 +391,7 @@ fn array_index(token: &str) -> Option<usize> {
 }
 
 /// A whole number from a JSON number (`3000`, `3000.0`) or a numeric string (`"2"`).
-pub fn integer(value: &Value) -> Option<i64> {
+pub fn integer(value: &Value<'_>) -> Option<i64> {
     match value {
         Value::Number(n) => n.as_i64().or_else(|| {
             n.as_f64()
@@ -421,22 +404,23 @@ pub fn integer(value: &Value) -> Option<i64> {
 }
 
 /// A scalar example or default rendered as text: strings as they are, everything else as JSON.
-pub fn render(value: &Value) -> String {
+pub fn render(value: &Value<'_>) -> String {
     match value {
-        Value::String(s) => s.clone(),
+        Value::String(s) => (*s).to_string(),
         other => other.to_string(),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::tree::leaked;
     use super::*;
     use serde_json::json;
 
     #[test]
     fn pointers_escape_slash_and_tilde() {
         let doc = json!({"paths": {"/users/{id}": {"get": {"parameters": [{"in": "path"}]}}}});
-        let root = Node::root(&doc);
+        let root = Node::root(leaked(&doc));
         let op = root
             .get("paths")
             .and_then(|p| p.get("/users/{id}"))
@@ -454,7 +438,7 @@ mod tests {
     #[test]
     fn string_reader_without_pointer_still_locates_failures() {
         let doc = json!({"x": {"s": "text", "n": 1, "z": null, "a/b": ["x"]}});
-        let x = Node::root(&doc).get("x").unwrap();
+        let x = Node::root(leaked(&doc)).get("x").unwrap();
         assert_eq!(x.str("s").unwrap(), Some("text"));
         assert_eq!(x.str("z").unwrap(), None);
         assert_eq!(x.str("missing").unwrap(), None);
@@ -468,7 +452,7 @@ mod tests {
     #[test]
     fn typed_readers_report_the_field_and_pointer() {
         let doc = json!({"x": {"timeout": "abc", "retry": "3", "flag": "TRUE", "n": 3000.0}});
-        let x = Node::root(&doc).get("x").unwrap();
+        let x = Node::root(leaked(&doc)).get("x").unwrap();
         let e = x.int("timeout").unwrap_err();
         assert_eq!(e.code, Code::Apig2011);
         assert!(e.message.contains("parameterName:timeout"), "{}", e.message);
@@ -479,21 +463,6 @@ mod tests {
         assert_eq!(x.int("missing").unwrap(), None);
         let e = x.int_in("retry", -1..=2, Code::Apig2011).unwrap_err();
         assert!(e.message.contains("between -1 and 2"), "{}", e.message);
-    }
-
-    #[test]
-    fn small_and_large_objects_find_the_same_fields() {
-        let small = json!({"a": 1, "b": null, "c": "x"});
-        assert_eq!(lookup(&small, "a"), Some(&json!(1)));
-        assert_eq!(lookup(&small, "b"), Some(&Value::Null));
-        assert_eq!(lookup(&small, "z"), None);
-        assert_eq!(lookup(&json!([1]), "0"), None);
-        let large: serde_json::Map<String, Value> =
-            (0..100).map(|i| (format!("k{i}"), json!(i))).collect();
-        let large = Value::Object(large);
-        assert_eq!(lookup(&large, "k0"), Some(&json!(0)));
-        assert_eq!(lookup(&large, "k99"), Some(&json!(99)));
-        assert_eq!(lookup(&large, "k100"), None);
     }
 
     #[test]
@@ -521,8 +490,8 @@ mod tests {
             "/missing/x",
         ] {
             assert_eq!(
-                resolve_pointer(&doc, pointer),
-                doc.pointer(pointer),
+                resolve_pointer(leaked(&doc), pointer).map(Value::to_json),
+                doc.pointer(pointer).cloned(),
                 "{pointer:?}"
             );
         }
@@ -531,7 +500,7 @@ mod tests {
     #[test]
     fn prose_is_cut_at_a_character_boundary() {
         let doc = json!({"d": "éàü-abc", "short": "ab"});
-        let n = Node::root(&doc);
+        let n = Node::root(leaked(&doc));
         assert_eq!(n.str_truncated("d", 2).unwrap().as_deref(), Some("éà"));
         assert_eq!(n.str_truncated("d", 7).unwrap().as_deref(), Some("éàü-abc"));
         assert_eq!(n.str_truncated("short", 5).unwrap().as_deref(), Some("ab"));
@@ -541,7 +510,7 @@ mod tests {
     #[test]
     fn choices_are_case_insensitive() {
         let doc = json!({"unit": "minute", "bad": "week"});
-        let n = Node::root(&doc);
+        let n = Node::root(leaked(&doc));
         let choices = [("SECOND", 1), ("MINUTE", 2)];
         assert_eq!(n.choice("unit", &choices).unwrap(), Some(2));
         let e = n.choice("bad", &choices).unwrap_err();

@@ -1,119 +1,133 @@
-//! Objects and lists of a decoded document, stored at their exact size.
+//! Objects and lists of a document being decoded.
 //!
-//! A `serde_json::Map` grown entry by entry keeps as many entry slots as its hash table has
-//! room for (3, 7, 14, 28...), and a `Vec` grown by pushes doubles: in a 5,000-operation
-//! document that is 15 MB of unused entry slots and 4 MB of unused list slots, a third of
-//! its tree. Small objects, most of a document's, are gathered in a reused scratch list
-//! (their duplicate keys found by comparison, cheaper than hashing so few keys) and become
-//! a map of exactly their size when they end; a larger one becomes a map as it passes the
-//! threshold and grows as before.
+//! The entries and items of every collection still open are gathered on two stacks shared
+//! by the whole decoding (a collection's own are on top while it is open); when it ends they
+//! move into the arena as one slice of exactly their number. Duplicate keys are found by
+//! comparison while an object is small, and through a set of its keys once it is larger.
 
-use serde_json::{Map, Value};
+use super::tree::{Object, Value, SMALL};
+use bumpalo::Bump;
+use std::collections::HashSet;
 
-/// Objects of up to this many entries are gathered before becoming a map.
-const SMALL: usize = 16;
-
-type Entries = Vec<(String, Value)>;
-
-/// Scratch lists reused from one object to the next: one per object open at a time, so
-/// never more than the document is deep.
+/// Entries and items of the collections open at a time, innermost last.
 #[derive(Default)]
-pub struct Scratch {
-    free: Vec<Entries>,
+pub struct Stacks<'a> {
+    entries: Vec<(&'a str, Value<'a>)>,
+    items: Vec<Value<'a>>,
 }
 
-/// An object being decoded.
-pub struct ObjectBuilder {
-    small: Entries,
-    large: Option<Map<String, Value>>,
+/// An object being decoded: its entries are those of the stack from `start` on.
+pub struct ObjectBuilder<'a> {
+    start: usize,
+    /// Its keys, once it has more than [`SMALL`].
+    keys: Option<HashSet<&'a str>>,
 }
 
-impl ObjectBuilder {
-    pub fn new(scratch: &mut Scratch) -> Self {
+impl<'a> ObjectBuilder<'a> {
+    pub fn new(stacks: &Stacks<'a>) -> Self {
         ObjectBuilder {
-            small: scratch.free.pop().unwrap_or_default(),
-            large: None,
+            start: stacks.entries.len(),
+            keys: None,
         }
     }
 
     /// Is `key` an entry already?
-    pub fn contains(&self, key: &str) -> bool {
-        match &self.large {
-            Some(map) => map.contains_key(key),
-            None => self.small.iter().any(|(k, _)| k == key),
+    pub fn contains(&self, stacks: &Stacks<'a>, key: &str) -> bool {
+        match &self.keys {
+            Some(keys) => keys.contains(key),
+            None => stacks.entries[self.start..].iter().any(|(k, _)| *k == key),
         }
     }
 
     /// Add an entry; a key present already is refused and given back.
-    pub fn insert(&mut self, key: String, value: Value) -> Result<(), String> {
-        if let Some(map) = &mut self.large {
-            return match map.entry(key) {
-                serde_json::map::Entry::Occupied(first) => Err(first.key().clone()),
-                serde_json::map::Entry::Vacant(slot) => {
-                    slot.insert(value);
-                    Ok(())
-                }
-            };
-        }
-        if self.small.iter().any(|(k, _)| *k == key) {
+    pub fn insert(
+        &mut self,
+        stacks: &mut Stacks<'a>,
+        key: &'a str,
+        value: Value<'a>,
+    ) -> Result<(), &'a str> {
+        if self.contains(stacks, key) {
             return Err(key);
         }
-        if self.small.len() == SMALL {
-            let mut map = Map::with_capacity(2 * SMALL);
-            map.extend(self.small.drain(..));
-            map.insert(key, value);
-            self.large = Some(map);
-        } else {
-            self.small.push((key, value));
-        }
+        self.push(stacks, key, value);
         Ok(())
     }
 
-    /// The finished object; the scratch list goes back for the next one.
-    pub fn finish(mut self, scratch: &mut Scratch) -> Map<String, Value> {
-        let map = match self.large.take() {
-            Some(map) => map,
-            None => {
-                let mut map = Map::with_capacity(self.small.len());
-                map.extend(self.small.drain(..));
-                map
+    /// Add an entry unless its key is present already (YAML merge keys: what is written
+    /// in the mapping, or merged earlier, wins).
+    pub fn insert_absent(&mut self, stacks: &mut Stacks<'a>, key: &'a str, value: Value<'a>) {
+        if !self.contains(stacks, key) {
+            self.push(stacks, key, value);
+        }
+    }
+
+    fn push(&mut self, stacks: &mut Stacks<'a>, key: &'a str, value: Value<'a>) {
+        stacks.entries.push((key, value));
+        let mine = &stacks.entries[self.start..];
+        match &mut self.keys {
+            Some(keys) => {
+                keys.insert(key);
             }
-        };
-        scratch.free.push(self.small);
-        map
+            None if mine.len() > SMALL => {
+                self.keys = Some(mine.iter().map(|(k, _)| *k).collect());
+            }
+            None => {}
+        }
+    }
+
+    /// The finished object, moved into the arena.
+    pub fn finish(self, arena: &'a Bump, stacks: &mut Stacks<'a>) -> &'a Object<'a> {
+        let entries = arena.alloc_slice_fill_iter(stacks.entries.drain(self.start..));
+        Object::new_in(arena, entries)
     }
 }
 
-/// A finished list, without the slots its growth left unused.
-pub fn finish_list(mut items: Vec<Value>) -> Value {
-    items.shrink_to_fit();
-    Value::Array(items)
+/// A list being decoded: its items are those of the stack from `start` on.
+pub struct ListBuilder {
+    start: usize,
+}
+
+impl ListBuilder {
+    pub fn new(stacks: &Stacks<'_>) -> Self {
+        ListBuilder {
+            start: stacks.items.len(),
+        }
+    }
+
+    pub fn push<'a>(&self, stacks: &mut Stacks<'a>, item: Value<'a>) {
+        stacks.items.push(item);
+    }
+
+    /// The finished list, moved into the arena.
+    pub fn finish<'a>(self, arena: &'a Bump, stacks: &mut Stacks<'a>) -> &'a [Value<'a>] {
+        arena.alloc_slice_fill_iter(stacks.items.drain(self.start..))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
-    fn build(keys: &[&str]) -> Result<Map<String, Value>, String> {
-        let mut scratch = Scratch::default();
-        let mut object = ObjectBuilder::new(&mut scratch);
+    fn build<'a>(arena: &'a Bump, keys: &[&'a str]) -> Result<&'a Object<'a>, &'a str> {
+        let mut stacks = Stacks::default();
+        let mut object = ObjectBuilder::new(&stacks);
         for (i, key) in keys.iter().enumerate() {
-            object.insert(key.to_string(), json!(i))?;
+            object.insert(&mut stacks, key, Value::Number(i.into()))?;
         }
-        Ok(object.finish(&mut scratch))
+        Ok(object.finish(arena, &mut stacks))
     }
 
     #[test]
     fn entries_keep_their_order_below_and_above_the_threshold() {
+        let arena = Bump::new();
         for n in [0, 1, SMALL - 1, SMALL, SMALL + 1, 3 * SMALL] {
             let keys: Vec<String> = (0..n).map(|i| format!("k{}", n - i)).collect();
             let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-            let map = build(&refs).unwrap();
-            let written: Vec<&str> = map.keys().map(String::as_str).collect();
+            let object = build(&arena, &refs).unwrap();
+            let written: Vec<&str> = object.keys().collect();
             assert_eq!(written, refs, "{n} entries");
             assert_eq!(
-                map.get(refs.last().copied().unwrap_or("none")).is_some(),
+                object.get(refs.last().copied().unwrap_or("none")).is_some(),
                 n > 0
             );
         }
@@ -121,38 +135,37 @@ mod tests {
 
     #[test]
     fn a_repeated_key_is_refused_below_and_above_the_threshold() {
-        assert_eq!(build(&["a", "b", "a"]).unwrap_err(), "a");
+        let arena = Bump::new();
+        assert_eq!(build(&arena, &["a", "b", "a"]).unwrap_err(), "a");
         let mut keys: Vec<String> = (0..2 * SMALL).map(|i| format!("k{i}")).collect();
         keys.push("k3".into());
         keys.push(format!("k{}", 2 * SMALL - 1));
         let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-        assert_eq!(build(&refs).unwrap_err(), "k3");
+        assert_eq!(build(&arena, &refs).unwrap_err(), "k3");
     }
 
     #[test]
-    fn scratch_lists_are_reused() {
-        let mut scratch = Scratch::default();
-        let mut outer = ObjectBuilder::new(&mut scratch);
-        let mut inner = ObjectBuilder::new(&mut scratch);
-        inner.insert("x".into(), json!(1)).unwrap();
-        let inner = inner.finish(&mut scratch);
-        outer.insert("inner".into(), Value::Object(inner)).unwrap();
-        let outer = outer.finish(&mut scratch);
-        assert_eq!(Value::Object(outer), json!({"inner": {"x": 1}}));
-        assert_eq!(scratch.free.len(), 2);
-        assert!(scratch.free.iter().all(Vec::is_empty));
-    }
-
-    #[test]
-    fn lists_lose_their_unused_slots() {
-        let mut items = Vec::new();
-        for i in 0..5 {
-            items.push(json!(i));
-        }
-        assert!(items.capacity() > 5);
-        match finish_list(items) {
-            Value::Array(items) => assert_eq!(items.capacity(), 5),
-            other => panic!("{other}"),
-        }
+    fn nested_collections_share_the_stacks_and_leave_them_empty() {
+        let arena = Bump::new();
+        let mut stacks = Stacks::default();
+        let mut outer = ObjectBuilder::new(&stacks);
+        outer.insert(&mut stacks, "a", Value::Bool(true)).unwrap();
+        let list = ListBuilder::new(&stacks);
+        let mut inner = ObjectBuilder::new(&stacks);
+        inner.insert(&mut stacks, "x", Value::Null).unwrap();
+        inner.insert_absent(&mut stacks, "x", Value::Bool(false));
+        inner.insert_absent(&mut stacks, "y", Value::Bool(false));
+        let inner = inner.finish(&arena, &mut stacks);
+        list.push(&mut stacks, Value::Object(inner));
+        let items = list.finish(&arena, &mut stacks);
+        outer
+            .insert(&mut stacks, "list", Value::Array(items))
+            .unwrap();
+        let outer = Value::Object(outer.finish(&arena, &mut stacks));
+        assert_eq!(
+            outer.to_string(),
+            r#"{"a":true,"list":[{"x":null,"y":false}]}"#
+        );
+        assert!(stacks.entries.is_empty() && stacks.items.is_empty());
     }
 }

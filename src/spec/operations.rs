@@ -2,19 +2,18 @@
 //! definition (`import-api.md` §3.2, §4; `extensions.md`).
 
 use super::backend::{check_mock_body, parse_backend, MAX_MOCK_BODY};
-use super::detach;
 use super::document::{protocol_of, servers_protocol, Document};
 use super::names::{check_api_name, generated_api_name};
-use super::node::{at_use_site, join_pointer, Node};
+use super::node::{at_use_site, Node};
 use super::params::{implicit_path_param, request_params};
 use super::policies::parse_policies;
 use super::request_path;
 use super::samples::{first_example, samples};
 use super::security::auth_for;
+use super::tree::Value;
 use super::{ImportWarning, MapOptions, Operation, OperationOutcome, WarningCode};
 use crate::config::Limits;
 use crate::error::{echo, echo_pointer, ApiFailure, Code};
-use serde_json::{Map, Value};
 
 /// The longest API remark; longer prose is cut, with a warning (`import-api.md` §5).
 const MAX_REMARK: usize = 255;
@@ -70,50 +69,23 @@ pub struct Pending<'a> {
     /// How many count against the per-import operation limit (`trace` does not: it is not
     /// an API).
     pub count: usize,
-    items: PathItems<'a>,
+    slots: Vec<Slot<'a>>,
 }
 
-enum PathItems<'a> {
-    /// Still in the tree: collected once, counted, then mapped.
-    InTree(Vec<Slot<'a>>),
-    /// Taken out of the tree ([`super::detach`]): collected to be counted, then collected
-    /// again and mapped one path item at a time, each dropped before the next.
-    Detached(Map<String, Value>),
-}
-
-/// Every operation of the document in document order (paths as written, verbs as written),
-/// from its `paths`, or from `detached` if the paths were taken out of the tree.
-pub fn collect<'a>(doc: &Document<'a>, detached: Option<Map<String, Value>>) -> Pending<'a> {
-    match detached {
-        None => {
-            let slots = match &doc.paths {
-                Some(paths) => collect_entries(doc, paths.entries()),
-                None => Vec::new(),
-            };
-            Pending {
-                count: count(&slots),
-                items: PathItems::InTree(slots),
-            }
-        }
-        Some(paths) => Pending {
-            count: count(&collect_entries(
-                doc,
-                paths
-                    .iter()
-                    .map(|(key, item)| (key.as_str(), detached_item(key, item))),
-            )),
-            items: PathItems::Detached(paths),
-        },
+/// Every operation of the document in document order (paths as written, verbs as written).
+pub fn collect<'a>(doc: &Document<'a>) -> Pending<'a> {
+    let slots = match &doc.paths {
+        Some(paths) => collect_entries(doc, paths.entries()),
+        None => Vec::new(),
+    };
+    Pending {
+        count: count(&slots),
+        slots,
     }
 }
 
 fn count(slots: &[Slot<'_>]) -> usize {
     slots.iter().filter(|s| s.counts()).count()
-}
-
-/// A path item taken out of the document, at the pointer it had there.
-fn detached_item<'a>(key: &str, item: &'a Value) -> Node<'a> {
-    Node::new(item, join_pointer(detach::PATHS_POINTER, key))
 }
 
 /// The operations of the given entries of `paths` (path key, path item), in order.
@@ -181,27 +153,14 @@ fn collect_entries<'a>(
     slots
 }
 
-/// Map the collected operations: the same operations, in the same order, whether the path
-/// items were in the tree or taken out of it.
+/// Map the collected operations, in order.
 pub fn map(
     doc: &Document<'_>,
     pending: Pending<'_>,
     options: MapOptions,
     limits: &Limits,
 ) -> Vec<Operation> {
-    match pending.items {
-        PathItems::InTree(slots) => map_slots(doc, slots, options, limits),
-        PathItems::Detached(paths) => {
-            let mut operations = Vec::new();
-            for (path_key, item) in paths {
-                let slots =
-                    collect_entries(doc, [(path_key.as_str(), detached_item(&path_key, &item))]);
-                operations.extend(map_slots(doc, slots, options, limits));
-                // `item` is dropped here: its memory is reused by the next item's definitions.
-            }
-            operations
-        }
-    }
+    map_slots(doc, pending.slots, options, limits)
 }
 
 fn map_slots<'a>(
@@ -535,7 +494,7 @@ fn operation_schemes(op: &Node<'_>) -> Option<crate::model::Protocol> {
         .value
         .as_array()?
         .iter()
-        .filter_map(serde_json::Value::as_str)
+        .filter_map(Value::as_str)
         .map(str::to_ascii_lowercase)
         .collect();
     protocol_of(schemes.iter().map(String::as_str))

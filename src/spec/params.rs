@@ -4,9 +4,9 @@
 use super::document::Document;
 use super::names::check_param_name;
 use super::node::{at_use_site, render, Node};
+use super::tree::Value;
 use crate::error::{echo, ApiFailure, Code};
 use crate::model::{ParamLocation, ParamType, PassThrough, RequestParam};
-use serde_json::Value;
 
 /// The merged, mapped request parameters. Body, form, cookie parameters are not request
 /// parameters in APIG and are skipped.
@@ -192,7 +192,7 @@ fn schema_type<'a>(node: &Node<'a>) -> Result<Option<&'a str>, ApiFailure> {
     match node.get("type") {
         None => Ok(None),
         Some(t) => match t.value {
-            Value::String(s) => Ok(Some(s.as_str())),
+            Value::String(s) => Ok(Some(*s)),
             Value::Array(items) => Ok(items
                 .iter()
                 .filter_map(Value::as_str)
@@ -208,8 +208,12 @@ mod tests {
     use crate::error::Code;
     use serde_json::json;
 
-    fn params(doc: &Value, path: &str, verb: &str) -> Result<Vec<RequestParam>, ApiFailure> {
-        let d = Document::new(doc).unwrap();
+    fn params(
+        doc: &serde_json::Value,
+        path: &str,
+        verb: &str,
+    ) -> Result<Vec<RequestParam>, ApiFailure> {
+        let d = Document::new(crate::spec::tree::leaked(doc)).unwrap();
         let item = d.paths.as_ref().unwrap().get(path).unwrap();
         let op = item.get(verb).unwrap();
         request_params(&d, &item, &op, false, 50)

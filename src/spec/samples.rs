@@ -3,6 +3,7 @@
 
 use super::document::Document;
 use super::node::{render, Node};
+use super::tree::Value;
 use crate::error::ApiFailure;
 
 const MAX_SAMPLE: usize = 20_480;
@@ -105,7 +106,7 @@ pub fn first_example<'a>(
     Ok(out)
 }
 
-fn has_example(media: &serde_json::Value) -> bool {
+fn has_example(media: &Value<'_>) -> bool {
     media.get("example").is_some_and(|e| !e.is_null())
         || media.get("examples").is_some_and(|e| !e.is_null())
 }
@@ -116,7 +117,7 @@ mod tests {
     use serde_json::{json, Value};
 
     fn with_op(v: &Value, f: impl Fn(&Document<'_>, &Node<'_>)) {
-        let d = Document::new(v).unwrap();
+        let d = Document::new(crate::spec::tree::leaked(v)).unwrap();
         let op = d
             .paths
             .as_ref()

@@ -58,7 +58,7 @@ pub fn auth_for<'a>(doc: &Document<'a>, operation: &Node<'a>) -> Result<Auth, Ap
         return Ok(Auth {
             auth_type: AuthType::Authorizer,
             app_code_auth: false,
-            authorizer: Some(scheme_name.clone()),
+            authorizer: Some(scheme_name.to_string()),
             unmapped: None,
         });
     }
@@ -100,7 +100,7 @@ pub fn auth_for<'a>(doc: &Document<'a>, operation: &Node<'a>) -> Result<Auth, Ap
             || "no type".to_string(),
             |t| t.as_str().map_or_else(|| t.to_string(), str::to_string),
         );
-        (scheme_name.clone(), kind)
+        (scheme_name.to_string(), kind)
     });
     Ok(Auth {
         auth_type,
@@ -117,7 +117,7 @@ mod tests {
     use serde_json::{json, Value};
 
     fn auth(doc: &Value) -> Result<Auth, ApiFailure> {
-        let d = Document::new(doc).unwrap();
+        let d = Document::new(crate::spec::tree::leaked(doc)).unwrap();
         let op = d
             .paths
             .as_ref()

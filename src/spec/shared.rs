@@ -512,7 +512,11 @@ mod tests {
     use serde_json::{json, Value};
 
     fn items(v: &Value) -> Vec<SharedItem> {
-        shared_items(&Document::new(v).unwrap(), &Limits::default()).unwrap()
+        shared_items(
+            &Document::new(crate::spec::tree::leaked(v)).unwrap(),
+            &Limits::default(),
+        )
+        .unwrap()
     }
 
     fn one(kind_key: &str, def: Value) -> Result<SharedDefinition, ApiFailure> {

@@ -1,4 +1,4 @@
-//! YAML text → `serde_json::Value`, straight from the parser's event stream, with every
+//! YAML text → the document tree (`tree`), straight from the parser's event stream, with every
 //! budget applied as the events arrive.
 //!
 //! * Scalars follow YAML 1.2's core schema: only `true`/`false` (any case form the schema
@@ -14,14 +14,17 @@
 //!   of what it repeats.
 //! * Aliases are paid for by what they produce: every value and every byte of text in the
 //!   result counts, a repeated block as often as it is repeated, and an anchored block once
-//!   more for the copy kept to repeat it. The budget is checked before a copy is made, so
-//!   memory never grows past it.
+//!   more for the copy kept to repeat it, although the tree shares a repeated block rather
+//!   than copying it: the budget bounds what reading the tree costs the mapping, which
+//!   visits a block as often as it is repeated.
 //!
 //! The builder keeps its own stack and never recurses, whatever the input.
 
-use super::object::{finish_list, ObjectBuilder, Scratch};
+use super::object::{ListBuilder, ObjectBuilder, Stacks};
+use super::tree::Value;
+use bumpalo::Bump;
 use granit_parser::{ErrorKind, Event, Marker, Options, Parser, ScalarStyle, ScanError, Tag};
-use serde_json::{Map, Number, Value};
+use serde_json::Number;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
@@ -168,7 +171,7 @@ fn cut(text: &str, max: usize) -> Cow<'_, str> {
 }
 
 /// Load the single document of `text`; an empty stream is `null`.
-pub fn load(text: &str, budget: Budget) -> Result<Value, LoadError> {
+pub fn load<'a>(arena: &'a Bump, text: &str, budget: Budget) -> Result<Value<'a>, LoadError> {
     // The parser looks ahead while scanning flow collections: its own nesting guard, set to
     // ours, stops a `[[[[…` document before it scans more than it may keep.
     let mut options = Options::default();
@@ -176,6 +179,7 @@ pub fn load(text: &str, budget: Budget) -> Result<Value, LoadError> {
     options.block_nesting_limit = budget.max_depth;
     let mut parser = Parser::new_from_str_with_options(text, options);
     let mut loader = Loader {
+        arena,
         budget,
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -183,7 +187,7 @@ pub fn load(text: &str, budget: Budget) -> Result<Value, LoadError> {
         bytes: 0,
         root: None,
         documents: 0,
-        scratch: Scratch::default(),
+        stacks: Stacks::default(),
     };
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| scan_error(&e, budget))?;
@@ -223,34 +227,34 @@ impl Cost {
     }
 }
 
-struct Anchored {
-    value: Value,
+struct Anchored<'a> {
+    value: Value<'a>,
     cost: Cost,
 }
 
-enum Key {
-    Name(String),
+enum Key<'a> {
+    Name(&'a str),
     Merge,
 }
 
-enum Frame {
+enum Frame<'a> {
     Seq {
-        items: Vec<Value>,
+        list: ListBuilder,
         anchor: usize,
         cost: Cost,
     },
     Map {
-        map: ObjectBuilder,
+        map: ObjectBuilder<'a>,
         /// The key waiting for its value, with where it stands.
-        key: Option<(Key, At)>,
+        key: Option<(Key<'a>, At)>,
         /// Values of `<<` keys, applied when the mapping ends.
-        merges: Vec<(Value, At)>,
+        merges: Vec<(Value<'a>, At)>,
         anchor: usize,
         cost: Cost,
     },
 }
 
-impl Frame {
+impl Frame<'_> {
     fn cost(&mut self) -> &mut Cost {
         match self {
             Frame::Seq { cost, .. } | Frame::Map { cost, .. } => cost,
@@ -258,19 +262,20 @@ impl Frame {
     }
 }
 
-struct Loader {
+struct Loader<'a> {
+    arena: &'a Bump,
     budget: Budget,
-    stack: Vec<Frame>,
-    anchors: HashMap<usize, Anchored>,
+    stack: Vec<Frame<'a>>,
+    anchors: HashMap<usize, Anchored<'a>>,
     /// Totals produced so far, anchored copies included.
     nodes: usize,
     bytes: usize,
-    root: Option<Value>,
+    root: Option<Value<'a>>,
     documents: usize,
-    scratch: Scratch,
+    stacks: Stacks<'a>,
 }
 
-impl Loader {
+impl<'a> Loader<'a> {
     fn event(&mut self, event: Event<'_>, at: At) -> Result<(), LoadError> {
         match event {
             Event::DocumentStart(..) => {
@@ -282,13 +287,13 @@ impl Loader {
             Event::Scalar(text, style, anchor, tag) => {
                 if self.wants_key() {
                     if anchor != 0 {
-                        let value = scalar(text.clone(), style, tag.as_deref(), at)?;
+                        let value = scalar(self.arena, text.clone(), style, tag.as_deref(), at)?;
                         self.keep_anchor(anchor, &value, scalar_cost(&value), at)?;
                     }
-                    let key = scalar_key(text, style, tag.as_deref(), at)?;
+                    let key = scalar_key(self.arena, text, style, tag.as_deref(), at)?;
                     self.set_key(key, at)?;
                 } else {
-                    let value = scalar(text, style, tag.as_deref(), at)?;
+                    let value = scalar(self.arena, text, style, tag.as_deref(), at)?;
                     let cost = scalar_cost(&value);
                     self.charge(cost, at)?;
                     if anchor != 0 {
@@ -308,8 +313,8 @@ impl Loader {
                         Value::Object(_) | Value::Array(_) => {
                             return Err(LoadError::ComplexKey { at })
                         }
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
+                        Value::String(s) => *s,
+                        other => self.arena.alloc_str(&other.to_string()),
                     };
                     self.set_key(Key::Name(key), at)?;
                 } else {
@@ -317,19 +322,18 @@ impl Loader {
                         return Err(self.too_deep(at));
                     }
                     self.charge(cost, at)?;
-                    // Charged before the copy is made: a bomb stops here, not after.
+                    // Charged before it is repeated: a bomb stops here, not after.
                     let value = self
                         .anchors
                         .get(&id)
-                        .map(|a| a.value.clone())
-                        .unwrap_or_default();
+                        .map_or(Value::Null, |a| a.value.clone());
                     self.add(value, cost)?;
                 }
             }
             Event::SequenceStart(_, anchor, _) => {
                 self.open(at)?;
                 self.stack.push(Frame::Seq {
-                    items: Vec::new(),
+                    list: ListBuilder::new(&self.stacks),
                     anchor,
                     cost: Cost {
                         nodes: 1,
@@ -341,7 +345,7 @@ impl Loader {
             Event::MappingStart(_, anchor, _) => {
                 self.open(at)?;
                 self.stack.push(Frame::Map {
-                    map: ObjectBuilder::new(&mut self.scratch),
+                    map: ObjectBuilder::new(&self.stacks),
                     key: None,
                     merges: Vec::new(),
                     anchor,
@@ -353,13 +357,9 @@ impl Loader {
                 });
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Seq {
-                    items,
-                    anchor,
-                    cost,
-                }) = self.stack.pop()
-                {
-                    self.close(finish_list(items), anchor, cost, at)?;
+                if let Some(Frame::Seq { list, anchor, cost }) = self.stack.pop() {
+                    let items = list.finish(self.arena, &mut self.stacks);
+                    self.close(Value::Array(items), anchor, cost, at)?;
                 }
             }
             Event::MappingEnd => {
@@ -371,10 +371,11 @@ impl Loader {
                     ..
                 }) = self.stack.pop()
                 {
-                    let mut map = map.finish(&mut self.scratch);
+                    let mut map = map;
                     for (value, merge_at) in merges {
-                        merge_into(&mut map, value, merge_at)?;
+                        merge_into(&mut map, &mut self.stacks, &value, merge_at)?;
                     }
+                    let map = map.finish(self.arena, &mut self.stacks);
                     self.close(Value::Object(map), anchor, cost, at)?;
                 }
             }
@@ -413,7 +414,13 @@ impl Loader {
         )
     }
 
-    fn close(&mut self, value: Value, anchor: usize, cost: Cost, at: At) -> Result<(), LoadError> {
+    fn close(
+        &mut self,
+        value: Value<'a>,
+        anchor: usize,
+        cost: Cost,
+        at: At,
+    ) -> Result<(), LoadError> {
         if anchor != 0 {
             self.keep_anchor(anchor, &value, cost, at)?;
         }
@@ -440,11 +447,11 @@ impl Loader {
         Ok(())
     }
 
-    /// Keep a copy of an anchored node for its aliases; the copy is paid for like any value.
+    /// Keep an anchored node for its aliases; it is paid for once more, like a copy.
     fn keep_anchor(
         &mut self,
         anchor: usize,
-        value: &Value,
+        value: &Value<'a>,
         cost: Cost,
         at: At,
     ) -> Result<(), LoadError> {
@@ -459,7 +466,7 @@ impl Loader {
         Ok(())
     }
 
-    fn set_key(&mut self, key: Key, at: At) -> Result<(), LoadError> {
+    fn set_key(&mut self, key: Key<'a>, at: At) -> Result<(), LoadError> {
         let Some(Frame::Map {
             key: slot, cost, ..
         }) = self.stack.last_mut()
@@ -483,20 +490,23 @@ impl Loader {
 
     /// Put a finished value where it belongs: the root, a list, or the waiting key. A key
     /// seen twice is found here.
-    fn add(&mut self, value: Value, child: Cost) -> Result<(), LoadError> {
+    fn add(&mut self, value: Value<'a>, child: Cost) -> Result<(), LoadError> {
         let Some(frame) = self.stack.last_mut() else {
             self.root = Some(value);
             return Ok(());
         };
         frame.cost().absorb(child);
         match frame {
-            Frame::Seq { items, .. } => items.push(value),
+            Frame::Seq { list, .. } => list.push(&mut self.stacks, value),
             Frame::Map {
                 map, key, merges, ..
             } => match key.take() {
                 Some((Key::Name(name), at)) => {
-                    if let Err(key) = map.insert(name, value) {
-                        return Err(LoadError::DuplicateKey { key, at });
+                    if let Err(key) = map.insert(&mut self.stacks, name, value) {
+                        return Err(LoadError::DuplicateKey {
+                            key: key.to_string(),
+                            at,
+                        });
                     }
                 }
                 Some((Key::Merge, at)) => merges.push((value, at)),
@@ -509,23 +519,28 @@ impl Loader {
 }
 
 /// Apply one merge-key value: keys already present (written, or from an earlier merge) win.
-fn merge_into(map: &mut Map<String, Value>, value: Value, at: At) -> Result<(), LoadError> {
-    let mut merge_one = |value: Value| match value {
+fn merge_into<'a>(
+    map: &mut ObjectBuilder<'a>,
+    stacks: &mut Stacks<'a>,
+    value: &Value<'a>,
+    at: At,
+) -> Result<(), LoadError> {
+    let mut merge_one = |value: &Value<'a>| match value {
         Value::Object(source) => {
-            for (k, v) in source {
-                map.entry(k).or_insert(v);
+            for (k, v) in source.iter() {
+                map.insert_absent(stacks, k, v.clone());
             }
             Ok(())
         }
         _ => Err(LoadError::BadMerge { at }),
     };
     match value {
-        Value::Array(items) => items.into_iter().try_for_each(&mut merge_one),
+        Value::Array(items) => items.iter().try_for_each(&mut merge_one),
         other => merge_one(other),
     }
 }
 
-fn scalar_cost(value: &Value) -> Cost {
+fn scalar_cost(value: &Value<'_>) -> Cost {
     Cost {
         nodes: 1,
         bytes: value.as_str().map_or(0, str::len),
@@ -535,27 +550,28 @@ fn scalar_cost(value: &Value) -> Cost {
 
 /// A mapping key: its text as written (`200`, `1.10`, `true` stay as they are), `null` for
 /// an empty or null key, or the merge key.
-fn scalar_key(
+fn scalar_key<'a>(
+    arena: &'a Bump,
     text: Cow<'_, str>,
     style: ScalarStyle,
     tag: Option<&Tag>,
     at: At,
-) -> Result<Key, LoadError> {
+) -> Result<Key<'a>, LoadError> {
     let plain = style == ScalarStyle::Plain;
     if plain && (text == "<<" || tag.is_some_and(is_merge_tag)) {
         return Ok(Key::Merge);
     }
     let Some(tag) = tag else {
         if plain && matches!(&*text, "" | "null" | "Null" | "NULL" | "~") {
-            return Ok(Key::Name("null".to_string()));
+            return Ok(Key::Name("null"));
         }
-        return Ok(Key::Name(text.into_owned()));
+        return Ok(Key::Name(arena.alloc_str(&text)));
     };
     Ok(Key::Name(
-        match scalar(text.clone(), style, Some(tag), at)? {
-            Value::Null => "null".to_string(),
+        match scalar(arena, text.clone(), style, Some(tag), at)? {
+            Value::Null => "null",
             Value::String(s) => s,
-            _ => text.into_owned(),
+            _ => arena.alloc_str(&text),
         },
     ))
 }
@@ -566,15 +582,17 @@ fn is_merge_tag(tag: &Tag) -> bool {
 }
 
 /// A scalar value under the core schema (see the module comment).
-fn scalar(
+fn scalar<'a>(
+    arena: &'a Bump,
     text: Cow<'_, str>,
     style: ScalarStyle,
     tag: Option<&Tag>,
     at: At,
-) -> Result<Value, LoadError> {
+) -> Result<Value<'a>, LoadError> {
+    let string = |text: Cow<'_, str>| Value::String(arena.alloc_str(&text));
     if let Some(tag) = tag {
         let forced = match tag.core_suffix() {
-            Some("str") => return Ok(Value::String(text.into_owned())),
+            Some("str") => return Ok(string(text)),
             Some("null") => ("null", typed(&text).filter(Value::is_null)),
             Some("bool") => ("bool", typed(&text).filter(Value::is_boolean)),
             Some("int") => ("int", typed(&text).filter(|v| v.is_i64() || v.is_u64())),
@@ -583,7 +601,7 @@ fn scalar(
                 typed(&text).filter(|v| v.is_number() || is_non_finite(v)),
             ),
             // `!` alone: a string, whatever it looks like.
-            None if tag.parts() == ("", "!") => return Ok(Value::String(text.into_owned())),
+            None if tag.parts() == ("", "!") => return Ok(string(text)),
             _ => ("", None),
         };
         match forced {
@@ -599,17 +617,18 @@ fn scalar(
         }
     }
     if style != ScalarStyle::Plain {
-        return Ok(Value::String(text.into_owned()));
+        return Ok(string(text));
     }
-    Ok(typed(&text).unwrap_or_else(|| Value::String(text.into_owned())))
+    Ok(typed(&text).unwrap_or_else(|| string(text)))
 }
 
-fn is_non_finite(value: &Value) -> bool {
+fn is_non_finite(value: &Value<'_>) -> bool {
     matches!(value.as_str(), Some(".inf" | "-.inf" | ".nan"))
 }
 
 /// The core-schema null, boolean or number that a plain scalar spells, if any.
-fn typed(text: &str) -> Option<Value> {
+/// Strings it makes are the fixed spellings of non-finite floats, with no arena needed.
+fn typed(text: &str) -> Option<Value<'static>> {
     let Some(&first) = text.as_bytes().first() else {
         return Some(Value::Null);
     };
@@ -625,7 +644,7 @@ fn typed(text: &str) -> Option<Value> {
     }
 }
 
-fn number(text: &str) -> Option<Value> {
+fn number(text: &str) -> Option<Value<'static>> {
     let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
     let negative = text.starts_with('-');
     if let Some(hex) = text.strip_prefix("0x") {
@@ -636,22 +655,20 @@ fn number(text: &str) -> Option<Value> {
     }
     match unsigned {
         ".inf" | ".Inf" | ".INF" => {
-            return Some(Value::String(
-                if negative { "-.inf" } else { ".inf" }.to_string(),
-            ))
+            return Some(Value::String(if negative { "-.inf" } else { ".inf" }))
         }
         ".nan" | ".NaN" | ".NAN" if unsigned.len() == text.len() => {
-            return Some(Value::String(".nan".to_string()))
+            return Some(Value::String(".nan"))
         }
         _ => {}
     }
     let bytes = unsigned.as_bytes();
     if !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit) {
         if let Ok(i) = text.parse::<i64>() {
-            return Some(Value::from(i));
+            return Some(Value::Number(i.into()));
         }
         if let Ok(u) = text.parse::<u64>() {
-            return Some(Value::from(u));
+            return Some(Value::Number(u.into()));
         }
         // Beyond 64 bits: as a float, like the JSON path.
         return float(text);
@@ -659,17 +676,19 @@ fn number(text: &str) -> Option<Value> {
     is_float_syntax(bytes).then(|| float(text)).flatten()
 }
 
-fn radix(digits: &str, base: u32) -> Option<Value> {
+fn radix(digits: &str, base: u32) -> Option<Value<'static>> {
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(base)) {
         return None;
     }
-    u64::from_str_radix(digits, base).ok().map(Value::from)
+    u64::from_str_radix(digits, base)
+        .ok()
+        .map(|n| Value::Number(n.into()))
 }
 
-fn float(text: &str) -> Option<Value> {
+fn float(text: &str) -> Option<Value<'static>> {
     let f: f64 = text.parse().ok()?;
     Some(Number::from_f64(f).map_or_else(
-        || Value::String(if f > 0.0 { ".inf" } else { "-.inf" }.to_string()),
+        || Value::String(if f > 0.0 { ".inf" } else { "-.inf" }),
         Value::Number,
     ))
 }
