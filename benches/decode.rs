@@ -57,8 +57,9 @@ fn bench_decode(bencher: Bencher, format: Format, operations: usize) {
 
 fn bench_map(bencher: Bencher, format: Format, operations: usize) {
     let limits = limits();
+    let text = text(format, operations);
     let mut arena = Bump::new();
-    let root = match decode_document(&mut arena, text(format, operations).as_bytes(), &limits) {
+    let root = match decode_document(&mut arena, text.as_bytes(), &limits) {
         Ok(root) => root,
         Err(e) => panic!("the generated document does not decode: {e}"),
     };

@@ -18,8 +18,8 @@ use std::fmt;
 pub const TOO_DEEP: &str = "document nesting exceeds the depth limit";
 pub const DUPLICATE_KEY: &str = "duplicate key";
 
-/// Deserialize one value at `depth` (the root is at depth 0; `{}` at the root reaches 1)
-/// into `arena`.
+/// Deserialize one value at `depth` (the root is at depth 0; `{}` at the root reaches 1):
+/// its strings are slices of the text when they can be, its other parts go into `arena`.
 pub struct BoundedValue<'s, 'a> {
     pub depth: usize,
     pub max_depth: usize,
@@ -28,7 +28,7 @@ pub struct BoundedValue<'s, 'a> {
     pub stacks: &'s RefCell<Stacks<'a>>,
 }
 
-impl<'de, 'a> DeserializeSeed<'de> for BoundedValue<'_, 'a> {
+impl<'de: 'a, 'a> DeserializeSeed<'de> for BoundedValue<'_, 'a> {
     type Value = Value<'a>;
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value<'a>, D::Error> {
@@ -50,7 +50,7 @@ impl<'s, 'a> BoundedValue<'s, 'a> {
     }
 }
 
-impl<'de, 'a> Visitor<'de> for BoundedValue<'_, 'a> {
+impl<'de: 'a, 'a> Visitor<'de> for BoundedValue<'_, 'a> {
     type Value = Value<'a>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -75,6 +75,10 @@ impl<'de, 'a> Visitor<'de> for BoundedValue<'_, 'a> {
     }
     fn visit_str<E>(self, v: &str) -> Result<Value<'a>, E> {
         Ok(Value::String(self.arena.alloc_str(v)))
+    }
+    /// A string without escapes is a slice of the text: no copy.
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Value<'a>, E> {
+        Ok(Value::String(v))
     }
     fn visit_unit<E>(self) -> Result<Value<'a>, E> {
         Ok(Value::Null)
@@ -116,10 +120,11 @@ impl<'de, 'a> Visitor<'de> for BoundedValue<'_, 'a> {
     }
 }
 
-/// A mapping key as text, in the arena.
+/// A mapping key as text: a slice of the document's text, or a copy in the arena when it
+/// had escapes.
 struct KeyInArena<'a>(&'a Bump);
 
-impl<'de, 'a> DeserializeSeed<'de> for KeyInArena<'a> {
+impl<'de: 'a, 'a> DeserializeSeed<'de> for KeyInArena<'a> {
     type Value = &'a str;
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<&'a str, D::Error> {
@@ -127,7 +132,7 @@ impl<'de, 'a> DeserializeSeed<'de> for KeyInArena<'a> {
     }
 }
 
-impl<'de, 'a> Visitor<'de> for KeyInArena<'a> {
+impl<'de: 'a, 'a> Visitor<'de> for KeyInArena<'a> {
     type Value = &'a str;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -135,5 +140,8 @@ impl<'de, 'a> Visitor<'de> for KeyInArena<'a> {
     }
     fn visit_str<E>(self, v: &str) -> Result<&'a str, E> {
         Ok(self.0.alloc_str(v))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<&'a str, E> {
+        Ok(v)
     }
 }

@@ -21,11 +21,12 @@ use std::cell::RefCell;
 /// built with an explicit stack and needs no thread of its own.
 const DECODE_STACK_BYTES: usize = 32 * 1024 * 1024;
 
-/// Decode a document into `arena`; the result is guaranteed to be an object no deeper than
+/// Decode a document: the tree's parts go into `arena`, and its strings are slices of
+/// `bytes` where the text spells them without escapes. The result is guaranteed to be an object no deeper than
 /// `limits.max_depth` (enforced while building it, see `bounded` and `yaml`).
 pub fn decode<'a>(
     arena: &'a mut Bump,
-    bytes: &[u8],
+    bytes: &'a [u8],
     limits: &Limits,
 ) -> Result<Value<'a>, ApigError> {
     if matches!(first_significant_byte(bytes), Some(b'{' | b'[')) {
@@ -38,7 +39,7 @@ pub fn decode<'a>(
 /// handed over).
 fn decode_on_big_stack<'a>(
     arena: &'a mut Bump,
-    bytes: &[u8],
+    bytes: &'a [u8],
     limits: &Limits,
 ) -> Result<Value<'a>, ApigError> {
     std::thread::scope(|scope| {
@@ -52,7 +53,11 @@ fn decode_on_big_stack<'a>(
     })
 }
 
-fn decode_here<'a>(arena: &'a Bump, bytes: &[u8], limits: &Limits) -> Result<Value<'a>, ApigError> {
+fn decode_here<'a>(
+    arena: &'a Bump,
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> Result<Value<'a>, ApigError> {
     if bytes.len() > limits.max_document_bytes {
         return Err(ApigError::new(
             Code::Apig3603,
@@ -89,7 +94,11 @@ fn first_significant_byte(bytes: &[u8]) -> Option<u8> {
     bytes.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
-fn decode_json<'a>(arena: &'a Bump, bytes: &[u8], limits: &Limits) -> Result<Value<'a>, ApigError> {
+fn decode_json<'a>(
+    arena: &'a Bump,
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> Result<Value<'a>, ApigError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let stacks = RefCell::default();
@@ -134,7 +143,11 @@ fn yaml_budget(input_len: usize, limits: &Limits) -> yaml::Budget {
     }
 }
 
-fn decode_yaml<'a>(arena: &'a Bump, bytes: &[u8], limits: &Limits) -> Result<Value<'a>, ApigError> {
+fn decode_yaml<'a>(
+    arena: &'a Bump,
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> Result<Value<'a>, ApigError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let (line, column) = line_column(bytes, e.valid_up_to());
         ApigError::new(
@@ -195,6 +208,7 @@ pub fn kind_of(value: &Value) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tree;
     use super::*;
     use serde_json::Value;
 
@@ -359,6 +373,25 @@ mod tests {
             ));
         }
         assert_eq!(err(doc.as_bytes()).code, Code::Apig3602);
+    }
+
+    #[test]
+    fn strings_spelled_without_escapes_are_slices_of_the_text() {
+        for text in [
+            &b"{\"key\": \"plain\", \"k\\u0065y2\": \"t\\u0065xt\"}"[..],
+            b"key: plain\n\"k\\u0065y2\": \"t\\u0065xt\"\n",
+        ] {
+            let mut arena = Bump::new();
+            let root = super::decode(&mut arena, text, &limits()).unwrap();
+            let in_text = |s: &str| text.as_ptr_range().contains(&s.as_ptr());
+            let entries: Vec<(&str, &tree::Value)> = root.as_object().unwrap().iter().collect();
+            assert_eq!(entries[0].0, "key");
+            assert_eq!(entries[0].1.as_str(), Some("plain"));
+            assert_eq!(entries[1].0, "key2");
+            assert_eq!(entries[1].1.as_str(), Some("text"));
+            assert!(in_text(entries[0].0) && in_text(entries[0].1.as_str().unwrap()));
+            assert!(!in_text(entries[1].0) && !in_text(entries[1].1.as_str().unwrap()));
+        }
     }
 
     #[test]

@@ -48,10 +48,9 @@ pub fn parse_document(
     map_document(&root, options, limits)
 }
 
-/// [`parse_document`] for a caller that gives the document up: its text is released once
-/// decoded, before mapping, so that a large document's text and its tree are not both held
-/// until the mapping ends (6 MB of a 5,000-operation import's peak). The text is freed only
-/// if this was its last owner.
+/// [`parse_document`] for a caller that gives the document up: its text (which the tree's
+/// strings borrow) is released with the tree once the document is mapped, before the
+/// caller goes on to write. The text is freed only if this was its last owner.
 pub fn parse_owned(
     document: bytes::Bytes,
     options: MapOptions,
@@ -59,25 +58,25 @@ pub fn parse_owned(
 ) -> Result<ParsedDocument, ApigError> {
     let mut arena = Bump::new();
     let root = check_and_decode(&mut arena, &document, limits)?;
-    drop(document);
     map_document(&root, options, limits)
 }
 
 /// The document's complexity estimated on its text, then the document decoded.
 fn check_and_decode<'a>(
     arena: &'a mut Bump,
-    bytes: &[u8],
+    bytes: &'a [u8],
     limits: &Limits,
 ) -> Result<Value<'a>, ApigError> {
     complexity::check(bytes, limits)?;
     decode::decode(arena, bytes, limits)
 }
 
-/// Decode a document into `arena` without mapping it: an object no deeper than
+/// Decode a document without mapping it (its tree in `arena`, its strings borrowed from
+/// `bytes` where they can be): an object no deeper than
 /// `limits.max_depth`.
 pub fn decode_document<'a>(
     arena: &'a mut Bump,
-    bytes: &[u8],
+    bytes: &'a [u8],
     limits: &Limits,
 ) -> Result<Value<'a>, ApigError> {
     decode::decode(arena, bytes, limits)

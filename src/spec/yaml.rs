@@ -171,7 +171,7 @@ fn cut(text: &str, max: usize) -> Cow<'_, str> {
 }
 
 /// Load the single document of `text`; an empty stream is `null`.
-pub fn load<'a>(arena: &'a Bump, text: &str, budget: Budget) -> Result<Value<'a>, LoadError> {
+pub fn load<'a>(arena: &'a Bump, text: &'a str, budget: Budget) -> Result<Value<'a>, LoadError> {
     // The parser looks ahead while scanning flow collections: its own nesting guard, set to
     // ours, stops a `[[[[…` document before it scans more than it may keep.
     let mut options = Options::default();
@@ -276,7 +276,7 @@ struct Loader<'a> {
 }
 
 impl<'a> Loader<'a> {
-    fn event(&mut self, event: Event<'_>, at: At) -> Result<(), LoadError> {
+    fn event(&mut self, event: Event<'a>, at: At) -> Result<(), LoadError> {
         match event {
             Event::DocumentStart(..) => {
                 self.documents += 1;
@@ -552,7 +552,7 @@ fn scalar_cost(value: &Value<'_>) -> Cost {
 /// an empty or null key, or the merge key.
 fn scalar_key<'a>(
     arena: &'a Bump,
-    text: Cow<'_, str>,
+    text: Cow<'a, str>,
     style: ScalarStyle,
     tag: Option<&Tag>,
     at: At,
@@ -565,13 +565,13 @@ fn scalar_key<'a>(
         if plain && matches!(&*text, "" | "null" | "Null" | "NULL" | "~") {
             return Ok(Key::Name("null"));
         }
-        return Ok(Key::Name(arena.alloc_str(&text)));
+        return Ok(Key::Name(in_arena(arena, text)));
     };
     Ok(Key::Name(
         match scalar(arena, text.clone(), style, Some(tag), at)? {
             Value::Null => "null",
             Value::String(s) => s,
-            _ => arena.alloc_str(&text),
+            _ => in_arena(arena, text),
         },
     ))
 }
@@ -582,14 +582,23 @@ fn is_merge_tag(tag: &Tag) -> bool {
 }
 
 /// A scalar value under the core schema (see the module comment).
+/// Text the parser lent from the document as it is, text it had to build (escapes, folded
+/// lines) copied into the arena.
+fn in_arena<'a>(arena: &'a Bump, text: Cow<'a, str>) -> &'a str {
+    match text {
+        Cow::Borrowed(text) => text,
+        Cow::Owned(text) => arena.alloc_str(&text),
+    }
+}
+
 fn scalar<'a>(
     arena: &'a Bump,
-    text: Cow<'_, str>,
+    text: Cow<'a, str>,
     style: ScalarStyle,
     tag: Option<&Tag>,
     at: At,
 ) -> Result<Value<'a>, LoadError> {
-    let string = |text: Cow<'_, str>| Value::String(arena.alloc_str(&text));
+    let string = |text: Cow<'a, str>| Value::String(in_arena(arena, text));
     if let Some(tag) = tag {
         let forced = match tag.core_suffix() {
             Some("str") => return Ok(string(text)),
