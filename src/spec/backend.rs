@@ -395,7 +395,7 @@ pub fn is_function_urn(urn: &str) -> bool {
 mod tests {
     use super::*;
     use crate::spec::params::implicit_path_param;
-    use crate::spec::tree::leaked;
+    use crate::spec::tree::{leaked, leaked_arena};
     use serde_json::{json, Value};
 
     fn parse(v: &Value, simple: bool) -> Result<Backend, ApiFailure> {
@@ -404,7 +404,7 @@ mod tests {
             location: ParamLocation::Header,
             ..implicit_path_param("X-Cat")
         });
-        parse_backend(&Node::new(leaked(v), "/b"), &params, simple)
+        parse_backend(&Node::new(leaked(v), "/b", leaked_arena()), &params, simple)
     }
 
     fn fails(v: Value, code: Code, words: &str, at: &str) {

@@ -5,6 +5,7 @@ use super::node::Node;
 use super::tree::Value;
 use crate::error::{echo, ApiFailure, ApigError, Code};
 use crate::model::Protocol;
+use bumpalo::Bump;
 
 /// How many `$ref` hops one resolution may take (a chain longer than this is a loop in
 /// all but name).
@@ -27,6 +28,8 @@ impl Version {
 #[derive(Debug)]
 pub struct Document<'a> {
     pub root: &'a Value<'a>,
+    /// Where the nodes made from the root keep their steps (see `node`).
+    steps: &'a Bump,
     pub version: Version,
     /// `paths`, or `None` for a 3.1 document without paths (webhooks / components only).
     pub paths: Option<Node<'a>>,
@@ -40,9 +43,9 @@ pub struct Document<'a> {
 }
 
 impl<'a> Document<'a> {
-    pub fn new(root: &'a Value<'a>) -> Result<Self, ApigError> {
+    pub fn new(root: &'a Value<'a>, steps: &'a Bump) -> Result<Self, ApigError> {
         let version = detect_version(root)?;
-        let node = Node::root(root);
+        let node = Node::root(root, steps);
         let paths = match root.get("paths") {
             Some(Value::Object(_)) => node.get("paths"),
             // 3.1 made `paths` optional: a document of webhooks or components only is valid
@@ -86,6 +89,7 @@ impl<'a> Document<'a> {
         };
         Ok(Document {
             root,
+            steps,
             version,
             paths,
             base_path,
@@ -146,14 +150,19 @@ impl<'a> Document<'a> {
                 ));
             };
             seen.push(pointer.clone());
-            current = Node::new(target, pointer);
+            current = current.elsewhere(target, &pointer);
         }
         Ok(current)
     }
 
+    /// The root's node.
+    pub fn root_node(&self) -> Node<'a> {
+        Node::root(self.root, self.steps)
+    }
+
     /// The security schemes: 2.0 `securityDefinitions`, 3.x `components.securitySchemes`.
     pub fn security_schemes(&self) -> Option<Node<'a>> {
-        let root = Node::root(self.root);
+        let root = self.root_node();
         match self.version {
             Version::Swagger2 => root.get("securityDefinitions"),
             _ => root
@@ -378,17 +387,21 @@ fn server_base_path(server: &Value<'_>) -> Result<(String, Option<String>), Apig
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::tree::leaked;
+    use crate::spec::tree::{leaked, leaked_arena};
     use serde_json::json;
     use serde_json::Value;
 
     fn doc_err(v: Value) -> ApigError {
-        Document::new(leaked(&v)).unwrap_err()
+        Document::new(leaked(&v), leaked_arena()).unwrap_err()
     }
 
     #[test]
     fn versions() {
-        let ok = |v: Value| Document::new(leaked(&v)).map(|d| d.version).unwrap();
+        let ok = |v: Value| {
+            Document::new(leaked(&v), leaked_arena())
+                .map(|d| d.version)
+                .unwrap()
+        };
         assert_eq!(
             ok(json!({"swagger": "2.0", "paths": {}})),
             Version::Swagger2
@@ -423,12 +436,19 @@ mod tests {
             .contains("no paths"));
         // 3.1 may have webhooks only.
         let v = json!({"openapi": "3.1.0", "webhooks": {}});
-        assert!(Document::new(leaked(&v)).unwrap().paths.is_none());
+        assert!(Document::new(leaked(&v), leaked_arena())
+            .unwrap()
+            .paths
+            .is_none());
     }
 
     #[test]
     fn base_paths() {
-        let base = |v: Value| Document::new(leaked(&v)).map(|d| d.base_path).unwrap();
+        let base = |v: Value| {
+            Document::new(leaked(&v), leaked_arena())
+                .map(|d| d.base_path)
+                .unwrap()
+        };
         assert_eq!(
             base(json!({"swagger": "2.0", "paths": {}, "basePath": "/v1/"})),
             "/v1"
@@ -451,7 +471,7 @@ mod tests {
         assert_eq!(base(server(json!("/relative/"))), "/relative");
         let warned = |url: &str| {
             let v = server(json!(url));
-            let d = Document::new(leaked(&v)).unwrap();
+            let d = Document::new(leaked(&v), leaked_arena()).unwrap();
             (d.base_path, d.server_warning)
         };
         let (path, warning) = warned("api.example.com/v1");
@@ -476,7 +496,11 @@ mod tests {
 
     #[test]
     fn protocols() {
-        let proto = |v: Value| Document::new(leaked(&v)).map(|d| d.protocol).unwrap();
+        let proto = |v: Value| {
+            Document::new(leaked(&v), leaked_arena())
+                .map(|d| d.protocol)
+                .unwrap()
+        };
         assert_eq!(
             proto(json!({"swagger": "2.0", "paths": {}})),
             Protocol::Https
@@ -500,11 +524,11 @@ mod tests {
         let v = json!({"swagger": "2.0", "paths": {"/a/{b}": {"x": 1}},
             "parameters": {"p": {"$ref": "#/parameters/q"}, "q": {"name": "q"}},
             "loop": {"$ref": "#/loop2"}, "loop2": {"$ref": "#/loop"}});
-        let doc = Document::new(leaked(&v)).unwrap();
+        let doc = Document::new(leaked(&v), leaked_arena()).unwrap();
         let resolve = |r: &str| {
             let holder = json!({ "$ref": r });
-            doc.resolve(Node::new(leaked(&holder), "/here"))
-                .map(|n| (n.value.to_json(), n.pointer))
+            doc.resolve(Node::new(leaked(&holder), "/here", leaked_arena()))
+                .map(|n| (n.value.to_json(), n.pointer()))
         };
         let (value, pointer) = resolve("#/parameters/p").unwrap();
         assert_eq!(value["name"], "q");

@@ -88,7 +88,8 @@ pub fn map_document(
     options: MapOptions,
     limits: &Limits,
 ) -> Result<ParsedDocument, ApigError> {
-    let doc = document::Document::new(root)?;
+    let steps = Bump::new();
+    let doc = document::Document::new(root, &steps)?;
     // Counted before anything is mapped.
     let pending = operations::collect(&doc);
     let count = pending.count;

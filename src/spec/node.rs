@@ -6,6 +6,7 @@
 
 use super::tree::Value;
 use crate::error::{echo, ApiFailure, Code};
+use bumpalo::Bump;
 use std::borrow::Cow;
 
 /// A failure found inside a definition reached through `$ref`, located from where the
@@ -60,33 +61,122 @@ fn push_escaped(out: &mut String, token: &str) {
     }
 }
 
+/// Where a node is: a step below its parent, or a pointer given whole (the root, the target
+/// of a `$ref`). Steps live in the mapping's arena and are rendered as a JSON pointer only
+/// when a failure or an output needs one: most nodes the mapping visits never fail, and
+/// building each one's pointer as it was reached was a sixth of the mapping's work.
+#[derive(Debug)]
+struct Step<'a> {
+    parent: Option<&'a Step<'a>>,
+    token: Token<'a>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Token<'a> {
+    /// A whole pointer, escaped already.
+    Pointer(&'a str),
+    /// An object key, escaped when rendered.
+    Key(&'a str),
+    Index(usize),
+}
+
 #[derive(Debug, Clone)]
 pub struct Node<'a> {
     pub value: &'a Value<'a>,
-    pub pointer: String,
+    at: &'a Step<'a>,
+    /// Where the steps of this node's descendants are allocated.
+    steps: &'a Bump,
 }
 
 impl<'a> Node<'a> {
-    pub fn new(value: &'a Value<'a>, pointer: impl Into<String>) -> Self {
+    /// The value at `pointer` (a JSON pointer, escaped); its descendants' steps go into
+    /// `steps`.
+    pub fn new(value: &'a Value<'a>, pointer: &str, steps: &'a Bump) -> Self {
+        let pointer = steps.alloc_str(pointer);
         Node {
             value,
-            pointer: pointer.into(),
+            at: steps.alloc(Step {
+                parent: None,
+                token: Token::Pointer(pointer),
+            }),
+            steps,
         }
     }
 
-    pub fn root(value: &'a Value<'a>) -> Self {
-        Node::new(value, "")
+    pub fn root(value: &'a Value<'a>, steps: &'a Bump) -> Self {
+        Node::new(value, "", steps)
+    }
+
+    /// The node of `value` at `pointer` (the target of a `$ref`), its steps where this
+    /// node's are.
+    pub fn elsewhere(&self, value: &'a Value<'a>, pointer: &str) -> Node<'a> {
+        Node::new(value, pointer, self.steps)
+    }
+
+    /// The same node, its descendants' steps allocated in `steps` (an arena that lives
+    /// shorter than this node's, to be reset when they are done with).
+    pub fn with_steps<'b>(&self, steps: &'b Bump) -> Node<'b>
+    where
+        'a: 'b,
+    {
+        Node {
+            value: self.value,
+            at: self.at,
+            steps,
+        }
+    }
+
+    /// This node's JSON pointer (RFC 6901).
+    pub fn pointer(&self) -> String {
+        let mut chain = Vec::new();
+        let mut step = Some(self.at);
+        while let Some(s) = step {
+            chain.push(s.token);
+            step = s.parent;
+        }
+        let mut out = String::new();
+        let mut index = itoa::Buffer::new();
+        for token in chain.into_iter().rev() {
+            match token {
+                Token::Pointer(pointer) => out.push_str(pointer),
+                Token::Key(key) => {
+                    out.push('/');
+                    push_escaped(&mut out, key);
+                }
+                Token::Index(i) => {
+                    out.push('/');
+                    out.push_str(index.format(i));
+                }
+            }
+        }
+        out
+    }
+
+    /// Is `other` this node, reached the same way (not through a `$ref` to elsewhere)?
+    pub fn same_place(&self, other: &Node<'_>) -> bool {
+        std::ptr::eq(self.at, other.at) || self.pointer() == other.pointer()
     }
 
     /// The pointer of a child of this node.
     pub fn child_pointer(&self, token: &str) -> String {
-        join_pointer(&self.pointer, token)
+        join_pointer(&self.pointer(), token)
+    }
+
+    fn child(&self, value: &'a Value<'a>, token: Token<'a>) -> Node<'a> {
+        Node {
+            value,
+            at: self.steps.alloc(Step {
+                parent: Some(self.at),
+                token,
+            }),
+            steps: self.steps,
+        }
     }
 
     /// The child `key` of an object; `None` when absent, null, or this is not an object.
     pub fn get(&self, key: &str) -> Option<Node<'a>> {
-        self.field(key)
-            .map(|value| Node::new(value, self.child_pointer(key)))
+        let (key, value) = self.value.as_object()?.get_entry(key)?;
+        (!value.is_null()).then(|| self.child(value, Token::Key(key)))
     }
 
     /// The value of field `key`; `None` when absent, null, or this is not an object. No
@@ -101,14 +191,14 @@ impl<'a> Node<'a> {
             .as_object()
             .map(|map| {
                 map.iter()
-                    .map(|(k, v)| (k, Node::new(v, self.child_pointer(k))))
+                    .map(|(k, v)| (k, self.child(v, Token::Key(k))))
                     .collect()
             })
             .unwrap_or_default()
     }
 
-    /// The entries of an object whose value passes `keep`, as they are visited: a pointer is
-    /// built only for the entries kept and reached, so that a search stays cheap on a large
+    /// The entries of an object whose value passes `keep`, as they are visited: a node is
+    /// made only for the entries kept and reached, so that a search stays cheap on a large
     /// object.
     pub fn entries_lazy_where<'s>(
         &'s self,
@@ -119,7 +209,7 @@ impl<'a> Node<'a> {
             .into_iter()
             .flat_map(|map| map.iter())
             .filter(move |(_, v)| keep(v))
-            .map(|(k, v)| (k, Node::new(v, self.child_pointer(k))))
+            .map(|(k, v)| (k, self.child(v, Token::Key(k))))
     }
 
     /// The items of an array (empty if not an array).
@@ -127,11 +217,10 @@ impl<'a> Node<'a> {
         self.value
             .as_array()
             .map(|items| {
-                let mut index = itoa::Buffer::new();
                 items
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| Node::new(v, self.child_pointer(index.format(i))))
+                    .map(|(i, v)| self.child(v, Token::Index(i)))
                     .collect()
             })
             .unwrap_or_default()
@@ -139,7 +228,7 @@ impl<'a> Node<'a> {
 
     /// A failure about this node, naming it as `field`.
     pub fn fail(&self, code: Code, field: &str, detail: impl AsRef<str>) -> ApiFailure {
-        ApiFailure::field(code, field, &self.pointer, detail)
+        ApiFailure::field(code, field, &self.pointer(), detail)
     }
 
     /// An `APIG.2011` failure about this node.
@@ -413,21 +502,21 @@ pub fn render(value: &Value<'_>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tree::leaked;
+    use super::super::tree::{leaked, leaked_arena};
     use super::*;
     use serde_json::json;
 
     #[test]
     fn pointers_escape_slash_and_tilde() {
         let doc = json!({"paths": {"/users/{id}": {"get": {"parameters": [{"in": "path"}]}}}});
-        let root = Node::root(leaked(&doc));
+        let root = Node::root(leaked(&doc), leaked_arena());
         let op = root
             .get("paths")
             .and_then(|p| p.get("/users/{id}"))
             .and_then(|p| p.get("get"))
             .unwrap();
         let params = op.array("parameters").unwrap();
-        assert_eq!(params[0].pointer, "/paths/~1users~1{id}/get/parameters/0");
+        assert_eq!(params[0].pointer(), "/paths/~1users~1{id}/get/parameters/0");
         assert_eq!(escape("a~b/c"), "a~0b~1c");
         assert_eq!(escape("~/é~"), "~0~1é~0");
         assert_eq!(escape("plain"), "plain");
@@ -436,9 +525,32 @@ mod tests {
     }
 
     #[test]
+    fn pointers_are_rendered_from_the_steps_taken() {
+        let doc = json!({"a/b": [{"c~": {"d": 1}}], "defs": {"x": {"y": [true]}}});
+        let tree = leaked(&doc);
+        let root = Node::root(tree, leaked_arena());
+        let deep = root.get("a/b").unwrap().items()[0]
+            .get("c~")
+            .and_then(|n| n.get("d"))
+            .unwrap();
+        assert_eq!(deep.pointer(), "/a~1b/0/c~0/d");
+        // A `$ref` target starts from its own pointer; its children go on from there.
+        let target = resolve_pointer(tree, "/defs/x").unwrap();
+        let elsewhere = deep.elsewhere(target, "/defs/x");
+        assert_eq!(elsewhere.array("y").unwrap()[0].pointer(), "/defs/x/y/0");
+        // Moved to another arena, a node keeps its place; its children's steps go there.
+        let steps = Bump::new();
+        let moved = elsewhere.with_steps(&steps);
+        assert!(moved.same_place(&elsewhere));
+        assert_eq!(moved.get("y").unwrap().pointer(), "/defs/x/y");
+        assert!(!moved.same_place(&deep));
+        assert!(root.same_place(&Node::root(tree, leaked_arena())));
+    }
+
+    #[test]
     fn string_reader_without_pointer_still_locates_failures() {
         let doc = json!({"x": {"s": "text", "n": 1, "z": null, "a/b": ["x"]}});
-        let x = Node::root(leaked(&doc)).get("x").unwrap();
+        let x = Node::root(leaked(&doc), leaked_arena()).get("x").unwrap();
         assert_eq!(x.str("s").unwrap(), Some("text"));
         assert_eq!(x.str("z").unwrap(), None);
         assert_eq!(x.str("missing").unwrap(), None);
@@ -452,7 +564,7 @@ mod tests {
     #[test]
     fn typed_readers_report_the_field_and_pointer() {
         let doc = json!({"x": {"timeout": "abc", "retry": "3", "flag": "TRUE", "n": 3000.0}});
-        let x = Node::root(leaked(&doc)).get("x").unwrap();
+        let x = Node::root(leaked(&doc), leaked_arena()).get("x").unwrap();
         let e = x.int("timeout").unwrap_err();
         assert_eq!(e.code, Code::Apig2011);
         assert!(e.message.contains("parameterName:timeout"), "{}", e.message);
@@ -500,7 +612,7 @@ mod tests {
     #[test]
     fn prose_is_cut_at_a_character_boundary() {
         let doc = json!({"d": "éàü-abc", "short": "ab"});
-        let n = Node::root(leaked(&doc));
+        let n = Node::root(leaked(&doc), leaked_arena());
         assert_eq!(n.str_truncated("d", 2).unwrap().as_deref(), Some("éà"));
         assert_eq!(n.str_truncated("d", 7).unwrap().as_deref(), Some("éàü-abc"));
         assert_eq!(n.str_truncated("short", 5).unwrap().as_deref(), Some("ab"));
@@ -510,7 +622,7 @@ mod tests {
     #[test]
     fn choices_are_case_insensitive() {
         let doc = json!({"unit": "minute", "bad": "week"});
-        let n = Node::root(leaked(&doc));
+        let n = Node::root(leaked(&doc), leaked_arena());
         let choices = [("SECOND", 1), ("MINUTE", 2)];
         assert_eq!(n.choice("unit", &choices).unwrap(), Some(2));
         let e = n.choice("bad", &choices).unwrap_err();

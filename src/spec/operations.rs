@@ -14,6 +14,7 @@ use super::tree::Value;
 use super::{ImportWarning, MapOptions, Operation, OperationOutcome, WarningCode};
 use crate::config::Limits;
 use crate::error::{echo, echo_pointer, ApiFailure, Code};
+use bumpalo::Bump;
 
 /// The longest API remark; longer prose is cut, with a warning (`import-api.md` §5).
 const MAX_REMARK: usize = 255;
@@ -100,7 +101,7 @@ fn collect_entries<'a>(
             continue;
         }
         let path = request_path::join(&doc.base_path, path_key);
-        let path_pointer = item.pointer.clone();
+        let path_pointer = item.pointer();
         let broken = |failure: ApiFailure| Slot {
             method: Method::Any.as_str().to_string(),
             path: path.clone(),
@@ -126,7 +127,7 @@ fn collect_entries<'a>(
             let slot = |method: String, kind| Slot {
                 method,
                 path: path.clone(),
-                pointer: operation.pointer.clone(),
+                pointer: operation.pointer(),
                 kind,
             };
             slots.push(match method {
@@ -169,9 +170,14 @@ fn map_slots<'a>(
     options: MapOptions,
     limits: &Limits,
 ) -> Vec<Operation> {
+    // The steps of the nodes one operation's mapping visits (see `node`), freed together
+    // before the next operation: what the mapping holds stays the same whatever the
+    // number of operations.
+    let mut steps = Bump::new();
     slots
         .into_iter()
         .map(|slot| {
+            steps.reset();
             let mut warnings = Vec::new();
             let outcome = match slot.kind {
                 SlotKind::Ignored => OperationOutcome::Ignored,
@@ -183,6 +189,8 @@ fn map_slots<'a>(
                     method,
                     operation,
                 } => {
+                    let path_item = path_item.with_steps(&steps);
+                    let operation = operation.with_steps(&steps);
                     let input = OperationInput {
                         path: &slot.path,
                         path_key,
@@ -206,7 +214,7 @@ fn map_slots<'a>(
                             OperationOutcome::Api(Box::new(api))
                         }
                         // An operation object reached through `$ref`: say which use failed.
-                        Err(failure) if operation.pointer != slot.pointer => {
+                        Err(failure) if operation.pointer() != slot.pointer => {
                             OperationOutcome::Failed(at_use_site(failure, &slot.pointer))
                         }
                         Err(failure) => OperationOutcome::Failed(failure),

@@ -31,10 +31,10 @@ pub fn request_params<'a>(
             let param_node = doc.resolve(item.clone())?;
             let mapped = map_param(doc, &param_node, simple_mode);
             // A shared definition's failure names the operation's use of it first.
-            let mapped = if param_node.pointer == item.pointer {
+            let mapped = if param_node.same_place(&item) {
                 mapped
             } else {
-                mapped.map_err(|f| at_use_site(f, &item.pointer))
+                mapped.map_err(|f| at_use_site(f, &item.pointer()))
             };
             let Some(param) = mapped? else {
                 continue;
@@ -213,7 +213,11 @@ mod tests {
         path: &str,
         verb: &str,
     ) -> Result<Vec<RequestParam>, ApiFailure> {
-        let d = Document::new(crate::spec::tree::leaked(doc)).unwrap();
+        let d = Document::new(
+            crate::spec::tree::leaked(doc),
+            crate::spec::tree::leaked_arena(),
+        )
+        .unwrap();
         let item = d.paths.as_ref().unwrap().get(path).unwrap();
         let op = item.get(verb).unwrap();
         request_params(&d, &item, &op, false, 50)

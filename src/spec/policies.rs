@@ -150,7 +150,7 @@ mod tests {
     use super::*;
     use crate::model::ParamLocation;
     use crate::spec::params::implicit_path_param;
-    use crate::spec::tree::leaked;
+    use crate::spec::tree::{leaked, leaked_arena};
     use serde_json::{json, Value};
 
     fn parse(v: &Value, default: &Backend) -> Result<Vec<BackendPolicy>, ApiFailure> {
@@ -158,7 +158,13 @@ mod tests {
             location: ParamLocation::Query,
             ..implicit_path_param("category")
         }];
-        parse_policies(&Node::new(leaked(v), "/p"), default, &params, 2, 3)
+        parse_policies(
+            &Node::new(leaked(v), "/p", leaked_arena()),
+            default,
+            &params,
+            2,
+            3,
+        )
     }
 
     fn http() -> Value {
@@ -172,7 +178,7 @@ mod tests {
                 {"type": "equal", "value": "garden", "origin": "request", "parameter_name": "category"},
                 {"type": "pattern", "value": "10.*", "origin": "source"},
                 {"type": "enum", "value": "a,b", "origin": "request_parameter", "parameter": "category"}]}]);
-        let default = parse_backend(&Node::new(leaked(&json!({"type": "HTTP-VPC", "httpVpcEndpoints": {"name": "c", "scheme": "http", "method": "GET", "path": "/"}})), ""), &[], false).unwrap();
+        let default = parse_backend(&Node::new(leaked(&json!({"type": "HTTP-VPC", "httpVpcEndpoints": {"name": "c", "scheme": "http", "method": "GET", "path": "/"}})), "", leaked_arena()), &[], false).unwrap();
         let p = parse(&v, &default).unwrap();
         assert_eq!(p[0].name, "garden_policy");
         assert_eq!(

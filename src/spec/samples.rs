@@ -68,7 +68,7 @@ pub fn first_example<'a>(
         let body = render(example.value);
         let length = body.chars().count();
         if length > MAX_SAMPLE {
-            out.skipped.push((example.pointer, length));
+            out.skipped.push((example.pointer(), length));
             return false;
         }
         out.body = body;
@@ -117,7 +117,11 @@ mod tests {
     use serde_json::{json, Value};
 
     fn with_op(v: &Value, f: impl Fn(&Document<'_>, &Node<'_>)) {
-        let d = Document::new(crate::spec::tree::leaked(v)).unwrap();
+        let d = Document::new(
+            crate::spec::tree::leaked(v),
+            crate::spec::tree::leaked_arena(),
+        )
+        .unwrap();
         let op = d
             .paths
             .as_ref()

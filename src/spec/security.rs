@@ -23,7 +23,7 @@ pub struct Auth {
 pub fn auth_for<'a>(doc: &Document<'a>, operation: &Node<'a>) -> Result<Auth, ApiFailure> {
     let requirements = match operation.get("security") {
         Some(own) => own,
-        None => match Node::root(doc.root).get("security") {
+        None => match doc.root_node().get("security") {
             Some(root) => root,
             None => return Ok(Auth::default()),
         },
@@ -117,7 +117,11 @@ mod tests {
     use serde_json::{json, Value};
 
     fn auth(doc: &Value) -> Result<Auth, ApiFailure> {
-        let d = Document::new(crate::spec::tree::leaked(doc)).unwrap();
+        let d = Document::new(
+            crate::spec::tree::leaked(doc),
+            crate::spec::tree::leaked_arena(),
+        )
+        .unwrap();
         let op = d
             .paths
             .as_ref()

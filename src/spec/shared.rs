@@ -58,7 +58,7 @@ type Parser = fn(&str, &Node<'_>) -> Result<SharedDefinition, ApiFailure>;
 /// than the limit of a kind is refused as a whole (`import-api.md` §6 and the README's
 /// limits table), so that the work and the objects stored stay bounded whatever it holds.
 pub fn shared_items(doc: &Document<'_>, limits: &Limits) -> Result<Vec<SharedItem>, ApigError> {
-    let root = Node::root(doc.root);
+    let root = doc.root_node();
     let mut sources = vec![root.clone()];
     if doc.version.is_v3() {
         sources.extend(root.get("components"));
@@ -87,10 +87,10 @@ pub fn shared_items(doc: &Document<'_>, limits: &Limits) -> Result<Vec<SharedIte
             let len = collection.value.as_object().map_or(0, |m| m.len());
             let count = counts.entry(kind).or_default();
             *count += len;
-            check_count(kind, *count, &collection.pointer, limits)?;
+            check_count(kind, *count, &collection.pointer(), limits)?;
             for (name, node) in collection.entries() {
                 let definition = parse(name, &node);
-                items.push(kind, name, node.pointer, definition);
+                items.push(kind, name, node.pointer(), definition);
             }
         }
     }
@@ -105,11 +105,11 @@ pub fn shared_items(doc: &Document<'_>, limits: &Limits) -> Result<Vec<SharedIte
                 check_count(
                     SharedKind::Authorizer,
                     authorizers,
-                    &schemes.pointer,
+                    &schemes.pointer(),
                     limits,
                 )?;
                 let definition = authorizer(&node);
-                items.push(SharedKind::Authorizer, name, node.pointer, definition);
+                items.push(SharedKind::Authorizer, name, node.pointer(), definition);
             }
         }
     }
@@ -513,7 +513,11 @@ mod tests {
 
     fn items(v: &Value) -> Vec<SharedItem> {
         shared_items(
-            &Document::new(crate::spec::tree::leaked(v)).unwrap(),
+            &Document::new(
+                crate::spec::tree::leaked(v),
+                crate::spec::tree::leaked_arena(),
+            )
+            .unwrap(),
             &Limits::default(),
         )
         .unwrap()

@@ -70,14 +70,21 @@ impl<'a> Object<'a> {
 
     /// The value of `key`, null values included.
     pub fn get(&self, key: &str) -> Option<&'a Value<'a>> {
+        self.get_entry(key).map(|(_, v)| v)
+    }
+
+    /// The entry of `key` (the key as the tree holds it), null values included.
+    pub fn get_entry(&self, key: &str) -> Option<(&'a str, &'a Value<'a>)> {
         let entries = self.entries;
-        if self.index.is_empty() {
-            return entries.iter().find(|(k, _)| *k == key).map(|(_, v)| v);
-        }
-        self.index
-            .binary_search_by(|&i| entries[i as usize].0.cmp(key))
-            .ok()
-            .map(|at| &entries[self.index[at] as usize].1)
+        let found = if self.index.is_empty() {
+            entries.iter().find(|(k, _)| *k == key)
+        } else {
+            self.index
+                .binary_search_by(|&i| entries[i as usize].0.cmp(key))
+                .ok()
+                .map(|at| &entries[self.index[at] as usize])
+        };
+        found.map(|(k, v)| (*k, v))
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -228,8 +235,14 @@ impl fmt::Display for Value<'_> {
 /// A tree of `doc` in an arena that lives until the test process ends.
 #[cfg(test)]
 pub fn leaked(doc: &serde_json::Value) -> &'static Value<'static> {
-    let arena: &'static Bump = Box::leak(Box::default());
+    let arena = leaked_arena();
     arena.alloc(Value::from_json(arena, doc))
+}
+
+/// An arena that lives until the test process ends.
+#[cfg(test)]
+pub fn leaked_arena() -> &'static Bump {
+    Box::leak(Box::default())
 }
 
 #[cfg(test)]

@@ -13,9 +13,9 @@
 //! * Nesting is counted for block and flow collections alike, and an alias adds the height
 //!   of what it repeats.
 //! * Aliases are paid for by what they produce: every value and every byte of text in the
-//!   result counts, a repeated block as often as it is repeated, and an anchored block once
-//!   more for the copy kept to repeat it, although the tree shares a repeated block rather
-//!   than copying it: the budget bounds what reading the tree costs the mapping, which
+//!   result counts, a repeated block as often as it is repeated (and an anchored block once
+//!   more). The tree shares a repeated block instead of copying it, so its memory stays far
+//!   below the budget; what the budget bounds is the mapping's reading of the tree, which
 //!   visits a block as often as it is repeated.
 //!
 //! The builder keeps its own stack and never recurses, whatever the input.
