@@ -99,8 +99,9 @@ fn decode_json<'a>(
     bytes: &'a [u8],
     limits: &Limits,
 ) -> Result<Value<'a>, ApigError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    // Checked once for the whole text, so that serde_json does not check each string.
+    let text = utf8(bytes)?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     let stacks = RefCell::default();
     let value = root_seed(arena, limits, &stacks)
         .deserialize(&mut deserializer)
@@ -148,14 +149,7 @@ fn decode_yaml<'a>(
     bytes: &'a [u8],
     limits: &Limits,
 ) -> Result<Value<'a>, ApigError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let (line, column) = line_column(bytes, e.valid_up_to());
-        ApigError::new(
-            Code::Apig3600,
-            format!("the document is not valid UTF-8 at line {line} column {column}"),
-        )
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = utf8(bytes)?;
     yaml::load(arena, text, yaml_budget(bytes.len(), limits)).map_err(|e| {
         // Limits and bombs are 3602; everything else is a syntax error with its location.
         let code = if e.is_limit() {
@@ -164,6 +158,19 @@ fn decode_yaml<'a>(
             Code::Apig3600
         };
         ApigError::new(code, e.to_string())
+    })
+}
+
+/// The document as text, without its byte-order mark; not UTF-8 is a syntax error
+/// (`APIG.3600`) located where the text stops being UTF-8.
+fn utf8(bytes: &[u8]) -> Result<&str, ApigError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let (line, column) = line_column(bytes, e.valid_up_to());
+        ApigError::new(
+            Code::Apig3600,
+            format!("the document is not valid UTF-8 at line {line} column {column}"),
+        )
     })
 }
 
@@ -283,6 +290,20 @@ mod tests {
         let e = err(b"a: 1\nb: \xFF\n");
         assert_eq!(e.code, Code::Apig3600);
         assert!(e.message.contains("line 2 column 4"), "{}", e.message);
+    }
+
+    #[test]
+    fn invalid_utf8_json_is_a_syntax_error_with_location() {
+        for (text, at) in [
+            (&b"{\"a\": 1,\n \"\xC3\xA9\xFF\": 2}"[..], "line 2 column 4"),
+            // The byte-order mark is not a column.
+            (b"\xEF\xBB\xBF{\"a\": \"\xE2\x82\"}", "line 1 column 8"),
+        ] {
+            let e = err(text);
+            assert_eq!(e.code, Code::Apig3600, "{}", e.message);
+            assert!(e.message.contains("not valid UTF-8"), "{}", e.message);
+            assert!(e.message.contains(at), "{}", e.message);
+        }
     }
 
     #[test]

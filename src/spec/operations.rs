@@ -51,6 +51,8 @@ enum SlotKind<'a> {
         path_item: Node<'a>,
         method: Method,
         operation: Node<'a>,
+        /// The operation object is the target of a `$ref` written in its place.
+        referenced: bool,
     },
     Ignored,
     /// A path item that cannot be read (broken `$ref`, not an object): its operations are
@@ -144,6 +146,7 @@ fn collect_entries<'a>(
                             path_pointer: path_pointer.clone(),
                             path_item: path_item.clone(),
                             method,
+                            referenced: !resolved.same_place(&operation),
                             operation: resolved,
                         },
                     ),
@@ -188,6 +191,7 @@ fn map_slots<'a>(
                     path_item,
                     method,
                     operation,
+                    referenced,
                 } => {
                     let path_item = path_item.with_steps(&steps);
                     let operation = operation.with_steps(&steps);
@@ -214,7 +218,7 @@ fn map_slots<'a>(
                             OperationOutcome::Api(Box::new(api))
                         }
                         // An operation object reached through `$ref`: say which use failed.
-                        Err(failure) if operation.pointer() != slot.pointer => {
+                        Err(failure) if referenced => {
                             OperationOutcome::Failed(at_use_site(failure, &slot.pointer))
                         }
                         Err(failure) => OperationOutcome::Failed(failure),
