@@ -235,8 +235,11 @@ mod tests {
     #[test]
     fn jumping_through_strings_counts_what_a_byte_walk_counts() {
         // The second alphabet is mostly spaces: runs that the walk skips eight at a time.
-        let texts = random_texts(br#"{["\,: a"#, 24, 0x9e37_79b9_7f4a_7c15)
-            .chain(random_texts(br#"{"\:,             "#, 64, 0x2545_f491_4f6c_dd1d));
+        let texts = random_texts(br#"{["\,: a"#, 24, 0x9e37_79b9_7f4a_7c15).chain(random_texts(
+            br#"{"\:,             "#,
+            64,
+            0x2545_f491_4f6c_dd1d,
+        ));
         for text in texts {
             let mut json = b"[".to_vec();
             json.extend_from_slice(&text);

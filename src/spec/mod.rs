@@ -7,8 +7,9 @@
 //!
 //! One job per module: `decode` (bytes → tree, bounded), `tree` (the decoded document, in
 //! one arena), `object` (its objects and lists as they are built), `bounded` (JSON's
-//! depth-limited builder), `yaml` (YAML's), `document` (version, base path, protocol, `$ref`), `node` (values with their
-//! JSON pointers and typed readers), `operations` (walk and map), `params`, `backend`,
+//! depth-limited builder), `yaml` (YAML's), `complexity` (the node budget, on the text),
+//! `document` (version, base path, protocol, `$ref`), `node` (values with their JSON
+//! pointers and typed readers), `operations` (walk and map), `params`, `backend`,
 //! `policies`, `security`, `samples`, `shared`, `names`, `request_path`.
 //!
 //! Decisions beyond the written contract:
@@ -72,8 +73,7 @@ fn check_and_decode<'a>(
 }
 
 /// Decode a document without mapping it (its tree in `arena`, its strings borrowed from
-/// `bytes` where they can be): an object no deeper than
-/// `limits.max_depth`.
+/// `bytes` where they can be): an object no deeper than `limits.max_depth`.
 pub fn decode_document<'a>(
     arena: &'a mut Bump,
     bytes: &'a [u8],
