@@ -102,38 +102,47 @@ impl<'a> Document<'a> {
     /// and circular references fail the operation that reads through them (`APIG.2011`,
     /// naming the reference).
     pub fn resolve(&self, node: Node<'a>) -> Result<Node<'a>, ApiFailure> {
-        let mut current = node;
+        // The latest target and the fragment that led to it: a node (a step in the mapping's
+        // arena) is made only for the result, or for a failure to locate.
+        let mut at: Option<(&'a Value<'a>, &'a str)> = None;
+        let here = |at: Option<(&'a Value<'a>, &'a str)>| match at {
+            None => node.clone(),
+            Some((value, fragment)) => node.referenced(value, fragment),
+        };
         let mut seen: Vec<String> = Vec::new();
-        while let Some(reference) = current.get("$ref") {
-            let Some(text) = reference.value.as_str() else {
-                return Err(reference.invalid("$ref", "must be a string"));
+        loop {
+            let value = at.map_or(node.value, |(value, _)| value);
+            let Some(reference) = value.get("$ref").filter(|r| !r.is_null()) else {
+                return Ok(here(at));
+            };
+            let fail = |detail: String| {
+                let current = here(at);
+                match current.get("$ref") {
+                    Some(reference) => reference.invalid("$ref", detail),
+                    None => current.invalid("$ref", detail),
+                }
+            };
+            let Some(text) = reference.as_str() else {
+                return Err(fail("must be a string".to_string()));
             };
             let Some(fragment) = text.strip_prefix('#') else {
-                return Err(reference.invalid(
-                    "$ref",
-                    format!(
-                        "external reference {text:?} cannot be followed: only references \
-                         inside the document (#/...) are; a multi-file document must be \
-                         bundled into one file first (e.g. `redocly bundle` or \
-                         `swagger-cli bundle`)",
-                        text = echo(text)
-                    ),
-                ));
+                return Err(fail(format!(
+                    "external reference {text:?} cannot be followed: only references \
+                     inside the document (#/...) are; a multi-file document must be \
+                     bundled into one file first (e.g. `redocly bundle` or \
+                     `swagger-cli bundle`)",
+                    text = echo(text)
+                )));
             };
             let pointer = percent_encoding::percent_decode_str(fragment)
                 .decode_utf8()
-                .map_err(|_| {
-                    reference.invalid(
-                        "$ref",
-                        format!("{text:?} is not valid UTF-8", text = echo(text)),
-                    )
-                })?
+                .map_err(|_| fail(format!("{text:?} is not valid UTF-8", text = echo(text))))?
                 .into_owned();
             if seen.contains(&pointer) || seen.len() >= MAX_REF_HOPS {
-                return Err(reference.invalid(
-                    "$ref",
-                    format!("reference {text:?} is circular", text = echo(text)),
-                ));
+                return Err(fail(format!(
+                    "reference {text:?} is circular",
+                    text = echo(text)
+                )));
             }
             let target = if pointer.is_empty() || pointer.starts_with('/') {
                 super::node::resolve_pointer(self.root, &pointer)
@@ -141,18 +150,15 @@ impl<'a> Document<'a> {
                 None
             };
             let Some(target) = target else {
-                return Err(reference.invalid(
-                    "$ref",
-                    format!(
-                        "reference {text:?} does not resolve to anything in the document",
-                        text = echo(text)
-                    ),
-                ));
+                return Err(fail(format!(
+                    "reference {text:?} does not resolve to anything in the document",
+                    text = echo(text)
+                )));
             };
-            seen.push(pointer.clone());
-            current = current.elsewhere(target, &pointer);
+            // Only while resolving: the node keeps the fragment, borrowed from the document.
+            seen.push(pointer);
+            at = Some((target, fragment));
         }
-        Ok(current)
     }
 
     /// The root's node.
@@ -162,7 +168,13 @@ impl<'a> Document<'a> {
 
     /// The security schemes: 2.0 `securityDefinitions`, 3.x `components.securitySchemes`.
     pub fn security_schemes(&self) -> Option<Node<'a>> {
-        let root = self.root_node();
+        self.security_schemes_beside(&self.root_node())
+    }
+
+    /// [`Document::security_schemes`], their nodes' steps where `beside`'s are (an
+    /// operation's, freed with it).
+    pub fn security_schemes_beside(&self, beside: &Node<'a>) -> Option<Node<'a>> {
+        let root = beside.root_beside(self.root);
         match self.version {
             Version::Swagger2 => root.get("securityDefinitions"),
             _ => root

@@ -166,7 +166,8 @@ pub struct Operation {
     pub method: String,
     /// Full request path (base path included), as it will be stored.
     pub path: String,
-    /// JSON pointer of the operation object.
+    /// JSON pointer of the operation object, as messages echo it (each reference token at
+    /// most 128 bytes: a hostile document's pointers are as long as its keys).
     pub pointer: String,
     pub outcome: OperationOutcome,
     /// What the API will store differently from the document (only for an `Api` outcome).

@@ -75,6 +75,9 @@ struct Step<'a> {
 enum Token<'a> {
     /// A whole pointer, escaped already.
     Pointer(&'a str),
+    /// A whole pointer as a `$ref` fragment spells it (percent-encoded), borrowed from the
+    /// document: decoded only when rendered, so that following a reference copies nothing.
+    Reference(&'a str),
     /// An object key, escaped when rendered.
     Key(&'a str),
     Index(usize),
@@ -91,13 +94,16 @@ pub struct Node<'a> {
 impl<'a> Node<'a> {
     /// The value at `pointer` (a JSON pointer, escaped); its descendants' steps go into
     /// `steps`.
-    pub fn new(value: &'a Value<'a>, pointer: &str, steps: &'a Bump) -> Self {
-        let pointer = steps.alloc_str(pointer);
+    pub fn new(value: &'a Value<'a>, pointer: &'a str, steps: &'a Bump) -> Self {
+        Node::starting(value, Token::Pointer(pointer), steps)
+    }
+
+    fn starting(value: &'a Value<'a>, token: Token<'a>, steps: &'a Bump) -> Self {
         Node {
             value,
             at: steps.alloc(Step {
                 parent: None,
-                token: Token::Pointer(pointer),
+                token,
             }),
             steps,
         }
@@ -107,10 +113,16 @@ impl<'a> Node<'a> {
         Node::new(value, "", steps)
     }
 
-    /// The node of `value` at `pointer` (the target of a `$ref`), its steps where this
-    /// node's are.
-    pub fn elsewhere(&self, value: &'a Value<'a>, pointer: &str) -> Node<'a> {
-        Node::new(value, pointer, self.steps)
+    /// The target `value` of the `$ref` fragment `fragment` (what follows `#`, percent-encoded
+    /// as written; it must decode as UTF-8), its steps where this node's are.
+    pub fn referenced(&self, value: &'a Value<'a>, fragment: &'a str) -> Node<'a> {
+        Node::starting(value, Token::Reference(fragment), self.steps)
+    }
+
+    /// The document's root, its steps where this node's are (so that a reading that starts
+    /// from the root for an operation is freed with that operation's).
+    pub fn root_beside(&self, root: &'a Value<'a>) -> Node<'a> {
+        Node::root(root, self.steps)
     }
 
     /// The same node, its descendants' steps allocated in `steps` (an arena that lives
@@ -139,6 +151,8 @@ impl<'a> Node<'a> {
         for token in chain.into_iter().rev() {
             match token {
                 Token::Pointer(pointer) => out.push_str(pointer),
+                Token::Reference(fragment) => out
+                    .push_str(&percent_encoding::percent_decode_str(fragment).decode_utf8_lossy()),
                 Token::Key(key) => {
                     out.push('/');
                     push_escaped(&mut out, key);
@@ -172,6 +186,11 @@ impl<'a> Node<'a> {
             }),
             steps: self.steps,
         }
+    }
+
+    /// The node of the entry (`key`, `value`) of this object, as its `iter()` gives it.
+    pub fn entry(&self, key: &'a str, value: &'a Value<'a>) -> Node<'a> {
+        self.child(value, Token::Key(key))
     }
 
     /// The child `key` of an object; `None` when absent, null, or this is not an object.
@@ -537,7 +556,7 @@ mod tests {
         assert_eq!(deep.pointer(), "/a~1b/0/c~0/d");
         // A `$ref` target starts from its own pointer; its children go on from there.
         let target = resolve_pointer(tree, "/defs/x").unwrap();
-        let elsewhere = deep.elsewhere(target, "/defs/x");
+        let elsewhere = deep.referenced(target, "/d%65fs/x");
         assert_eq!(elsewhere.array("y").unwrap()[0].pointer(), "/defs/x/y/0");
         // Moved to another arena, a node keeps its place; its children's steps go there.
         let steps = Bump::new();

@@ -40,7 +40,10 @@ fn method_of(key: &str) -> Option<Option<Method>> {
 struct Slot<'a> {
     method: String,
     path: String,
-    pointer: String,
+    /// Where the operation is written (a path item's `$ref` may lead elsewhere): its
+    /// pointer is rendered only for the operations mapped, never for the whole document
+    /// before the operation limit is checked.
+    at: Node<'a>,
     kind: SlotKind<'a>,
 }
 
@@ -107,10 +110,10 @@ fn collect_entries<'a>(
         let broken = |failure: ApiFailure| Slot {
             method: Method::Any.as_str().to_string(),
             path: path.clone(),
-            pointer: path_pointer.clone(),
+            at: item.clone(),
             kind: SlotKind::Broken(failure),
         };
-        let path_item = match doc.resolve(item) {
+        let path_item = match doc.resolve(item.clone()) {
             Ok(resolved) => resolved,
             Err(failure) => {
                 slots.push(broken(failure));
@@ -122,14 +125,22 @@ fn collect_entries<'a>(
             slots.push(broken(failure));
             continue;
         }
-        for (key, operation) in path_item.entries() {
+        // Nodes only for the operations: a path item's other keys are passed over on the raw
+        // tree (a path item reached through many `$ref`s is walked once per reference).
+        let entries = path_item
+            .value
+            .as_object()
+            .into_iter()
+            .flat_map(|o| o.iter());
+        for (key, value) in entries {
             let Some(method) = method_of(key) else {
                 continue;
             };
+            let operation = path_item.entry(key, value);
             let slot = |method: String, kind| Slot {
                 method,
                 path: path.clone(),
-                pointer: operation.pointer(),
+                at: operation.clone(),
                 kind,
             };
             slots.push(match method {
@@ -219,7 +230,7 @@ fn map_slots<'a>(
                         }
                         // An operation object reached through `$ref`: say which use failed.
                         Err(failure) if referenced => {
-                            OperationOutcome::Failed(at_use_site(failure, &slot.pointer))
+                            OperationOutcome::Failed(at_use_site(failure, &slot.at.pointer()))
                         }
                         Err(failure) => OperationOutcome::Failed(failure),
                     }
@@ -228,7 +239,7 @@ fn map_slots<'a>(
             Operation {
                 method: slot.method,
                 path: slot.path,
-                pointer: slot.pointer,
+                pointer: echo_pointer(&slot.at.pointer()),
                 outcome,
                 warnings,
             }

@@ -23,7 +23,7 @@ pub struct Auth {
 pub fn auth_for<'a>(doc: &Document<'a>, operation: &Node<'a>) -> Result<Auth, ApiFailure> {
     let requirements = match operation.get("security") {
         Some(own) => own,
-        None => match doc.root_node().get("security") {
+        None => match operation.root_beside(doc.root).get("security") {
             Some(root) => root,
             None => return Ok(Auth::default()),
         },
@@ -41,7 +41,7 @@ pub fn auth_for<'a>(doc: &Document<'a>, operation: &Node<'a>) -> Result<Auth, Ap
         return Ok(Auth::default());
     };
     let scheme = doc
-        .security_schemes()
+        .security_schemes_beside(operation)
         .and_then(|schemes| schemes.get(scheme_name))
         .ok_or_else(|| {
             requirements.invalid(

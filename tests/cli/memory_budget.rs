@@ -319,3 +319,31 @@ fn ten_mib_documents_stay_under_the_local_budget() {
     let doc = full_import(size);
     measure(&ws, "full-10mib.json", doc.as_bytes(), &raised, 160 * MIB);
 }
+
+/// A document whose path items all lead, through `$ref`s, to a key as long as the document
+/// allows: each resolution passes through that key's pointer, and nothing may keep it once
+/// per path item (neither the steps of the mapping nor the operations found before the
+/// operation limit is checked).
+fn long_reference(path_items: usize, target: &str) -> String {
+    let key = format!("x-{}", "L".repeat(1_000_000));
+    let paths: Vec<String> = (0..path_items)
+        .map(|i| format!("\"/p{i}\":{{\"$ref\":\"#/x-a\"}}"))
+        .collect();
+    format!(
+        "{{\"swagger\":\"2.0\",\"info\":{{\"title\":\"long_refs\"}},\"x-a\":{{\"$ref\":\"#/{key}\"}},\"{key}\":{target},\"paths\":{{{}}}}}",
+        paths.join(",")
+    )
+}
+
+#[test]
+fn a_long_pointer_reached_by_every_path_item_is_not_kept_once_per_item() {
+    let ws = Workspace::new();
+    // No operation there: every path item resolves, none is mapped.
+    let doc = long_reference(200, "{}");
+    let run = measure(&ws, "long-ref.json", doc.as_bytes(), &[], 128 * MIB);
+    assert_eq!(run.exit, 0, "{}", run.stdout);
+    // An operation there: 400 found, over the limit of 300, refused before any is mapped.
+    let doc = long_reference(400, "{\"get\":{}}");
+    let run = measure(&ws, "long-ref-ops.json", doc.as_bytes(), &[], 128 * MIB);
+    assert!(run.stdout.contains("APIG.3127"), "{}", run.stdout);
+}
