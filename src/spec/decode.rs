@@ -71,10 +71,11 @@ fn decode_here<'a>(
     let Some(first) = first_significant_byte(bytes) else {
         return Err(ApigError::new(Code::Apig3609, ""));
     };
+    let text = utf8(bytes)?;
     let value = if first == b'{' || first == b'[' {
-        decode_json(arena, bytes, limits)?
+        decode_json(arena, text, limits)?
     } else {
-        decode_yaml(arena, bytes, limits)?
+        decode_yaml(arena, text, yaml_budget(bytes.len(), limits))?
     };
     if !value.is_object() {
         return Err(ApigError::new(
@@ -94,13 +95,12 @@ fn first_significant_byte(bytes: &[u8]) -> Option<u8> {
     bytes.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
+/// `text` is UTF-8 already (`utf8`, for the whole text): serde_json then checks no string.
 fn decode_json<'a>(
     arena: &'a Bump,
-    bytes: &'a [u8],
+    text: &'a str,
     limits: &Limits,
 ) -> Result<Value<'a>, ApigError> {
-    // Checked once for the whole text, so that serde_json does not check each string.
-    let text = utf8(bytes)?;
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let stacks = RefCell::default();
     let value = root_seed(arena, limits, &stacks)
@@ -146,11 +146,10 @@ fn yaml_budget(input_len: usize, limits: &Limits) -> yaml::Budget {
 
 fn decode_yaml<'a>(
     arena: &'a Bump,
-    bytes: &'a [u8],
-    limits: &Limits,
+    text: &'a str,
+    budget: yaml::Budget,
 ) -> Result<Value<'a>, ApigError> {
-    let text = utf8(bytes)?;
-    yaml::load(arena, text, yaml_budget(bytes.len(), limits)).map_err(|e| {
+    yaml::load(arena, text, budget).map_err(|e| {
         // Limits and bombs are 3602; everything else is a syntax error with its location.
         let code = if e.is_limit() {
             Code::Apig3602

@@ -120,19 +120,14 @@ fn collect_entries<'a>(
                 continue;
             }
         };
-        if !path_item.value.is_object() {
+        let Some(fields) = path_item.value.as_object() else {
             let failure = path_item.invalid(path_key, "a path item must be an object");
             slots.push(broken(failure));
             continue;
-        }
+        };
         // Nodes only for the operations: a path item's other keys are passed over on the raw
         // tree (a path item reached through many `$ref`s is walked once per reference).
-        let entries = path_item
-            .value
-            .as_object()
-            .into_iter()
-            .flat_map(|o| o.iter());
-        for (key, value) in entries {
+        for (key, value) in fields.iter() {
             let Some(method) = method_of(key) else {
                 continue;
             };

@@ -87,10 +87,6 @@ impl<'a> Object<'a> {
         found.map(|(k, v)| (*k, v))
     }
 
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.get(key).is_some()
-    }
-
     /// The entries in document order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&'a str, &'a Value<'a>)> + 'a {
         self.entries.iter().map(|(k, v)| (*k, v))
@@ -98,10 +94,6 @@ impl<'a> Object<'a> {
 
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &'a str> + 'a {
         self.entries.iter().map(|(k, _)| *k)
-    }
-
-    pub fn values(&self) -> impl ExactSizeIterator<Item = &'a Value<'a>> + 'a {
-        self.entries.iter().map(|(_, v)| v)
     }
 }
 
@@ -121,9 +113,6 @@ impl<'a> Value<'a> {
     pub fn is_u64(&self) -> bool {
         matches!(self, Value::Number(n) if n.is_u64())
     }
-    pub fn is_string(&self) -> bool {
-        matches!(self, Value::String(_))
-    }
     pub fn is_array(&self) -> bool {
         matches!(self, Value::Array(_))
     }
@@ -134,12 +123,6 @@ impl<'a> Value<'a> {
     pub fn as_str(&self) -> Option<&'a str> {
         match self {
             Value::String(s) => Some(s),
-            _ => None,
-        }
-    }
-    pub fn as_bool(&self) -> Option<bool> {
-        match self {
-            Value::Bool(b) => Some(*b),
             _ => None,
         }
     }
@@ -161,7 +144,8 @@ impl<'a> Value<'a> {
         self.as_object()?.get(key)
     }
 
-    /// A copy of a `serde_json::Value` in `arena` (tests and documents built in code).
+    /// A copy of a `serde_json::Value` in `arena` (tests build their documents so).
+    #[cfg(test)]
     pub fn from_json(arena: &'a Bump, value: &serde_json::Value) -> Value<'a> {
         match value {
             serde_json::Value::Null => Value::Null,

@@ -170,15 +170,19 @@ fn numbers(size: usize) -> String {
     out
 }
 
-/// `n` operations with the smallest body each, in JSON.
-fn tiny_operations(n: usize) -> String {
-    let paths: Vec<String> = (0..n)
-        .map(|i| format!("\"/p{i}\":{{\"get\":{{}}}}"))
-        .collect();
+/// A 2.0 JSON document titled `title`, with the root members `members` (serialized JSON,
+/// each followed by a comma) and `n` paths `/p0`, `/p1`... each holding `item`.
+fn swagger_paths(title: &str, members: &str, n: usize, item: &str) -> String {
+    let paths: Vec<String> = (0..n).map(|i| format!("\"/p{i}\":{item}")).collect();
     format!(
-        "{{\"swagger\":\"2.0\",\"info\":{{\"title\":\"tiny_ops\"}},\"paths\":{{{}}}}}",
+        "{{\"swagger\":\"2.0\",\"info\":{{\"title\":\"{title}\"}},{members}\"paths\":{{{}}}}}",
         paths.join(",")
     )
+}
+
+/// `n` operations with the smallest body each, in JSON.
+fn tiny_operations(n: usize) -> String {
+    swagger_paths("tiny_ops", "", n, "{\"get\":{}}")
 }
 
 /// 300 operations (the import limit), each with parameters, a backend and a long
@@ -320,19 +324,14 @@ fn ten_mib_documents_stay_under_the_local_budget() {
     measure(&ws, "full-10mib.json", doc.as_bytes(), &raised, 160 * MIB);
 }
 
-/// A document whose path items all lead, through `$ref`s, to a key as long as the document
-/// allows: each resolution passes through that key's pointer, and nothing may keep it once
-/// per path item (neither the steps of the mapping nor the operations found before the
-/// operation limit is checked).
+/// A document whose path items all lead, through `$ref`s, to `target` under a 1 MB key:
+/// each resolution passes through that key's pointer, and nothing may keep it once per path
+/// item (neither the steps of the mapping nor the operations found before the operation
+/// limit is checked).
 fn long_reference(path_items: usize, target: &str) -> String {
     let key = format!("x-{}", "L".repeat(1_000_000));
-    let paths: Vec<String> = (0..path_items)
-        .map(|i| format!("\"/p{i}\":{{\"$ref\":\"#/x-a\"}}"))
-        .collect();
-    format!(
-        "{{\"swagger\":\"2.0\",\"info\":{{\"title\":\"long_refs\"}},\"x-a\":{{\"$ref\":\"#/{key}\"}},\"{key}\":{target},\"paths\":{{{}}}}}",
-        paths.join(",")
-    )
+    let members = format!("\"x-a\":{{\"$ref\":\"#/{key}\"}},\"{key}\":{target},");
+    swagger_paths("long_refs", &members, path_items, "{\"$ref\":\"#/x-a\"}")
 }
 
 #[test]
