@@ -37,8 +37,9 @@ pub struct Limits {
     /// `APIG_MAX_PLUGINS_PER_API`: plugins (and, likewise, orchestration rules) bound to one
     /// API (per-API `APIG.2011`).
     pub max_plugins_per_api: usize,
-    /// `APIG_MAX_DOCUMENT_NODES`: values (nodes) a document may decode to, estimated on its
-    /// text before decoding (`APIG.3602`); bounds the decoded tree's memory.
+    /// `APIG_MAX_DOCUMENT_NODES`: values and keys (nodes) a document may decode to, counted
+    /// as JSON is decoded and estimated on YAML's text before it is (`APIG.3602`); bounds
+    /// the decoded tree's memory.
     pub max_document_nodes: usize,
 }
 

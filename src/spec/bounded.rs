@@ -1,9 +1,12 @@
 //! The JSON decoder's builder of the document tree (`tree`): it refuses to nest deeper than
-//! a limit and refuses duplicate keys, at the key.
+//! a limit, to build more values than the node budget allows, and duplicate keys, each at
+//! the place in the text where the limit is crossed.
 //!
 //! serde_json's own guard stops at 128 levels whatever the limit says, and deserializing
 //! recurses once per level: counting here makes the limit the one that applies, before
-//! the recursion happens.
+//! the recursion happens. The node budget is counted as the values are built, not estimated
+//! on the text beforehand (as YAML's is, `complexity`): the tree stops growing at the limit
+//! all the same, and the text is read once.
 
 use super::object::{ListBuilder, ObjectBuilder, Stacks};
 use super::tree::Value;
@@ -11,12 +14,42 @@ use crate::error::echo;
 use bumpalo::Bump;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Number;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 /// Error text markers, recognised by `decode` to choose the error code.
 pub const TOO_DEEP: &str = "document nesting exceeds the depth limit";
 pub const DUPLICATE_KEY: &str = "duplicate key";
+pub const TOO_COMPLEX: &str = "document exceeds the node budget";
+
+/// What a mapping costs against the node budget, beside its keys and values: the same
+/// weight as YAML's estimate (`complexity`), so that a limit means the same in both.
+const MAPPING_WEIGHT: usize = super::complexity::MAPPING_WEIGHT;
+
+/// The values and keys a JSON document may still produce (`Limits::max_document_nodes`).
+pub struct NodeBudget {
+    left: Cell<usize>,
+    max: usize,
+}
+
+impl NodeBudget {
+    pub fn new(max: usize) -> Self {
+        NodeBudget {
+            left: Cell::new(max),
+            max,
+        }
+    }
+
+    fn spend<E: de::Error>(&self, nodes: usize) -> Result<(), E> {
+        match self.left.get().checked_sub(nodes) {
+            Some(left) => {
+                self.left.set(left);
+                Ok(())
+            }
+            None => Err(E::custom(format!("{TOO_COMPLEX} ({})", self.max))),
+        }
+    }
+}
 
 /// Deserialize one value at `depth` (the root is at depth 0; `{}` at the root reaches 1):
 /// its strings are slices of the text when they can be, its other parts go into `arena`.
@@ -26,12 +59,14 @@ pub struct BoundedValue<'s, 'a> {
     pub arena: &'a Bump,
     /// Entries and items of the collections being built (see `object`).
     pub stacks: &'s RefCell<Stacks<'a>>,
+    pub budget: &'s NodeBudget,
 }
 
 impl<'de: 'a, 'a> DeserializeSeed<'de> for BoundedValue<'_, 'a> {
     type Value = Value<'a>;
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value<'a>, D::Error> {
+        self.budget.spend(1)?;
         deserializer.deserialize_any(self)
     }
 }
@@ -46,6 +81,7 @@ impl<'s, 'a> BoundedValue<'s, 'a> {
             max_depth: self.max_depth,
             arena: self.arena,
             stacks: self.stacks,
+            budget: self.budget,
         })
     }
 }
@@ -103,16 +139,17 @@ impl<'de: 'a, 'a> Visitor<'de> for BoundedValue<'_, 'a> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value<'a>, A::Error> {
         let child = self.deeper()?;
+        self.budget.spend(MAPPING_WEIGHT - 1)?;
         let mut out = ObjectBuilder::new(&self.stacks.borrow());
         let duplicate = |key: &str| de::Error::custom(format!("{DUPLICATE_KEY} {:?}", echo(key)));
         while let Some(key) = map.next_key_seed(KeyInArena(self.arena))? {
+            self.budget.spend(1)?;
             // Refused at the key, so that the error's location is the key's.
             if out.contains(&self.stacks.borrow(), key) {
                 return Err(duplicate(key));
             }
             let value = map.next_value_seed(BoundedValue { ..child })?;
-            out.insert(&mut self.stacks.borrow_mut(), key, value)
-                .map_err(duplicate)?;
+            out.push(&mut self.stacks.borrow_mut(), key, value);
         }
         Ok(Value::Object(
             out.finish(self.arena, &mut self.stacks.borrow_mut()),

@@ -3,9 +3,10 @@
 //! JSON or YAML is told from the content (first non-blank byte `{` or `[` → JSON), never
 //! from a file name or a part header. Every step is bounded by the input: the size is
 //! checked first, YAML runs under a budget scaled to the input (alias bombs fail fast),
-//! and the nesting depth of the result is checked without recursion.
+//! JSON's values are counted against `max_document_nodes` as they are built, and the
+//! nesting depth of the result is checked without recursion.
 
-use super::bounded::{BoundedValue, TOO_DEEP};
+use super::bounded::{BoundedValue, NodeBudget, TOO_COMPLEX, TOO_DEEP};
 use super::object::Stacks;
 use super::tree::Value;
 use super::yaml;
@@ -103,7 +104,8 @@ fn decode_json<'a>(
 ) -> Result<Value<'a>, ApigError> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let stacks = RefCell::default();
-    let value = root_seed(arena, limits, &stacks)
+    let budget = NodeBudget::new(limits.max_document_nodes);
+    let value = root_seed(arena, limits, &stacks, &budget)
         .deserialize(&mut deserializer)
         .and_then(|v| deserializer.end().map(|()| v));
     value.map_err(|e| {
@@ -114,6 +116,18 @@ fn decode_json<'a>(
                 Code::Apig3602,
                 format!(
                     "the document is nested too deeply (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        } else if text.contains(TOO_COMPLEX) {
+            ApigError::new(
+                Code::Apig3602,
+                format!(
+                    "the document is too complex: more than the {} values allowed (a mapping \
+                     counts {}) by line {}, column {}",
+                    limits.max_document_nodes,
+                    super::complexity::MAPPING_WEIGHT,
                     e.line(),
                     e.column()
                 ),
@@ -177,12 +191,14 @@ fn root_seed<'s, 'a>(
     arena: &'a Bump,
     limits: &Limits,
     stacks: &'s RefCell<Stacks<'a>>,
+    budget: &'s NodeBudget,
 ) -> BoundedValue<'s, 'a> {
     BoundedValue {
         depth: 0,
         max_depth: limits.max_depth,
         arena,
         stacks,
+        budget,
     }
 }
 
@@ -355,6 +371,36 @@ mod tests {
         let e = err(doc.as_bytes());
         assert_eq!(e.code, Code::Apig3602, "{}", e.message);
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn dense_json_is_3602_where_the_budget_runs_out() {
+        let limits = Limits {
+            max_document_nodes: 1000,
+            ..Limits::default()
+        };
+        // Root mapping 6, key 1, list 1, then one per item: 992 items fit.
+        let fits = format!("{{\"a\": [{}0]}}", "0,".repeat(991));
+        assert!(decode(fits.as_bytes(), &limits).is_ok());
+        let dense = format!("{{\"a\": [{}0]}}", "0,".repeat(992));
+        let e = decode(dense.as_bytes(), &limits).unwrap_err();
+        assert_eq!(e.code, Code::Apig3602);
+        assert!(
+            e.message.contains("more than the 1000 values allowed")
+                && e.message.contains("line 1, column 1991"),
+            "{}",
+            e.message
+        );
+        // Keys count, and a mapping counts six: 8 + 123 * 8 + 6 fit.
+        let objects = format!("[{}{{}}]", "{\"k\": 0},".repeat(123));
+        assert!(decode(format!("{{\"a\": {objects}}}").as_bytes(), &limits).is_ok());
+        let objects = format!("[{}{{}}]", "{\"k\": 0},".repeat(124));
+        assert_eq!(
+            decode(format!("{{\"a\": {objects}}}").as_bytes(), &limits)
+                .unwrap_err()
+                .code,
+            Code::Apig3602
+        );
     }
 
     #[test]

@@ -62,7 +62,8 @@ pub fn parse_owned(
     map_document(&root, options, limits)
 }
 
-/// The document's complexity estimated on its text, then the document decoded.
+/// A YAML document's complexity estimated on its text (JSON's values are counted as they
+/// are decoded), then the document decoded.
 fn check_and_decode<'a>(
     arena: &'a mut Bump,
     bytes: &'a [u8],

@@ -61,7 +61,8 @@ impl<'a> ObjectBuilder<'a> {
         }
     }
 
-    fn push(&mut self, stacks: &mut Stacks<'a>, key: &'a str, value: Value<'a>) {
+    /// Add an entry whose key the caller found absent ([`Self::contains`]).
+    pub fn push(&mut self, stacks: &mut Stacks<'a>, key: &'a str, value: Value<'a>) {
         stacks.entries.push((key, value));
         let mine = &stacks.entries[self.start..];
         match &mut self.keys {
