@@ -240,6 +240,9 @@ impl fmt::Display for Code {
 /// tokens are the document's keys, so each goes through [`echo`] on its own (a long key is
 /// cut, the location keeps its shape).
 pub fn echo_pointer(pointer: &str) -> String {
+    if pointer.len() <= MAX_ECHO_BYTES {
+        return pointer.to_string();
+    }
     let tokens: Vec<Cow<'_, str>> = pointer.split('/').map(echo).collect();
     tokens.join("/")
 }

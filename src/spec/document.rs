@@ -6,6 +6,8 @@ use super::tree::Value;
 use crate::error::{echo, ApiFailure, ApigError, Code};
 use crate::model::Protocol;
 use bumpalo::Bump;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// How many `$ref` hops one resolution may take (a chain longer than this is a loop in
 /// all but name).
@@ -40,6 +42,20 @@ pub struct Document<'a> {
     /// Why the base path may not be what the author meant: a 3.x `servers[0].url` without
     /// a scheme (`api.example.com/v1`) is a relative URL, so all of it becomes the path.
     pub server_warning: Option<String>,
+    /// The targets of the `$ref`s followed so far, by their text, as positions from the
+    /// root: documents reference a few shared definitions from thousands of places.
+    /// Positions, not references into the tree, so that the document stays covariant in
+    /// `'a` (the mapping narrows it to each operation's arena).
+    targets: RefCell<HashMap<Box<str>, Box<[u32]>>>,
+}
+
+/// A string of the tree by identity: where its text is, and its length.
+fn identity(text: &str) -> (usize, usize) {
+    (text.as_ptr() as usize, text.len())
+}
+
+fn same_str(a: &str, b: &str) -> bool {
+    identity(a) == identity(b)
 }
 
 impl<'a> Document<'a> {
@@ -95,6 +111,7 @@ impl<'a> Document<'a> {
             base_path,
             protocol,
             server_warning,
+            targets: RefCell::default(),
         })
     }
 
@@ -109,7 +126,9 @@ impl<'a> Document<'a> {
             None => node.clone(),
             Some((value, fragment)) => node.referenced(value, fragment),
         };
-        let mut seen: Vec<String> = Vec::new();
+        // The references followed, by identity: the same `$ref` string reached twice is a
+        // loop (its target is a function of its text).
+        let mut seen: Vec<&'a str> = Vec::new();
         loop {
             let value = at.map_or(node.value, |(value, _)| value);
             let Some(reference) = value.get("$ref").filter(|r| !r.is_null()) else {
@@ -134,31 +153,49 @@ impl<'a> Document<'a> {
                     text = echo(text)
                 )));
             };
-            let pointer = percent_encoding::percent_decode_str(fragment)
-                .decode_utf8()
-                .map_err(|_| fail(format!("{text:?} is not valid UTF-8", text = echo(text))))?
-                .into_owned();
-            if seen.contains(&pointer) || seen.len() >= MAX_REF_HOPS {
+            if seen.iter().any(|s| same_str(s, text)) || seen.len() >= MAX_REF_HOPS {
                 return Err(fail(format!(
                     "reference {text:?} is circular",
                     text = echo(text)
                 )));
             }
-            let target = if pointer.is_empty() || pointer.starts_with('/') {
-                super::node::resolve_pointer(self.root, &pointer)
-            } else {
-                None
-            };
-            let Some(target) = target else {
-                return Err(fail(format!(
-                    "reference {text:?} does not resolve to anything in the document",
-                    text = echo(text)
-                )));
+            let target = match self.cached_target(text) {
+                Some(target) => target,
+                None => {
+                    let pointer = percent_encoding::percent_decode_str(fragment)
+                        .decode_utf8()
+                        .map_err(|_| {
+                            fail(format!("{text:?} is not valid UTF-8", text = echo(text)))
+                        })?;
+                    let mut positions = Vec::new();
+                    let target = if pointer.is_empty() || pointer.starts_with('/') {
+                        super::node::locate_pointer(self.root, &pointer, &mut positions)
+                    } else {
+                        None
+                    };
+                    let Some(target) = target else {
+                        return Err(fail(format!(
+                            "reference {text:?} does not resolve to anything in the document",
+                            text = echo(text)
+                        )));
+                    };
+                    self.targets
+                        .borrow_mut()
+                        .insert(text.into(), positions.into_boxed_slice());
+                    target
+                }
             };
             // Only while resolving: the node keeps the fragment, borrowed from the document.
-            seen.push(pointer);
+            seen.push(text);
             at = Some((target, fragment));
         }
+    }
+
+    /// The target of a `$ref` string followed before: found again by its position, without
+    /// decoding the reference or comparing a key.
+    fn cached_target(&self, reference: &'a str) -> Option<&'a Value<'a>> {
+        let targets = self.targets.borrow();
+        super::node::at_positions(self.root, targets.get(reference)?)
     }
 
     /// The root's node.
@@ -547,16 +584,27 @@ mod tests {
         assert_eq!(pointer, "/parameters/q");
         let (value, _) = resolve("#/paths/~1a~1%7Bb%7D").unwrap();
         assert_eq!(value["x"], 1);
-        for (r, words) in [
-            ("other.yaml#/a", "external reference"),
-            ("#/nothing/here", "does not resolve"),
-            ("#/loop", "circular"),
-        ] {
-            let e = resolve(r).unwrap_err();
-            assert_eq!(e.code, Code::Apig2011);
-            assert!(e.message.contains(words), "{}", e.message);
-            assert!(e.message.contains(r), "{}", e.message);
-            assert!(e.message.contains("/$ref)"), "{}", e.message);
+        // Twice: the second time from the targets found the first time, with the same
+        // answers, and what failed fails again.
+        for _ in 0..2 {
+            for (r, words) in [
+                ("other.yaml#/a", "external reference"),
+                ("#/nothing/here", "does not resolve"),
+                ("#/loop", "circular"),
+                ("#/%FF", "not valid UTF-8"),
+            ] {
+                let e = resolve(r).unwrap_err();
+                assert_eq!(e.code, Code::Apig2011);
+                assert!(e.message.contains(words), "{}", e.message);
+                assert!(e.message.contains(r), "{}", e.message);
+                assert!(e.message.contains("/$ref)"), "{}", e.message);
+            }
+            assert_eq!(
+                resolve("#/parameters/p").unwrap(),
+                (json!({"name": "q"}), "/parameters/q".to_string())
+            );
+            assert_eq!(resolve("#/paths/~1a~1%7Bb%7D").unwrap().0["x"], 1);
         }
+        assert_eq!(doc.targets.borrow().len(), 5, "p, q, the path, loop, loop2");
     }
 }

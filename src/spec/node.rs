@@ -48,17 +48,18 @@ fn escape(token: &str) -> String {
 
 /// Append `token` escaped. Most tokens have nothing to escape: they are copied whole.
 fn push_escaped(out: &mut String, token: &str) {
-    if memchr::memchr2(b'~', b'/', token.as_bytes()).is_none() {
-        out.push_str(token);
-        return;
+    let mut rest = token;
+    // Both escaped characters are ASCII: the text between them is copied whole.
+    while let Some(at) = memchr::memchr2(b'~', b'/', rest.as_bytes()) {
+        out.push_str(&rest[..at]);
+        out.push_str(if rest.as_bytes()[at] == b'~' {
+            "~0"
+        } else {
+            "~1"
+        });
+        rest = &rest[at + 1..];
     }
-    for c in token.chars() {
-        match c {
-            '~' => out.push_str("~0"),
-            '/' => out.push_str("~1"),
-            c => out.push(c),
-        }
-    }
+    out.push_str(rest);
 }
 
 /// Where a node is: a step below its parent, or a pointer given whole (the root, the target
@@ -140,13 +141,19 @@ impl<'a> Node<'a> {
 
     /// This node's JSON pointer (RFC 6901).
     pub fn pointer(&self) -> String {
-        let mut chain = Vec::new();
+        let mut chain = Vec::with_capacity(8);
         let mut step = Some(self.at);
+        let mut length = 0;
         while let Some(s) = step {
+            length += match s.token {
+                Token::Pointer(text) | Token::Reference(text) | Token::Key(text) => text.len() + 1,
+                Token::Index(_) => 4,
+            };
             chain.push(s.token);
             step = s.parent;
         }
-        let mut out = String::new();
+        // Escapes may still grow it; most pointers need no second allocation.
+        let mut out = String::with_capacity(length + 8);
         let mut index = itoa::Buffer::new();
         for token in chain.into_iter().rev() {
             match token {
@@ -469,8 +476,14 @@ impl<'a> Node<'a> {
 
 /// The value a JSON pointer (RFC 6901) designates in `root`, as `Value::pointer` finds it,
 /// without its two allocations per reference token: a token is unescaped only when it
-/// holds `~`.
-pub fn resolve_pointer<'a>(root: &'a Value<'a>, pointer: &str) -> Option<&'a Value<'a>> {
+/// holds `~`. Also gives the target's position: the index of each step (an
+/// object's entry in document order, an array's item) is pushed on `positions`, which
+/// [`at_positions`] follows back to the same value without reading a key.
+pub fn locate_pointer<'a>(
+    root: &'a Value<'a>,
+    pointer: &str,
+    positions: &mut Vec<u32>,
+) -> Option<&'a Value<'a>> {
     if pointer.is_empty() {
         return Some(root);
     }
@@ -483,12 +496,30 @@ pub fn resolve_pointer<'a>(root: &'a Value<'a>, pointer: &str) -> Option<&'a Val
             } else {
                 Cow::Borrowed(token)
             };
-            match target {
-                Value::Object(object) => object.get(&token),
-                Value::Array(items) => array_index(&token).and_then(|i| items.get(i)),
-                _ => None,
-            }
+            let (at, value) = match target {
+                Value::Object(object) => {
+                    let at = object.position(&token)?;
+                    (at, object.entry_at(at)?.1)
+                }
+                Value::Array(items) => {
+                    let at = array_index(&token)?;
+                    (at, items.get(at)?)
+                }
+                _ => return None,
+            };
+            // Positions fit: the decoders stop long before 4 G entries.
+            positions.push(u32::try_from(at).ok()?);
+            Some(value)
         })
+}
+
+/// The value at `positions` (from [`locate_pointer`]) below `root`.
+pub fn at_positions<'a>(root: &'a Value<'a>, positions: &[u32]) -> Option<&'a Value<'a>> {
+    positions.iter().try_fold(root, |target, &at| match target {
+        Value::Object(object) => object.entry_at(at as usize).map(|(_, v)| v),
+        Value::Array(items) => items.get(at as usize),
+        _ => None,
+    })
 }
 
 /// An array index token: digits without a sign or a leading zero (RFC 6901).
@@ -555,7 +586,7 @@ mod tests {
             .unwrap();
         assert_eq!(deep.pointer(), "/a~1b/0/c~0/d");
         // A `$ref` target starts from its own pointer; its children go on from there.
-        let target = resolve_pointer(tree, "/defs/x").unwrap();
+        let target = locate_pointer(tree, "/defs/x", &mut Vec::new()).unwrap();
         let elsewhere = deep.referenced(target, "/d%65fs/x");
         assert_eq!(elsewhere.array("y").unwrap()[0].pointer(), "/defs/x/y/0");
         // Moved to another arena, a node keeps its place; its children's steps go there.
@@ -621,11 +652,19 @@ mod tests {
             "components",
             "/missing/x",
         ] {
+            let root = leaked(&doc);
+            let mut positions = Vec::new();
+            let found = locate_pointer(root, pointer, &mut positions);
             assert_eq!(
-                resolve_pointer(leaked(&doc), pointer).map(Value::to_json),
+                found.map(Value::to_json),
                 doc.pointer(pointer).cloned(),
                 "{pointer:?}"
             );
+            // Its position leads back to the same value, without reading a key.
+            if let Some(found) = found {
+                let again = at_positions(root, &positions).unwrap();
+                assert!(std::ptr::eq(found, again), "{pointer:?}");
+            }
         }
     }
 

@@ -121,17 +121,24 @@ fn map_param<'a>(
     if !node.value.is_object() {
         return Err(node.invalid("parameters", "a parameter must be an object"));
     }
-    let location = match node.required_str("in")?.to_ascii_lowercase().as_str() {
-        "path" => ParamLocation::Path,
-        "query" => ParamLocation::Query,
-        "header" => ParamLocation::Header,
-        "body" | "formdata" | "cookie" => return Ok(None),
-        other => {
-            return Err(node.field_node("in").invalid(
-                "in",
-                format!("{other:?} is not a parameter location", other = echo(other)),
-            ))
-        }
+    let written = node.required_str("in")?;
+    let is = |name: &str| written.eq_ignore_ascii_case(name);
+    let location = if is("path") {
+        ParamLocation::Path
+    } else if is("query") {
+        ParamLocation::Query
+    } else if is("header") {
+        ParamLocation::Header
+    } else if is("body") || is("formdata") || is("cookie") {
+        return Ok(None);
+    } else {
+        return Err(node.field_node("in").invalid(
+            "in",
+            format!(
+                "{other:?} is not a parameter location",
+                other = echo(&written.to_ascii_lowercase())
+            ),
+        ));
     };
     let name = node.required_str("name")?;
     check_param_name(name).map_err(|e| node.field_node("name").invalid("name", e))?;

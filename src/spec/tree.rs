@@ -75,16 +75,25 @@ impl<'a> Object<'a> {
 
     /// The entry of `key` (the key as the tree holds it), null values included.
     pub fn get_entry(&self, key: &str) -> Option<(&'a str, &'a Value<'a>)> {
+        self.position(key).and_then(|at| self.entry_at(at))
+    }
+
+    /// Where `key` is among the entries (document order), for [`Object::entry_at`].
+    pub fn position(&self, key: &str) -> Option<usize> {
         let entries = self.entries;
-        let found = if self.index.is_empty() {
-            entries.iter().find(|(k, _)| *k == key)
+        if self.index.is_empty() {
+            entries.iter().position(|(k, _)| *k == key)
         } else {
             self.index
                 .binary_search_by(|&i| entries[i as usize].0.cmp(key))
                 .ok()
-                .map(|at| &entries[self.index[at] as usize])
-        };
-        found.map(|(k, v)| (*k, v))
+                .map(|at| self.index[at] as usize)
+        }
+    }
+
+    /// The entry at a position in document order.
+    pub fn entry_at(&self, at: usize) -> Option<(&'a str, &'a Value<'a>)> {
+        self.entries.get(at).map(|(k, v)| (*k, v))
     }
 
     /// The entries in document order.
