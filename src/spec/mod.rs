@@ -7,7 +7,8 @@
 //!
 //! One job per module: `decode` (bytes → tree, bounded), `tree` (the decoded document, in
 //! one arena), `object` (its objects and lists as they are built), `bounded` (JSON's
-//! depth-limited builder), `yaml` (YAML's), `complexity` (the node budget, on the text),
+//! builder, bounded in depth and nodes), `yaml` (YAML's), `complexity` (YAML's node budget,
+//! estimated on the text),
 //! `document` (version, base path, protocol, `$ref`), `node` (values with their JSON
 //! pointers and typed readers), `operations` (walk and map), `params`, `backend`,
 //! `policies`, `security`, `samples`, `shared`, `names`, `request_path`.
