@@ -127,8 +127,9 @@ impl<'a> Document<'a> {
             Some((value, fragment)) => node.referenced(value, fragment),
         };
         // The references followed, by identity: the same `$ref` string reached twice is a
-        // loop (its target is a function of its text).
-        let mut seen: Vec<&'a str> = Vec::new();
+        // loop (its target is a function of its text). On the stack: most chains are one hop.
+        let mut seen: [&'a str; MAX_REF_HOPS] = [""; MAX_REF_HOPS];
+        let mut hops = 0;
         loop {
             let value = at.map_or(node.value, |(value, _)| value);
             let Some(reference) = value.get("$ref").filter(|r| !r.is_null()) else {
@@ -153,7 +154,8 @@ impl<'a> Document<'a> {
                     text = echo(text)
                 )));
             };
-            if seen.iter().any(|s| same_str(s, text)) || seen.len() >= MAX_REF_HOPS {
+            let followed = seen.get(..hops).unwrap_or_default();
+            if hops >= MAX_REF_HOPS || followed.iter().any(|s| same_str(s, text)) {
                 return Err(fail(format!(
                     "reference {text:?} is circular",
                     text = echo(text)
@@ -186,7 +188,10 @@ impl<'a> Document<'a> {
                 }
             };
             // Only while resolving: the node keeps the fragment, borrowed from the document.
-            seen.push(text);
+            if let Some(slot) = seen.get_mut(hops) {
+                *slot = text;
+            }
+            hops += 1;
             at = Some((target, fragment));
         }
     }

@@ -62,6 +62,28 @@ fn push_escaped(out: &mut String, token: &str) {
     out.push_str(rest);
 }
 
+/// Append the pointer of `step`: its parent's, then its own token. Recursion as deep as
+/// the document's nesting (at most `max_depth`, 128 by default) plus the `$ref`s followed.
+fn render_step(step: &Step<'_>, out: &mut String) {
+    if let Some(parent) = step.parent {
+        render_step(parent, out);
+    }
+    match step.token {
+        Token::Pointer(pointer) => out.push_str(pointer),
+        Token::Reference(fragment) => {
+            out.push_str(&percent_encoding::percent_decode_str(fragment).decode_utf8_lossy())
+        }
+        Token::Key(key) => {
+            out.push('/');
+            push_escaped(out, key);
+        }
+        Token::Index(i) => {
+            out.push('/');
+            out.push_str(itoa::Buffer::new().format(i));
+        }
+    }
+}
+
 /// Where a node is: a step below its parent, or a pointer given whole (the root, the target
 /// of a `$ref`). Steps live in the mapping's arena and are rendered as a JSON pointer only
 /// when a failure or an output needs one: most nodes the mapping visits never fail, and
@@ -141,35 +163,18 @@ impl<'a> Node<'a> {
 
     /// This node's JSON pointer (RFC 6901).
     pub fn pointer(&self) -> String {
-        let mut chain = Vec::with_capacity(8);
-        let mut step = Some(self.at);
         let mut length = 0;
+        let mut step = Some(self.at);
         while let Some(s) = step {
             length += match s.token {
                 Token::Pointer(text) | Token::Reference(text) | Token::Key(text) => text.len() + 1,
                 Token::Index(_) => 4,
             };
-            chain.push(s.token);
             step = s.parent;
         }
         // Escapes may still grow it; most pointers need no second allocation.
         let mut out = String::with_capacity(length + 8);
-        let mut index = itoa::Buffer::new();
-        for token in chain.into_iter().rev() {
-            match token {
-                Token::Pointer(pointer) => out.push_str(pointer),
-                Token::Reference(fragment) => out
-                    .push_str(&percent_encoding::percent_decode_str(fragment).decode_utf8_lossy()),
-                Token::Key(key) => {
-                    out.push('/');
-                    push_escaped(&mut out, key);
-                }
-                Token::Index(i) => {
-                    out.push('/');
-                    out.push_str(index.format(i));
-                }
-            }
-        }
+        render_step(self.at, &mut out);
         out
     }
 
@@ -240,17 +245,18 @@ impl<'a> Node<'a> {
     }
 
     /// The items of an array (empty if not an array).
-    pub fn items(&self) -> Vec<Node<'a>> {
-        self.value
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| self.child(v, Token::Index(i)))
-                    .collect()
-            })
-            .unwrap_or_default()
+    pub fn items(&self) -> impl ExactSizeIterator<Item = Node<'a>> + 'a {
+        self.items_of(self.value.as_array().unwrap_or_default())
+    }
+
+    /// Nodes for `values`, items of this node (made as the iterator reaches them: the
+    /// mapping reads most lists once, and a list of nodes was an allocation per list).
+    fn items_of(&self, values: &'a [Value<'a>]) -> impl ExactSizeIterator<Item = Node<'a>> + 'a {
+        let parent = self.clone();
+        values
+            .iter()
+            .enumerate()
+            .map(move |(i, v)| parent.child(v, Token::Index(i)))
     }
 
     /// A failure about this node, naming it as `field`.
@@ -272,11 +278,16 @@ impl<'a> Node<'a> {
     }
 
     /// The field `key`, which must be an array when present.
-    pub fn array(&self, key: &str) -> Result<Vec<Node<'a>>, ApiFailure> {
+    pub fn array(
+        &self,
+        key: &str,
+    ) -> Result<impl ExactSizeIterator<Item = Node<'a>> + 'a, ApiFailure> {
         match self.get(key) {
-            None => Ok(Vec::new()),
-            Some(node) if node.value.is_array() => Ok(node.items()),
-            Some(node) => Err(node.invalid(key, "must be an array")),
+            None => Ok(self.items_of(&[])),
+            Some(node) => match node.value.as_array() {
+                Some(values) => Ok(node.items_of(values)),
+                None => Err(node.invalid(key, "must be an array")),
+            },
         }
     }
 
@@ -399,7 +410,7 @@ impl<'a> Node<'a> {
         max: usize,
         code: Code,
         what: &str,
-    ) -> Result<Vec<Node<'a>>, ApiFailure> {
+    ) -> Result<impl ExactSizeIterator<Item = Node<'a>> + 'a, ApiFailure> {
         let len = self
             .field(key)
             .and_then(Value::as_array)
@@ -423,7 +434,6 @@ impl<'a> Node<'a> {
         what: &str,
     ) -> Result<Vec<String>, ApiFailure> {
         self.array_max(key, max, code, what)?
-            .into_iter()
             .map(|item| match item.value.as_str() {
                 Some(s) => Ok(s.to_string()),
                 None => Err(item.invalid(key, "every item must be a string")),
@@ -434,7 +444,6 @@ impl<'a> Node<'a> {
     /// An array of strings (absent → empty).
     pub fn str_list(&self, key: &str) -> Result<Vec<String>, ApiFailure> {
         self.array(key)?
-            .into_iter()
             .map(|item| match item.value.as_str() {
                 Some(s) => Ok(s.to_string()),
                 None => Err(item.invalid(key, "every item must be a string")),
@@ -566,8 +575,11 @@ mod tests {
             .and_then(|p| p.get("/users/{id}"))
             .and_then(|p| p.get("get"))
             .unwrap();
-        let params = op.array("parameters").unwrap();
-        assert_eq!(params[0].pointer(), "/paths/~1users~1{id}/get/parameters/0");
+        let mut params = op.array("parameters").unwrap();
+        assert_eq!(
+            params.next().unwrap().pointer(),
+            "/paths/~1users~1{id}/get/parameters/0"
+        );
         assert_eq!(escape("a~b/c"), "a~0b~1c");
         assert_eq!(escape("~/é~"), "~0~1é~0");
         assert_eq!(escape("plain"), "plain");
@@ -580,7 +592,12 @@ mod tests {
         let doc = json!({"a/b": [{"c~": {"d": 1}}], "defs": {"x": {"y": [true]}}});
         let tree = leaked(&doc);
         let root = Node::root(tree, leaked_arena());
-        let deep = root.get("a/b").unwrap().items()[0]
+        let deep = root
+            .get("a/b")
+            .unwrap()
+            .items()
+            .next()
+            .unwrap()
             .get("c~")
             .and_then(|n| n.get("d"))
             .unwrap();
@@ -588,7 +605,10 @@ mod tests {
         // A `$ref` target starts from its own pointer; its children go on from there.
         let target = locate_pointer(tree, "/defs/x", &mut Vec::new()).unwrap();
         let elsewhere = deep.referenced(target, "/d%65fs/x");
-        assert_eq!(elsewhere.array("y").unwrap()[0].pointer(), "/defs/x/y/0");
+        assert_eq!(
+            elsewhere.array("y").unwrap().next().unwrap().pointer(),
+            "/defs/x/y/0"
+        );
         // Moved to another arena, a node keeps its place; its children's steps go there.
         let steps = Bump::new();
         let moved = elsewhere.with_steps(&steps);

@@ -26,8 +26,10 @@ pub fn request_params<'a>(
     let mut merged: Vec<RequestParam> = Vec::new();
     for (level, owner) in [path_item, operation].into_iter().enumerate() {
         // Indices into `merged` of this level's parameters.
-        let mut declared_here: Vec<usize> = Vec::new();
-        for item in owner.array_max("parameters", raw_max, Code::Apig3111, "parameters")? {
+        let items = owner.array_max("parameters", raw_max, Code::Apig3111, "parameters")?;
+        let mut declared_here: Vec<usize> = Vec::with_capacity(items.len());
+        merged.reserve(items.len());
+        for item in items {
             let param_node = doc.resolve(item.clone())?;
             let mapped = map_param(doc, &param_node, simple_mode);
             // A shared definition's failure names the operation's use of it first.

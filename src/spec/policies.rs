@@ -59,15 +59,14 @@ pub fn parse_policies(
         }
         let conditions =
             item.array_max("conditions", max_conditions, Code::Apig3113, "conditions")?;
-        if conditions.is_empty() {
+        if conditions.len() == 0 {
             return Err(item.invalid(
                 "conditions",
                 "a backend policy needs at least one condition",
             ));
         }
         let conditions = conditions
-            .iter()
-            .map(|c| condition(c, req_params))
+            .map(|c| condition(&c, req_params))
             .collect::<Result<Vec<_>, _>>()?;
         policies.push(BackendPolicy {
             name: name.to_string(),

@@ -415,7 +415,6 @@ fn responses(name: &str, node: &Node<'_>) -> Result<SharedDefinition, ApiFailure
             ));
         }
         let headers = headers
-            .iter()
             .map(|h| {
                 Ok((
                     h.required_str("key")?.to_string(),
