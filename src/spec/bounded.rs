@@ -17,27 +17,41 @@ use serde_json::Number;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 
-/// Error text markers, recognised by `decode` to choose the error code.
-pub const TOO_DEEP: &str = "document nesting exceeds the depth limit";
-pub const DUPLICATE_KEY: &str = "duplicate key";
-pub const TOO_COMPLEX: &str = "document exceeds the node budget";
-
 /// What a mapping costs against the node budget, beside its keys and values: the same
 /// weight as YAML's estimate (`complexity`), so that a limit means the same in both.
 const MAPPING_WEIGHT: usize = super::complexity::MAPPING_WEIGHT;
 
-/// The values and keys a JSON document may still produce (`Limits::max_document_nodes`).
-pub struct NodeBudget {
-    left: Cell<usize>,
-    max: usize,
+/// Which limit stopped the decoding: told by the builder itself, never read back from an
+/// error's text (which can repeat a key of the document).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    TooDeep,
+    TooComplex,
 }
 
-impl NodeBudget {
-    pub fn new(max: usize) -> Self {
-        NodeBudget {
-            left: Cell::new(max),
-            max,
+/// The values and keys a JSON document may still produce (`Limits::max_document_nodes`),
+/// and the limit that stopped the decoding, if one did.
+pub struct Budget {
+    left: Cell<usize>,
+    stopped: Cell<Option<Stop>>,
+}
+
+impl Budget {
+    pub fn new(max_nodes: usize) -> Self {
+        Budget {
+            left: Cell::new(max_nodes),
+            stopped: Cell::new(None),
         }
+    }
+
+    /// The limit that stopped the decoding (the error serde_json returns is its report).
+    pub fn stopped(&self) -> Option<Stop> {
+        self.stopped.get()
+    }
+
+    fn stop<E: de::Error>(&self, stop: Stop, message: &str) -> E {
+        self.stopped.set(Some(stop));
+        E::custom(message)
     }
 
     fn spend<E: de::Error>(&self, nodes: usize) -> Result<(), E> {
@@ -46,7 +60,7 @@ impl NodeBudget {
                 self.left.set(left);
                 Ok(())
             }
-            None => Err(E::custom(format!("{TOO_COMPLEX} ({})", self.max))),
+            None => Err(self.stop(Stop::TooComplex, "document exceeds the node budget")),
         }
     }
 }
@@ -59,7 +73,7 @@ pub struct BoundedValue<'s, 'a> {
     pub arena: &'a Bump,
     /// Entries and items of the collections being built (see `object`).
     pub stacks: &'s RefCell<Stacks<'a>>,
-    pub budget: &'s NodeBudget,
+    pub budget: &'s Budget,
 }
 
 impl<'de: 'a, 'a> DeserializeSeed<'de> for BoundedValue<'_, 'a> {
@@ -74,7 +88,9 @@ impl<'de: 'a, 'a> DeserializeSeed<'de> for BoundedValue<'_, 'a> {
 impl<'s, 'a> BoundedValue<'s, 'a> {
     fn deeper<E: de::Error>(&self) -> Result<BoundedValue<'s, 'a>, E> {
         if self.depth >= self.max_depth {
-            return Err(E::custom(format!("{TOO_DEEP} ({})", self.max_depth)));
+            return Err(self
+                .budget
+                .stop(Stop::TooDeep, "document nesting exceeds the depth limit"));
         }
         Ok(BoundedValue {
             depth: self.depth + 1,
@@ -141,7 +157,7 @@ impl<'de: 'a, 'a> Visitor<'de> for BoundedValue<'_, 'a> {
         let child = self.deeper()?;
         self.budget.spend(MAPPING_WEIGHT - 1)?;
         let mut out = ObjectBuilder::new(&self.stacks.borrow());
-        let duplicate = |key: &str| de::Error::custom(format!("{DUPLICATE_KEY} {:?}", echo(key)));
+        let duplicate = |key: &str| de::Error::custom(format!("duplicate key {:?}", echo(key)));
         while let Some(key) = map.next_key_seed(KeyInArena(self.arena))? {
             self.budget.spend(1)?;
             // Refused at the key, so that the error's location is the key's.

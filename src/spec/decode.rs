@@ -6,7 +6,7 @@
 //! JSON's values are counted against `max_document_nodes` as they are built, and the
 //! nesting depth of the result is checked without recursion.
 
-use super::bounded::{BoundedValue, NodeBudget, TOO_COMPLEX, TOO_DEEP};
+use super::bounded::{BoundedValue, Budget, Stop};
 use super::object::Stacks;
 use super::tree::Value;
 use super::yaml;
@@ -104,39 +104,43 @@ fn decode_json<'a>(
 ) -> Result<Value<'a>, ApigError> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let stacks = RefCell::default();
-    let budget = NodeBudget::new(limits.max_document_nodes);
+    let budget = Budget::new(limits.max_document_nodes);
     let value = root_seed(arena, limits, &stacks, &budget)
         .deserialize(&mut deserializer)
         .and_then(|v| deserializer.end().map(|()| v));
     value.map_err(|e| {
-        // serde_json stops at 128 levels of nesting; that is a bomb, not a typo.
-        let text = e.to_string();
-        if text.contains("recursion limit exceeded") || text.contains(TOO_DEEP) {
-            ApigError::new(
-                Code::Apig3602,
-                format!(
-                    "the document is nested too deeply (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        } else if text.contains(TOO_COMPLEX) {
-            ApigError::new(
+        // serde_json's own guard stops at 128 levels of nesting whatever the limit says: a
+        // syntax error of its own kind, which no text of the document can spell.
+        let serde_too_deep = e.classify() == serde_json::error::Category::Syntax
+            && e.to_string().starts_with("recursion limit exceeded");
+        let at = if e.line() == 0 {
+            "at the start of the document".to_string()
+        } else {
+            format!("line {}, column {}", e.line(), e.column())
+        };
+        match budget.stopped() {
+            Some(Stop::TooDeep) => too_deep(&at),
+            None if serde_too_deep => too_deep(&at),
+            Some(Stop::TooComplex) => ApigError::new(
                 Code::Apig3602,
                 format!(
                     "the document is too complex: more than the {} values allowed (a mapping \
-                     counts {}) by line {}, column {}",
+                     counts {}) by {at}",
                     limits.max_document_nodes,
                     super::complexity::MAPPING_WEIGHT,
-                    e.line(),
-                    e.column()
                 ),
-            )
-        } else {
+            ),
             // serde_json's message already ends with "at line L column C".
-            ApigError::new(Code::Apig3600, e.to_string())
+            None => ApigError::new(Code::Apig3600, e.to_string()),
         }
     })
+}
+
+fn too_deep(at: &str) -> ApigError {
+    ApigError::new(
+        Code::Apig3602,
+        format!("the document is nested too deeply ({at})"),
+    )
 }
 
 /// What a YAML document may produce, whatever its aliases: one value or key per this many
@@ -191,7 +195,7 @@ fn root_seed<'s, 'a>(
     arena: &'a Bump,
     limits: &Limits,
     stacks: &'s RefCell<Stacks<'a>>,
-    budget: &'s NodeBudget,
+    budget: &'s Budget,
 ) -> BoundedValue<'s, 'a> {
     BoundedValue {
         depth: 0,
@@ -404,10 +408,48 @@ mod tests {
     }
 
     #[test]
+    fn a_key_spelling_a_limit_is_still_a_duplicate_key() {
+        for key in [
+            "document exceeds the node budget",
+            "document nesting exceeds the depth limit",
+            "recursion limit exceeded",
+        ] {
+            let text = format!("{{\"{key}\": 1, \"{key}\": 2}}");
+            let e = err(text.as_bytes());
+            assert_eq!(e.code, Code::Apig3600, "{}", e.message);
+            assert!(e.message.contains("duplicate key"), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn a_budget_smaller_than_the_root_is_refused_at_the_start() {
+        let limits = Limits {
+            max_document_nodes: 0,
+            ..Limits::default()
+        };
+        let e = decode(b"{}", &limits).unwrap_err();
+        assert_eq!(e.code, Code::Apig3602);
+        assert!(
+            e.message.contains("at the start of the document"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
     fn deep_json_is_3602() {
         let doc = format!("{}{}", "[".repeat(200), "]".repeat(200));
         let e = err(doc.as_bytes());
         assert_eq!(e.code, Code::Apig3602, "{}", e.message);
+        assert!(e.message.contains("line 1, column 128"), "{}", e.message);
+        // A depth limit above serde_json's own 128 levels: its guard stops first.
+        let limits = Limits {
+            max_depth: 200,
+            ..Limits::default()
+        };
+        let e = decode(doc.as_bytes(), &limits).unwrap_err();
+        assert_eq!(e.code, Code::Apig3602, "{}", e.message);
+        assert!(e.message.contains("nested too deeply"), "{}", e.message);
     }
 
     #[test]

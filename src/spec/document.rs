@@ -42,20 +42,36 @@ pub struct Document<'a> {
     /// Why the base path may not be what the author meant: a 3.x `servers[0].url` without
     /// a scheme (`api.example.com/v1`) is a relative URL, so all of it becomes the path.
     pub server_warning: Option<String>,
-    /// The targets of the `$ref`s followed so far, by their text, as positions from the
-    /// root: documents reference a few shared definitions from thousands of places.
-    /// Positions, not references into the tree, so that the document stays covariant in
-    /// `'a` (the mapping narrows it to each operation's arena).
-    targets: RefCell<HashMap<Box<str>, Box<[u32]>>>,
+    /// The targets of the `$ref`s followed so far: documents reference a few shared
+    /// definitions from thousands of places.
+    targets: RefCell<Targets>,
 }
 
-/// A string of the tree by identity: where its text is, and its length.
-fn identity(text: &str) -> (usize, usize) {
-    (text.as_ptr() as usize, text.len())
+/// What the cache of `$ref` targets may hold: the texts of the references and their
+/// positions. Real documents need a few kilobytes; a document of many differently spelled
+/// references (`%64` for `d`) to a deep target would otherwise keep a copy of each.
+const MAX_TARGET_BYTES: usize = 1024 * 1024;
+
+/// `$ref` targets by the reference's text, as positions from the root. Positions, not
+/// references into the tree, so that the document stays covariant in `'a` (the mapping
+/// narrows it to each operation's arena).
+#[derive(Debug, Default)]
+struct Targets {
+    by_text: HashMap<Box<str>, Box<[u32]>>,
+    bytes: usize,
 }
 
-fn same_str(a: &str, b: &str) -> bool {
-    identity(a) == identity(b)
+impl Targets {
+    /// Remember a target, unless the cache is full (the reference is then resolved again
+    /// at its next use).
+    fn insert(&mut self, reference: &str, positions: Vec<u32>) {
+        let bytes = reference.len() + positions.len() * std::mem::size_of::<u32>();
+        if self.bytes + bytes <= MAX_TARGET_BYTES {
+            self.bytes += bytes;
+            self.by_text
+                .insert(reference.into(), positions.into_boxed_slice());
+        }
+    }
 }
 
 impl<'a> Document<'a> {
@@ -155,7 +171,7 @@ impl<'a> Document<'a> {
                 )));
             };
             let followed = seen.get(..hops).unwrap_or_default();
-            if hops >= MAX_REF_HOPS || followed.iter().any(|s| same_str(s, text)) {
+            if hops >= MAX_REF_HOPS || followed.iter().any(|s| std::ptr::eq(*s, text)) {
                 return Err(fail(format!(
                     "reference {text:?} is circular",
                     text = echo(text)
@@ -181,9 +197,7 @@ impl<'a> Document<'a> {
                             text = echo(text)
                         )));
                     };
-                    self.targets
-                        .borrow_mut()
-                        .insert(text.into(), positions.into_boxed_slice());
+                    self.targets.borrow_mut().insert(text, positions);
                     target
                 }
             };
@@ -200,7 +214,7 @@ impl<'a> Document<'a> {
     /// decoding the reference or comparing a key.
     fn cached_target(&self, reference: &'a str) -> Option<&'a Value<'a>> {
         let targets = self.targets.borrow();
-        super::node::at_positions(self.root, targets.get(reference)?)
+        super::node::at_positions(self.root, targets.by_text.get(reference)?)
     }
 
     /// The root's node.
@@ -610,6 +624,26 @@ mod tests {
             );
             assert_eq!(resolve("#/paths/~1a~1%7Bb%7D").unwrap().0["x"], 1);
         }
-        assert_eq!(doc.targets.borrow().len(), 5, "p, q, the path, loop, loop2");
+        assert_eq!(
+            doc.targets.borrow().by_text.len(),
+            5,
+            "p, q, the path, loop, loop2"
+        );
+    }
+
+    #[test]
+    fn the_target_cache_stays_within_its_budget() {
+        let mut targets = Targets::default();
+        let long = "#/".to_string() + &"d".repeat(MAX_TARGET_BYTES / 2);
+        targets.insert(&long, vec![0; 8]);
+        targets.insert(&(long.clone() + "x"), vec![0; 8]);
+        targets.insert("#/short", vec![1]);
+        assert_eq!(
+            targets.by_text.len(),
+            2,
+            "the second long reference is not kept"
+        );
+        assert!(targets.bytes <= MAX_TARGET_BYTES);
+        assert!(targets.by_text.contains_key("#/short"));
     }
 }
