@@ -8,6 +8,8 @@
 //! on the text beforehand (as YAML's is, `complexity`): the tree stops growing at the limit
 //! all the same, and the text is read once.
 
+// A mapping weighs as much as in YAML's estimate, so that a limit means the same in both.
+use super::complexity::MAPPING_WEIGHT;
 use super::object::{ListBuilder, ObjectBuilder, Stacks};
 use super::tree::Value;
 use crate::error::echo;
@@ -16,10 +18,6 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Number;
 use std::cell::{Cell, RefCell};
 use std::fmt;
-
-/// What a mapping costs against the node budget, beside its keys and values: the same
-/// weight as YAML's estimate (`complexity`), so that a limit means the same in both.
-const MAPPING_WEIGHT: usize = super::complexity::MAPPING_WEIGHT;
 
 /// Which limit stopped the decoding: told by the builder itself, never read back from an
 /// error's text (which can repeat a key of the document).

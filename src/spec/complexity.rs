@@ -1,5 +1,5 @@
-//! YAML's node budget, checked on the raw bytes before the document is decoded (JSON's is
-//! counted while it is decoded, `bounded`).
+//! YAML's node budget, checked on the text before it is parsed (JSON's is counted while it
+//! is decoded, `bounded`); `decode` calls it once it knows the text is YAML.
 //!
 //! A decoded node costs 24 to 40 bytes of the tree (`tree`: a value; an object entry adds
 //! its key) and as much again on the builder's stack while its collection is open: a
@@ -14,16 +14,10 @@
 use crate::config::Limits;
 use crate::error::{ApigError, Code};
 
-/// Refuse (`APIG.3602`) a YAML document that would decode to more than
-/// `limits.max_document_nodes` nodes. JSON documents, documents over the size limit and
-/// empty ones are left to the decoder.
-pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), ApigError> {
-    if bytes.len() > limits.max_document_bytes {
-        return Ok(());
-    }
-    let Some(nodes) = yaml_estimate(bytes) else {
-        return Ok(());
-    };
+/// Refuse (`APIG.3602`) a YAML text (its byte-order mark removed) that would decode to
+/// more than `limits.max_document_nodes` nodes.
+pub fn check(text: &str, limits: &Limits) -> Result<(), ApigError> {
+    let nodes = estimate(text.as_bytes());
     if nodes > limits.max_document_nodes {
         return Err(ApigError::new(
             Code::Apig3602,
@@ -42,24 +36,14 @@ pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), ApigError> {
 pub const MAPPING_WEIGHT: usize = 6;
 
 /// An upper bound (plus one) on the nodes a YAML text can produce before alias expansion, a
-/// mapping counting [`MAPPING_WEIGHT`]; `None` for JSON (first significant byte `{` or `[`,
-/// as the decoder decides).
+/// mapping counting [`MAPPING_WEIGHT`].
 ///
 /// Every node needs its own line, a flow separator, an indicator (`- `, `? `) or is the
 /// value after a key's `:`; quotes are not followed (an apostrophe in a plain scalar would
 /// hide the separators after it), so these bytes count wherever they are — in text too,
 /// which only raises the bound. A block mapping starts on a line indented deeper than the
 /// one before, or after `- ` / `? `: such lines count as mappings.
-fn yaml_estimate(bytes: &[u8]) -> Option<usize> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let is_json = matches!(
-        bytes.iter().find(|b| !b.is_ascii_whitespace()),
-        Some(b'{' | b'[')
-    );
-    (!is_json).then(|| estimate_lines(bytes))
-}
-
-fn estimate_lines(bytes: &[u8]) -> usize {
+fn estimate(bytes: &[u8]) -> usize {
     let mut count = 1;
     let mut previous_indent = 0;
     for line in lines(bytes) {
@@ -123,11 +107,7 @@ mod tests {
 
     #[test]
     fn estimates_bound_the_nodes() {
-        // JSON is counted while it is decoded.
-        assert_eq!(yaml_estimate(br#" {"a": [1, 2]}"#), None);
-        assert_eq!(yaml_estimate(b"\xEF\xBB\xBF[1]"), None);
-        // YAML: lines and flow separators, quoted or not, and mappings.
-        let estimate = |text: &[u8]| yaml_estimate(text).unwrap();
+        // Lines and flow separators, quoted or not, and mappings.
         assert_eq!(estimate(b"a: 1\nb: [1, 2]\nc: 'x,y'\n"), 11);
         assert_eq!(estimate(b"- - - 0"), 5);
         // A mapping per item, and one per deeper indentation.
@@ -184,24 +164,21 @@ mod tests {
     fn yaml_look_ups_count_what_a_byte_walk_counts() {
         for text in random_texts(b"{?[,:-# a\n\n  ", 30, 0x2545_f491_4f6c_dd1d) {
             assert_eq!(
-                estimate_lines(&text),
+                estimate(&text),
                 yaml_byte_walk(&text),
                 "{:?}",
                 String::from_utf8_lossy(&text)
             );
         }
         let document = b"a: 1\nb:\n  - c: [1, 2]\n  - ? d\n    : e\n# x: y\n";
-        assert_eq!(estimate_lines(document), yaml_byte_walk(document));
+        assert_eq!(estimate(document), yaml_byte_walk(document));
         // Texts longer than a counting block, separators filling whole blocks.
         for text in [
             "{?[,:-# a\n".repeat(300),
             "{".repeat(1000),
             "- ".repeat(2000),
         ] {
-            assert_eq!(
-                estimate_lines(text.as_bytes()),
-                yaml_byte_walk(text.as_bytes())
-            );
+            assert_eq!(estimate(text.as_bytes()), yaml_byte_walk(text.as_bytes()));
         }
     }
 
@@ -212,13 +189,10 @@ mod tests {
             ..Limits::default()
         };
         let yaml = "- 0\n".repeat(1000);
-        let e = check(yaml.as_bytes(), &limits).unwrap_err();
+        let e = check(&yaml, &limits).unwrap_err();
         assert_eq!(e.code, Code::Apig3602);
         assert!(e.message.contains("at most 1000"), "{}", e.message);
         let prose = format!("description: '{}'", "lorem ipsum dolor ".repeat(10_000));
-        assert!(check(prose.as_bytes(), &limits).is_ok());
-        // JSON is left to the decoder's count, however dense.
-        let dense = format!("{{\"a\": [{}0]}}", "0,".repeat(1000));
-        assert!(check(dense.as_bytes(), &limits).is_ok());
+        assert!(check(&prose, &limits).is_ok());
     }
 }

@@ -2,11 +2,13 @@
 //!
 //! JSON or YAML is told from the content (first non-blank byte `{` or `[` → JSON), never
 //! from a file name or a part header. Every step is bounded by the input: the size is
-//! checked first, YAML runs under a budget scaled to the input (alias bombs fail fast),
-//! JSON's values are counted against `max_document_nodes` as they are built, and the
-//! nesting depth of the result is checked without recursion.
+//! checked first; YAML's nodes are estimated on its text (`complexity`) and it runs under a
+//! budget scaled to the input (alias bombs fail fast); JSON's values are counted against
+//! `max_document_nodes` as they are built; and the nesting depth of the result is checked
+//! without recursion.
 
 use super::bounded::{BoundedValue, Budget, Stop};
+use super::complexity::{self, MAPPING_WEIGHT};
 use super::object::Stacks;
 use super::tree::Value;
 use super::yaml;
@@ -76,6 +78,7 @@ fn decode_here<'a>(
     let value = if first == b'{' || first == b'[' {
         decode_json(arena, text, limits)?
     } else {
+        complexity::check(text, limits)?;
         decode_yaml(arena, text, yaml_budget(bytes.len(), limits))?
     };
     if !value.is_object() {
@@ -126,8 +129,7 @@ fn decode_json<'a>(
                 format!(
                     "the document is too complex: more than the {} values allowed (a mapping \
                      counts {}) by {at}",
-                    limits.max_document_nodes,
-                    super::complexity::MAPPING_WEIGHT,
+                    limits.max_document_nodes, MAPPING_WEIGHT,
                 ),
             ),
             // serde_json's message already ends with "at line L column C".

@@ -8,10 +8,10 @@
 //! One job per module: `decode` (bytes → tree, bounded), `tree` (the decoded document, in
 //! one arena), `object` (its objects and lists as they are built), `bounded` (JSON's
 //! builder, bounded in depth and nodes), `yaml` (YAML's), `complexity` (YAML's node budget,
-//! estimated on the text),
-//! `document` (version, base path, protocol, `$ref`), `node` (values with their JSON
-//! pointers and typed readers), `operations` (walk and map), `params`, `backend`,
-//! `policies`, `security`, `samples`, `shared`, `names`, `request_path`.
+//! estimated on the text), `document` (version, base path, protocol, `$ref`), `node`
+//! (values with their JSON pointers and typed readers), `operations` (walk and map),
+//! `params`, `backend`, `policies`, `security`, `samples`, `shared`, `names`,
+//! `request_path`.
 //!
 //! Decisions beyond the written contract:
 //! * A 3.1 document without `paths` but with `webhooks` or `components` is valid, with no
@@ -46,7 +46,7 @@ pub fn parse_document(
     limits: &Limits,
 ) -> Result<ParsedDocument, ApigError> {
     let mut arena = Bump::new();
-    let root = check_and_decode(&mut arena, bytes, limits)?;
+    let root = decode::decode(&mut arena, bytes, limits)?;
     map_document(&root, options, limits)
 }
 
@@ -59,19 +59,8 @@ pub fn parse_owned(
     limits: &Limits,
 ) -> Result<ParsedDocument, ApigError> {
     let mut arena = Bump::new();
-    let root = check_and_decode(&mut arena, &document, limits)?;
+    let root = decode::decode(&mut arena, &document, limits)?;
     map_document(&root, options, limits)
-}
-
-/// A YAML document's complexity estimated on its text (JSON's values are counted as they
-/// are decoded), then the document decoded.
-fn check_and_decode<'a>(
-    arena: &'a mut Bump,
-    bytes: &'a [u8],
-    limits: &Limits,
-) -> Result<Value<'a>, ApigError> {
-    complexity::check(bytes, limits)?;
-    decode::decode(arena, bytes, limits)
 }
 
 /// Decode a document without mapping it (its tree in `arena`, its strings borrowed from
