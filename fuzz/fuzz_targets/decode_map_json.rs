@@ -4,6 +4,7 @@
 
 use apig_import::config::Limits;
 use apig_import::spec::{decode_document, map_document, parse_document, MapOptions};
+use bumpalo::Bump;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -17,15 +18,16 @@ fuzz_target!(|data: &[u8]| {
 
 fn run(data: &[u8]) {
     let limits = Limits::default();
-    // The whole pipeline as the importer runs it (complexity check, decode, map).
+    // The whole pipeline as the importer runs it (decode within the limits, map).
     let _ = parse_document(data, MapOptions::default(), &limits);
-    // The other mapping modes on the same value: simple mode skips the shared objects,
+    // The other mapping modes on the same tree: simple mode skips the shared objects,
     // mock mode replaces backends.
-    if let Ok(value) = decode_document(data, &limits) {
+    let mut arena = Bump::new();
+    if let Ok(root) = decode_document(&mut arena, data, &limits) {
         let options = MapOptions {
             simple_mode: true,
             mock_mode: true,
         };
-        let _ = map_document(value, options, &limits);
+        let _ = map_document(&root, options, &limits);
     }
 }
