@@ -70,8 +70,11 @@ fn bench_map(bencher: Bencher, format: Format, operations: usize) {
 }
 
 fn bench_decode_map(bencher: Bencher, format: Format, operations: usize) {
+    bench_decode_map_with(bencher, format, operations, limits());
+}
+
+fn bench_decode_map_with(bencher: Bencher, format: Format, operations: usize, limits: Limits) {
     let text = text(format, operations);
-    let limits = limits();
     must_parse(text.as_bytes(), &limits);
     bencher.counter(BytesCount::of_str(&text)).bench(|| {
         parse_document(black_box(text.as_bytes()), MapOptions::default(), &limits)
@@ -118,6 +121,30 @@ mod decode_map {
     #[divan::bench(args = SIZES, sample_count = 20)]
     fn yaml(bencher: Bencher, operations: usize) {
         bench_decode_map(bencher, Format::Yaml, operations);
+    }
+}
+
+/// Decode + map with the operations mapped on the calling thread only (`APIG_MAP_THREADS=1`;
+/// the rows above use the default, one thread per CPU up to 4): what a function with less
+/// than one CPU gets.
+mod decode_map_one_thread {
+    use super::*;
+
+    fn one_thread() -> Limits {
+        Limits {
+            map_threads: 1,
+            ..limits()
+        }
+    }
+
+    #[divan::bench(args = SIZES, sample_count = 20)]
+    fn json(bencher: Bencher, operations: usize) {
+        bench_decode_map_with(bencher, Format::Json, operations, one_thread());
+    }
+
+    #[divan::bench(args = SIZES, sample_count = 20)]
+    fn yaml(bencher: Bencher, operations: usize) {
+        bench_decode_map_with(bencher, Format::Yaml, operations, one_thread());
     }
 }
 

@@ -41,6 +41,21 @@ pub struct Limits {
     /// as JSON is decoded and estimated on YAML's text before it is (`APIG.3602`); bounds
     /// the decoded tree's memory.
     pub max_document_nodes: usize,
+    /// `APIG_MAP_THREADS`: threads that map one document's operations (the operations are
+    /// independent; a document of fewer than [`MIN_OPERATIONS_PER_MAP_THREAD`] per thread
+    /// uses fewer). Default: the CPUs available, at most 4; 1 maps on the calling thread.
+    pub map_threads: usize,
+}
+
+/// A mapping thread's smallest share of a document: below it, starting the thread costs
+/// more than it saves.
+pub const MIN_OPERATIONS_PER_MAP_THREAD: usize = 64;
+
+/// The CPUs available to the process, at most 4 (beyond, a 300-operation document gains
+/// nothing), read once.
+fn default_map_threads() -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)))
 }
 
 impl Default for Limits {
@@ -61,6 +76,7 @@ impl Default for Limits {
             max_conditions_per_policy: 10,
             max_plugins_per_api: 10,
             max_document_nodes: 1_000_000,
+            map_threads: default_map_threads(),
         }
     }
 }
@@ -136,6 +152,7 @@ impl Limits {
             )?,
             max_plugins_per_api: env_number("APIG_MAX_PLUGINS_PER_API", d.max_plugins_per_api)?,
             max_document_nodes: env_number("APIG_MAX_DOCUMENT_NODES", d.max_document_nodes)?,
+            map_threads: env_number("APIG_MAP_THREADS", d.map_threads)?.max(1),
         })
     }
 

@@ -131,6 +131,18 @@ impl<'a> Document<'a> {
         })
     }
 
+    /// What this reading of the root found, for a mapping on another thread: nodes and the
+    /// `$ref` cache are the thread's own, the root is shared and not read again.
+    pub fn fork(&self) -> Fork<'a> {
+        Fork {
+            root: self.root,
+            version: self.version,
+            has_paths: self.paths.is_some(),
+            base_path: self.base_path.clone(),
+            protocol: self.protocol,
+        }
+    }
+
     /// Follow `$ref` from `node` until a value without one. External, dangling, malformed
     /// and circular references fail the operation that reads through them (`APIG.2011`,
     /// naming the reference).
@@ -236,6 +248,39 @@ impl<'a> Document<'a> {
             _ => root
                 .get("components")
                 .and_then(|c| c.get("securitySchemes")),
+        }
+    }
+}
+
+/// A [`Document`] as another thread opens it (see [`Document::fork`]).
+pub struct Fork<'a> {
+    root: &'a Value<'a>,
+    version: Version,
+    has_paths: bool,
+    base_path: String,
+    protocol: Protocol,
+}
+
+impl<'a> Fork<'a> {
+    /// The document again, its nodes' steps in `steps` (the document-level warning stays
+    /// with the first reading, which reports it).
+    pub fn open<'b>(self, steps: &'b Bump) -> Document<'b>
+    where
+        'a: 'b,
+    {
+        let root: &'b Value<'b> = self.root;
+        Document {
+            root,
+            steps,
+            version: self.version,
+            paths: self
+                .has_paths
+                .then(|| Node::root(root, steps).get("paths"))
+                .flatten(),
+            base_path: self.base_path,
+            protocol: self.protocol,
+            server_warning: None,
+            targets: RefCell::default(),
         }
     }
 }

@@ -283,6 +283,54 @@ mod tests {
     }
 
     #[test]
+    fn threads_map_as_one_thread_does() {
+        use crate::docgen::{document, Format, Spec, Version};
+        let mut doc = document(&Spec::new(Version::OpenApi30, Format::Json, 420));
+        let paths = doc["paths"].as_object_mut().unwrap();
+        let generated: Vec<String> = paths.keys().cloned().collect();
+        // Among the generated path items, every kind of slot: extensions of the Paths
+        // object, traces, broken and followed references, failures, warnings.
+        let odd = [
+            ("x-extension", json!({"get": {}})),
+            (
+                "/traced",
+                json!({"trace": {}, "get": {}, "x-apigateway-any-method": {}}),
+            ),
+            ("/broken", json!({"$ref": "#/nowhere"})),
+            (
+                "/followed",
+                json!({"$ref": format!("#/paths/{}", generated[7].replace('/', "~1"))}),
+            ),
+            (
+                "/operation/{id}",
+                json!({"get": {"$ref": "#/paths/~1traced/get"}}),
+            ),
+            ("/long", json!({"post": {"description": "d".repeat(300)}})),
+            ("/not-an-object", json!(7)),
+        ];
+        let mut entries: Vec<(String, Value)> = std::mem::take(paths).into_iter().collect();
+        for (at, (key, item)) in odd.into_iter().enumerate() {
+            entries.insert(at * 29, (key.to_string(), item));
+        }
+        doc["paths"] = Value::Object(entries.into_iter().collect());
+        let mapped = |threads| {
+            let limits = Limits {
+                map_threads: threads,
+                max_operations: 1000,
+                ..Limits::default()
+            };
+            format!("{:?}", run(&doc, MapOptions::default(), &limits).unwrap())
+        };
+        let one = mapped(1);
+        assert!(
+            one.contains("Failed") && one.contains("Ignored") && one.contains("DescriptionCut")
+        );
+        for threads in [2, 3, 4, 64] {
+            assert_eq!(mapped(threads), one, "{threads} threads");
+        }
+    }
+
+    #[test]
     fn a_reference_into_paths_still_resolves() {
         let doc = strict(&json!({"swagger": "2.0", "paths": {
             "/a": {"get": {"parameters": [{"name": "q", "in": "query", "type": "string"}]}},

@@ -2,7 +2,7 @@
 //! definition (`import-api.md` §3.2, §4; `extensions.md`).
 
 use super::backend::{check_mock_body, parse_backend, MAX_MOCK_BODY};
-use super::document::{protocol_of, servers_protocol, Document};
+use super::document::{protocol_of, servers_protocol, Document, Fork};
 use super::names::{check_api_name, generated_api_name};
 use super::node::{at_use_site, Node};
 use super::params::{implicit_path_param, request_params};
@@ -12,9 +12,10 @@ use super::samples::{first_example, samples};
 use super::security::auth_for;
 use super::tree::Value;
 use super::{ImportWarning, MapOptions, Operation, OperationOutcome, WarningCode};
-use crate::config::Limits;
+use crate::config::{Limits, MIN_OPERATIONS_PER_MAP_THREAD};
 use crate::error::{echo, echo_pointer, ApiFailure, Code};
 use bumpalo::Bump;
+use std::ops::Range;
 
 /// The longest API remark; longer prose is cut, with a warning (`import-api.md` §5).
 const MAX_REMARK: usize = 255;
@@ -38,6 +39,8 @@ fn method_of(key: &str) -> Option<Option<Method>> {
 
 /// One operation found in the document, before mapping.
 struct Slot<'a> {
+    /// The position of its path item among the entries of `paths`.
+    entry: usize,
     method: String,
     path: String,
     /// Where the operation is written (a path item's `$ref` may lead elsewhere): its
@@ -80,10 +83,7 @@ pub struct Pending<'a> {
 
 /// Every operation of the document in document order (paths as written, verbs as written).
 pub fn collect<'a>(doc: &Document<'a>) -> Pending<'a> {
-    let slots = match &doc.paths {
-        Some(paths) => collect_entries(doc, paths.entries()),
-        None => Vec::new(),
-    };
+    let slots = collect_entries(doc, 0..usize::MAX);
     Pending {
         count: count(&slots),
         slots,
@@ -94,20 +94,24 @@ fn count(slots: &[Slot<'_>]) -> usize {
     slots.iter().filter(|s| s.counts()).count()
 }
 
-/// The operations of the given entries of `paths` (path key, path item), in order.
-fn collect_entries<'a>(
-    doc: &Document<'a>,
-    entries: impl IntoIterator<Item = (&'a str, Node<'a>)>,
-) -> Vec<Slot<'a>> {
+/// The operations of the entries of `paths` at positions `entries` (document order).
+fn collect_entries<'a>(doc: &Document<'a>, entries: Range<usize>) -> Vec<Slot<'a>> {
     let mut slots = Vec::new();
-    for (path_key, item) in entries {
+    let Some(paths) = &doc.paths else {
+        return slots;
+    };
+    let all = paths.value.as_object().map(|fields| fields.iter());
+    let chosen = all.into_iter().flatten().enumerate().skip(entries.start);
+    for (entry, (path_key, value)) in chosen.take(entries.len()) {
         // `x-...` keys of the Paths object are extensions, not paths.
         if path_key.starts_with("x-") {
             continue;
         }
+        let item = paths.entry(path_key, value);
         let path = request_path::join(&doc.base_path, path_key);
         let path_pointer = item.pointer();
         let broken = |failure: ApiFailure| Slot {
+            entry,
             method: Method::Any.as_str().to_string(),
             path: path.clone(),
             at: item.clone(),
@@ -133,6 +137,7 @@ fn collect_entries<'a>(
             };
             let operation = path_item.entry(key, value);
             let slot = |method: String, kind| Slot {
+                entry,
                 method,
                 path: path.clone(),
                 at: operation.clone(),
@@ -163,14 +168,78 @@ fn collect_entries<'a>(
     slots
 }
 
-/// Map the collected operations, in order.
+/// Map the collected operations, in order: on up to `limits.map_threads` threads, each
+/// mapping a run of path items (an operation's mapping depends on the document alone).
 pub fn map(
     doc: &Document<'_>,
     pending: Pending<'_>,
     options: MapOptions,
     limits: &Limits,
 ) -> Vec<Operation> {
-    map_slots(doc, pending.slots, options, limits)
+    let mut slots = pending.slots;
+    let threads = limits
+        .map_threads
+        .min(slots.len() / MIN_OPERATIONS_PER_MAP_THREAD);
+    if threads <= 1 {
+        return map_slots(doc, slots, options, limits);
+    }
+    let runs = runs_of_entries(&slots, threads);
+    // This thread maps the first run with the slots it has collected; a node is tied to
+    // its thread's arena, so the others collect their runs again from the shared tree.
+    let first = slots.partition_point(|slot| slot.entry < runs[0].end);
+    slots.truncate(first);
+    std::thread::scope(|scope| {
+        let others: Vec<_> = runs[1..]
+            .iter()
+            .map(|run| {
+                let (fork, run) = (doc.fork(), run.clone());
+                std::thread::Builder::new()
+                    .name("spec-map".into())
+                    .spawn_scoped(scope, move || map_run(fork, run, options, limits))
+                    // No thread to be had (a process limit): the run is mapped here, later.
+                    .map_err(|_| doc.fork())
+            })
+            .collect();
+        let mut operations = map_slots(doc, slots, options, limits);
+        for (other, run) in others.into_iter().zip(&runs[1..]) {
+            operations.extend(match other {
+                Ok(thread) => thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(fork) => map_run(fork, run.clone(), options, limits),
+            });
+        }
+        operations
+    })
+}
+
+/// Map the operations of a run of path items in a document of its own (another thread's).
+fn map_run(
+    fork: Fork<'_>,
+    run: Range<usize>,
+    options: MapOptions,
+    limits: &Limits,
+) -> Vec<Operation> {
+    let steps = Bump::new();
+    let doc = fork.open(&steps);
+    map_slots(&doc, collect_entries(&doc, run), options, limits)
+}
+
+/// `threads` consecutive runs of path items (positions among the entries of `paths`) with
+/// about as many operations each; the last run ends with the entries.
+fn runs_of_entries(slots: &[Slot<'_>], threads: usize) -> Vec<Range<usize>> {
+    let share = slots.len().div_ceil(threads);
+    let mut runs = Vec::with_capacity(threads);
+    let mut start = 0;
+    for boundary in slots.chunks(share).skip(1).map(|chunk| chunk[0].entry) {
+        // A path item's operations stay together: a boundary inside one moves before it.
+        if boundary > start {
+            runs.push(start..boundary);
+            start = boundary;
+        }
+    }
+    runs.push(start..usize::MAX);
+    runs
 }
 
 fn map_slots<'a>(

@@ -42,6 +42,7 @@ macro_rules! contract_tests {
             case_api_replace_to_taken_name,
             case_api_replace_at_quota,
             case_api_batch_outcomes_in_order,
+            case_api_large_batch_outcomes_in_order,
             case_api_empty_batch,
             case_shared_create_clash_get_list,
             case_shared_quota,
@@ -680,6 +681,54 @@ async fn case_api_batch_outcomes_in_order(store: &dyn Store) {
         ]
     );
     assert_eq!(apis_of(store, &scope, &g).await.len(), 3);
+}
+
+/// A batch of import size (a store may prepare its writes apart from applying them, as the
+/// embedded one does from 32 writes on): every kind of outcome, in order, across the quota.
+async fn case_api_large_batch_outcomes_in_order(store: &dyn Store) {
+    const LIMIT: u32 = 20;
+    let scope = instance(store).await;
+    let g = stored_group(store, &scope, "large_batch").await;
+    let existing = api(&g.id, "existing", Method::Get, "/existing");
+    create_one(store, &scope, &g, &existing).await;
+    let mut stored = 1;
+    let mut writes = Vec::new();
+    let mut expected = Vec::new();
+    for i in 0..70 {
+        let (write, outcome) = match i % 4 {
+            0 | 3 => {
+                let fresh = api(
+                    &g.id,
+                    &format!("fresh_{i}"),
+                    Method::Post,
+                    &format!("/f{i}"),
+                );
+                let outcome = if stored < LIMIT {
+                    stored += 1;
+                    ApiWriteOutcome::Created
+                } else {
+                    ApiWriteOutcome::QuotaReached
+                };
+                (ApiWrite::Create(fresh), outcome)
+            }
+            1 => (
+                ApiWrite::Create(api(&g.id, &format!("dup_{i}"), Method::Get, "/existing")),
+                route_taken("existing"),
+            ),
+            _ => (
+                ApiWrite::Replace {
+                    api: existing.clone(),
+                    expected_version: existing.version + 9,
+                },
+                ApiWriteOutcome::VersionConflict,
+            ),
+        };
+        writes.push(write);
+        expected.push(outcome);
+    }
+    assert!(expected.contains(&ApiWriteOutcome::QuotaReached));
+    assert_eq!(write(store, &scope, &g, writes, LIMIT).await, expected);
+    assert_eq!(apis_of(store, &scope, &g).await.len(), LIMIT as usize);
 }
 
 async fn case_api_empty_batch(store: &dyn Store) {
