@@ -43,9 +43,13 @@ pub struct Limits {
     pub max_document_nodes: usize,
     /// `APIG_MAP_THREADS`: threads that map one document's operations (the operations are
     /// independent; a document of fewer than [`MIN_OPERATIONS_PER_MAP_THREAD`] per thread
-    /// uses fewer). Default: the CPUs available, at most 4; 1 maps on the calling thread.
+    /// uses fewer). Default: the CPUs available, at most 4; 1 maps on the calling thread;
+    /// read as 1 to [`MAX_MAP_THREADS`].
     pub map_threads: usize,
 }
+
+/// The most mapping threads `APIG_MAP_THREADS` may ask for: each import starts its own.
+pub const MAX_MAP_THREADS: usize = 16;
 
 /// A mapping thread's smallest share of a document: below it, starting the thread costs
 /// more than it saves.
@@ -152,7 +156,7 @@ impl Limits {
             )?,
             max_plugins_per_api: env_number("APIG_MAX_PLUGINS_PER_API", d.max_plugins_per_api)?,
             max_document_nodes: env_number("APIG_MAX_DOCUMENT_NODES", d.max_document_nodes)?,
-            map_threads: env_number("APIG_MAP_THREADS", d.map_threads)?.max(1),
+            map_threads: env_number("APIG_MAP_THREADS", d.map_threads)?.clamp(1, MAX_MAP_THREADS),
         })
     }
 

@@ -183,9 +183,11 @@ pub fn map(
     if threads <= 1 {
         return map_slots(doc, slots, options, limits);
     }
-    let runs = runs_of_entries(&slots, threads);
+    let entries: Vec<usize> = slots.iter().map(|slot| slot.entry).collect();
+    let runs = runs_of_entries(&entries, threads);
     // This thread maps the first run with the slots it has collected; a node is tied to
-    // its thread's arena, so the others collect their runs again from the shared tree.
+    // its thread's arena, so the others collect their runs again from the shared tree (the
+    // slots of those runs were collected twice: a cheap walk, next to their mapping).
     let first = slots.partition_point(|slot| slot.entry < runs[0].end);
     slots.truncate(first);
     std::thread::scope(|scope| {
@@ -226,12 +228,13 @@ fn map_run(
 }
 
 /// `threads` consecutive runs of path items (positions among the entries of `paths`) with
-/// about as many operations each; the last run ends with the entries.
-fn runs_of_entries(slots: &[Slot<'_>], threads: usize) -> Vec<Range<usize>> {
-    let share = slots.len().div_ceil(threads);
+/// about as many operations each, given each operation's path item in document order; the
+/// last run ends with the entries.
+fn runs_of_entries(entries: &[usize], threads: usize) -> Vec<Range<usize>> {
+    let share = entries.len().div_ceil(threads.max(1)).max(1);
     let mut runs = Vec::with_capacity(threads);
     let mut start = 0;
-    for boundary in slots.chunks(share).skip(1).map(|chunk| chunk[0].entry) {
+    for boundary in entries.chunks(share).skip(1).map(|chunk| chunk[0]) {
         // A path item's operations stay together: a boundary inside one moves before it.
         if boundary > start {
             runs.push(start..boundary);
@@ -585,4 +588,32 @@ fn operation_schemes(op: &Node<'_>) -> Option<crate::model::Protocol> {
         .map(str::to_ascii_lowercase)
         .collect();
     protocol_of(schemes.iter().map(String::as_str))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runs_of_entries;
+    use std::ops::Range;
+
+    /// All the entries in one run.
+    fn one_run() -> Vec<Range<usize>> {
+        std::iter::once(0..usize::MAX).collect()
+    }
+
+    #[test]
+    fn runs_cover_the_entries_and_keep_path_items_whole() {
+        // Path items 0..=5 with 3, 1, 4, 1, 1, 2 operations (an `x-` key at 3 has none).
+        let entries = [0, 0, 0, 1, 2, 2, 2, 2, 4, 5, 6, 6];
+        assert_eq!(runs_of_entries(&entries, 1), one_run());
+        assert_eq!(runs_of_entries(&entries, 2), [0..2, 2..usize::MAX]);
+        assert_eq!(runs_of_entries(&entries, 3), [0..2, 2..4, 4..usize::MAX]);
+        // A share that ends inside a path item moves before it; one item is one run.
+        assert_eq!(runs_of_entries(&[0, 0, 0, 1], 2), one_run());
+        assert_eq!(runs_of_entries(&[0, 0, 0, 0], 4), one_run());
+        assert_eq!(runs_of_entries(&[], 4), one_run());
+        assert_eq!(
+            runs_of_entries(&[3, 4, 5, 6], 4),
+            [0..4, 4..5, 5..6, 6..usize::MAX]
+        );
+    }
 }

@@ -727,8 +727,24 @@ async fn case_api_large_batch_outcomes_in_order(store: &dyn Store) {
         expected.push(outcome);
     }
     assert!(expected.contains(&ApiWriteOutcome::QuotaReached));
+    let mut created: Vec<ApiDefinition> = writes
+        .iter()
+        .zip(&expected)
+        .filter(|(_, outcome)| **outcome == ApiWriteOutcome::Created)
+        .map(|(write, _)| write.api())
+        .chain([&existing])
+        .map(|a| a.definition.clone())
+        .collect();
     assert_eq!(write(store, &scope, &g, writes, LIMIT).await, expected);
-    assert_eq!(apis_of(store, &scope, &g).await.len(), LIMIT as usize);
+    // Each API stored whole, with its own body.
+    let mut stored: Vec<ApiDefinition> = apis_of(store, &scope, &g)
+        .await
+        .into_iter()
+        .map(|a| a.definition)
+        .collect();
+    created.sort_by(|a, b| a.name.cmp(&b.name));
+    stored.sort_by(|a, b| a.name.cmp(&b.name));
+    assert_eq!(stored, created);
 }
 
 async fn case_api_empty_batch(store: &dyn Store) {
