@@ -601,8 +601,12 @@ fn replace_api(
 /// for nothing: a batch into a full group is rare, and costs no more than a written one.)
 const ENCODE_APART_FROM: usize = 32;
 
-/// How many encoded bodies may wait for their insert: the memory of the pipeline.
-const ENCODED_AHEAD: usize = 64;
+/// Bodies go from the encoder to the writer in bundles of this many: one wake-up of the
+/// writer per body cost as much as the encoding saved.
+const BODIES_PER_BUNDLE: usize = 16;
+
+/// How many bundles may wait for their inserts: the memory of the pipeline (64 bodies).
+const BUNDLES_AHEAD: usize = 4;
 
 fn write_apis_tx(
     conn: &Connection,
@@ -624,13 +628,13 @@ fn write_apis_tx(
         return write_apis_encoded(conn, t, group_id, writes, limit, writes.iter().map(body));
     }
     std::thread::scope(|scope| {
-        let (send, bodies) = std::sync::mpsc::sync_channel(ENCODED_AHEAD);
+        let (send, bundles) = std::sync::mpsc::sync_channel::<Vec<_>>(BUNDLES_AHEAD);
         let encoder = std::thread::Builder::new()
             .name("store-encode".into())
             .spawn_scoped(scope, move || {
-                for write in writes {
+                for bundle in writes.chunks(BODIES_PER_BUNDLE) {
                     // The writer stopped (a failure): nothing more is needed.
-                    if send.send(body(write)).is_err() {
+                    if send.send(bundle.iter().map(body).collect()).is_err() {
                         break;
                     }
                 }
@@ -638,7 +642,10 @@ fn write_apis_tx(
         match encoder {
             // Ends with the writes (or the writer's failure), then drops the receiver,
             // which stops the encoder before the scope waits for it.
-            Ok(_) => write_apis_encoded(conn, t, group_id, writes, limit, bodies.iter()),
+            Ok(_) => {
+                let bodies = bundles.iter().flatten();
+                write_apis_encoded(conn, t, group_id, writes, limit, bodies)
+            }
             Err(_) => write_apis_encoded(conn, t, group_id, writes, limit, writes.iter().map(body)),
         }
     })
