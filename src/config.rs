@@ -43,8 +43,9 @@ pub struct Limits {
     pub max_document_nodes: usize,
     /// `APIG_MAP_THREADS`: threads that map one document's operations (the operations are
     /// independent; a document of fewer than [`MIN_OPERATIONS_PER_MAP_THREAD`] per thread
-    /// uses fewer). Default: the CPUs available, at most 4; 1 maps on the calling thread;
-    /// read as 1 to [`MAX_MAP_THREADS`].
+    /// uses fewer). Above 1, a YAML text of 64 KiB or more is also parsed on a thread of its
+    /// own while the calling thread builds the tree. Default: the CPUs available, at most 4;
+    /// 1 decodes and maps on the calling thread; read as 1 to [`MAX_MAP_THREADS`].
     pub map_threads: usize,
 }
 

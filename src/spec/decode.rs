@@ -79,7 +79,12 @@ fn decode_here<'a>(
         decode_json(arena, text, limits)?
     } else {
         complexity::check(text, limits)?;
-        decode_yaml(arena, text, yaml_budget(bytes.len(), limits))?
+        decode_yaml(
+            arena,
+            text,
+            yaml_budget(bytes.len(), limits),
+            yaml_parsing(text, limits),
+        )?
     };
     if !value.is_object() {
         return Err(ApigError::new(
@@ -164,12 +169,25 @@ fn yaml_budget(input_len: usize, limits: &Limits) -> yaml::Budget {
     }
 }
 
+/// YAML texts from this size on are parsed beside the tree's building (when more than one
+/// thread may work on a document): below it, starting the thread costs more than it saves.
+const PIPELINE_FROM_BYTES: usize = 64 * 1024;
+
+fn yaml_parsing(text: &str, limits: &Limits) -> yaml::Parsing {
+    if limits.map_threads > 1 && text.len() >= PIPELINE_FROM_BYTES {
+        yaml::Parsing::Pipelined
+    } else {
+        yaml::Parsing::OneThread
+    }
+}
+
 fn decode_yaml<'a>(
     arena: &'a Bump,
     text: &'a str,
     budget: yaml::Budget,
+    parsing: yaml::Parsing,
 ) -> Result<Value<'a>, ApigError> {
-    yaml::load(arena, text, budget).map_err(|e| {
+    yaml::load(arena, text, budget, parsing).map_err(|e| {
         // Limits and bombs are 3602; everything else is a syntax error with its location.
         let code = if e.is_limit() {
             Code::Apig3602
