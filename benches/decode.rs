@@ -124,9 +124,9 @@ mod decode_map {
     }
 }
 
-/// Decode + map with the operations mapped on the calling thread only (`APIG_MAP_THREADS=1`;
-/// the rows above use the default, one thread per CPU up to 4): what a function with less
-/// than one CPU gets.
+/// Decode + map on the calling thread only (`APIG_MAP_THREADS=1`: operations mapped and YAML
+/// parsed there; the rows above use the default, one thread per CPU up to 4): what a
+/// function with less than one CPU gets.
 mod decode_map_one_thread {
     use super::*;
 
