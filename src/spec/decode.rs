@@ -170,7 +170,7 @@ fn yaml_budget(input_len: usize, limits: &Limits) -> yaml::Budget {
 }
 
 /// YAML texts from this size on are parsed beside the tree's building (when more than one
-/// thread may work on a document): 64 KiB are about six bundles of events; below, there is
+/// thread may work on a document): 64 KiB are about three bundles of events; below, there is
 /// too little to overlap for a thread's start to pay.
 const PIPELINE_FROM_BYTES: usize = 64 * 1024;
 
