@@ -6,8 +6,7 @@
 
 use apig_import::config::Limits;
 use apig_import::docgen::{self, Format, Spec, Version};
-use apig_import::spec::{decode_document, map_document, parse_document, MapOptions};
-use bumpalo::Bump;
+use apig_import::spec::{decode_document, map_document, parse_document, Arena, MapOptions};
 use divan::counter::BytesCount;
 use divan::{black_box, Bencher};
 
@@ -50,7 +49,7 @@ fn bench_decode(bencher: Bencher, format: Format, operations: usize) {
     let limits = limits();
     bencher.counter(BytesCount::of_str(&text)).bench(|| {
         // The arena is dropped in the timing: freeing the tree is part of the work.
-        let mut arena = Bump::new();
+        let mut arena = Arena::default();
         decode_document(&mut arena, black_box(text.as_bytes()), &limits).map(|v| v.is_object())
     });
 }
@@ -58,7 +57,7 @@ fn bench_decode(bencher: Bencher, format: Format, operations: usize) {
 fn bench_map(bencher: Bencher, format: Format, operations: usize) {
     let limits = limits();
     let text = text(format, operations);
-    let mut arena = Bump::new();
+    let mut arena = Arena::default();
     let root = match decode_document(&mut arena, text.as_bytes(), &limits) {
         Ok(root) => root,
         Err(e) => panic!("the generated document does not decode: {e}"),

@@ -44,8 +44,10 @@ pub struct Limits {
     /// `APIG_MAP_THREADS`: threads that map one document's operations (the operations are
     /// independent; a document of fewer than [`MIN_OPERATIONS_PER_MAP_THREAD`] per thread
     /// uses fewer). Above 1, a YAML text of 64 KiB or more is also parsed on a thread of its
-    /// own while the calling thread builds the tree. Default: the CPUs available, at most 4;
-    /// 1 decodes and maps on the calling thread; read as 1 to [`MAX_MAP_THREADS`].
+    /// own while the calling thread builds the tree, and when its `paths` can be cut, the
+    /// later part by a third thread (`spec::yaml::Parsing::Threads`). Default: the CPUs
+    /// available, at most 4; 1 decodes and maps on the calling thread; read as 1 to
+    /// [`MAX_MAP_THREADS`].
     pub map_threads: usize,
 }
 

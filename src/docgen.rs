@@ -703,7 +703,7 @@ mod tests {
         for spec in all_specs(30) {
             assert_eq!(generate(&spec), generate(&spec));
             let yaml = to_yaml(&document(&spec));
-            let mut arena = bumpalo::Bump::new();
+            let mut arena = crate::spec::Arena::default();
             let decoded =
                 crate::spec::decode_document(&mut arena, yaml.as_bytes(), &Limits::default())
                     .unwrap();

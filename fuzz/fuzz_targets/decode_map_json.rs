@@ -3,8 +3,7 @@
 #![no_main]
 
 use apig_import::config::Limits;
-use apig_import::spec::{decode_document, map_document, parse_document, MapOptions};
-use bumpalo::Bump;
+use apig_import::spec::{decode_document, map_document, parse_document, Arena, MapOptions};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -22,7 +21,7 @@ fn run(data: &[u8]) {
     let _ = parse_document(data, MapOptions::default(), &limits);
     // The other mapping modes on the same tree: simple mode skips the shared objects,
     // mock mode replaces backends.
-    let mut arena = Bump::new();
+    let mut arena = Arena::default();
     if let Ok(root) = decode_document(&mut arena, data, &limits) {
         let options = MapOptions {
             simple_mode: true,

@@ -10,7 +10,7 @@
 use super::bounded::{BoundedValue, Budget, Stop};
 use super::complexity::{self, MAPPING_WEIGHT};
 use super::object::Stacks;
-use super::tree::Value;
+use super::tree::{Arena, Value};
 use super::yaml;
 use crate::config::Limits;
 use crate::error::{ApigError, Code};
@@ -28,7 +28,7 @@ const DECODE_STACK_BYTES: usize = 32 * 1024 * 1024;
 /// `bytes` where the text spells them without escapes. The result is guaranteed to be an object no deeper than
 /// `limits.max_depth` (enforced while building it, see `bounded` and `yaml`).
 pub fn decode<'a>(
-    arena: &'a mut Bump,
+    arena: &'a mut Arena,
     bytes: &'a [u8],
     limits: &Limits,
 ) -> Result<Value<'a>, ApigError> {
@@ -41,7 +41,7 @@ pub fn decode<'a>(
 /// The arena is lent to the decoding thread (a `Bump` is not shared between threads, only
 /// handed over).
 fn decode_on_big_stack<'a>(
-    arena: &'a mut Bump,
+    arena: &'a mut Arena,
     bytes: &'a [u8],
     limits: &Limits,
 ) -> Result<Value<'a>, ApigError> {
@@ -57,7 +57,7 @@ fn decode_on_big_stack<'a>(
 }
 
 fn decode_here<'a>(
-    arena: &'a Bump,
+    arena: &'a mut Arena,
     bytes: &'a [u8],
     limits: &Limits,
 ) -> Result<Value<'a>, ApigError> {
@@ -75,15 +75,16 @@ fn decode_here<'a>(
         return Err(ApigError::new(Code::Apig3609, ""));
     };
     let text = utf8(bytes)?;
+    let Arena { tree, side } = arena;
     let value = if first == b'{' || first == b'[' {
-        decode_json(arena, text, limits)?
+        decode_json(tree, text, limits)?
     } else {
         complexity::check(text, limits)?;
         decode_yaml(
-            arena,
+            tree,
             text,
             yaml_budget(bytes.len(), limits),
-            yaml_parsing(text, limits),
+            yaml_parsing(text, limits, side),
         )?
     };
     if !value.is_object() {
@@ -169,14 +170,14 @@ fn yaml_budget(input_len: usize, limits: &Limits) -> yaml::Budget {
     }
 }
 
-/// YAML texts from this size on are parsed beside the tree's building (when more than one
-/// thread may work on a document): 64 KiB are about three bundles of events; below, there is
-/// too little to overlap for a thread's start to pay.
+/// YAML texts from this size on are parsed beside the tree's building, and cut in two where
+/// they can be (when more than one thread may work on a document): 64 KiB are about three
+/// bundles of events; below, there is too little to overlap for a thread's start to pay.
 const PIPELINE_FROM_BYTES: usize = 64 * 1024;
 
-fn yaml_parsing(text: &str, limits: &Limits) -> yaml::Parsing {
+fn yaml_parsing<'a>(text: &str, limits: &Limits, side: &'a mut Bump) -> yaml::Parsing<'a> {
     if limits.map_threads > 1 && text.len() >= PIPELINE_FROM_BYTES {
-        yaml::Parsing::Pipelined
+        yaml::Parsing::Threads(side)
     } else {
         yaml::Parsing::OneThread
     }
@@ -186,7 +187,7 @@ fn decode_yaml<'a>(
     arena: &'a Bump,
     text: &'a str,
     budget: yaml::Budget,
-    parsing: yaml::Parsing,
+    parsing: yaml::Parsing<'a>,
 ) -> Result<Value<'a>, ApigError> {
     yaml::load(arena, text, budget, parsing).map_err(|e| {
         // Limits and bombs are 3602; everything else is a syntax error with its location.
@@ -261,7 +262,7 @@ mod tests {
 
     /// Decoded, and copied out of its arena for comparisons with `json!` values.
     fn decode(bytes: &[u8], limits: &Limits) -> Result<Value, ApigError> {
-        let mut arena = Bump::new();
+        let mut arena = Arena::default();
         super::decode(&mut arena, bytes, limits).map(|v| v.to_json())
     }
 
@@ -510,7 +511,7 @@ mod tests {
             &b"{\"key\": \"plain\", \"k\\u0065y2\": \"t\\u0065xt\"}"[..],
             b"key: plain\n\"k\\u0065y2\": \"t\\u0065xt\"\n",
         ] {
-            let mut arena = Bump::new();
+            let mut arena = Arena::default();
             let root = super::decode(&mut arena, text, &limits()).unwrap();
             let in_text = |s: &str| text.as_ptr_range().contains(&s.as_ptr());
             let entries: Vec<(&str, &tree::Value)> = root.as_object().unwrap().iter().collect();

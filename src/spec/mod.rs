@@ -33,7 +33,7 @@ use crate::error::{ApiFailure, ApigError, Code};
 use crate::model::{ApiDefinition, SharedDefinition, SharedKind};
 pub use crate::model::{ImportWarning, WarningCode};
 use bumpalo::Bump;
-pub use tree::{Object, Value};
+pub use tree::{Arena, Object, Value};
 
 /// Decode and map an uploaded document.
 ///
@@ -45,7 +45,7 @@ pub fn parse_document(
     options: MapOptions,
     limits: &Limits,
 ) -> Result<ParsedDocument, ApigError> {
-    let mut arena = Bump::new();
+    let mut arena = Arena::default();
     let root = decode::decode(&mut arena, bytes, limits)?;
     map_document(&root, options, limits)
 }
@@ -58,7 +58,7 @@ pub fn parse_owned(
     options: MapOptions,
     limits: &Limits,
 ) -> Result<ParsedDocument, ApigError> {
-    let mut arena = Bump::new();
+    let mut arena = Arena::default();
     let root = decode::decode(&mut arena, &document, limits)?;
     map_document(&root, options, limits)
 }
@@ -66,7 +66,7 @@ pub fn parse_owned(
 /// Decode a document without mapping it (its tree in `arena`, its strings borrowed from
 /// `bytes` where they can be): an object no deeper than `limits.max_depth`.
 pub fn decode_document<'a>(
-    arena: &'a mut Bump,
+    arena: &'a mut Arena,
     bytes: &'a [u8],
     limits: &Limits,
 ) -> Result<Value<'a>, ApigError> {

@@ -21,6 +21,15 @@ use std::fmt;
 /// than any look-up structure.
 pub const SMALL: usize = 16;
 
+/// Where a decoded document lives: the tree's arena, and a second one for the part of a
+/// large YAML document that another thread builds at the same time (a `Bump` is not shared
+/// between threads, only lent; see `yaml::Parsing::Threads`). Both are dropped with the tree.
+#[derive(Default)]
+pub struct Arena {
+    pub(super) tree: Bump,
+    pub(super) side: Bump,
+}
+
 /// A value of the decoded document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value<'a> {

@@ -30,6 +30,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::mpsc;
 
+mod split;
+
 /// What a document may produce.
 #[derive(Debug, Clone, Copy)]
 pub struct Budget {
@@ -172,16 +174,24 @@ fn cut(text: &str, max: usize) -> Cow<'_, str> {
 }
 
 /// How the text is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Parsing {
+#[derive(Debug)]
+pub enum Parsing<'s> {
     /// Parser and tree builder take turns on the calling thread.
     OneThread,
-    /// The parser runs on a thread of its own and hands its events over in bundles while
-    /// the calling thread builds the tree: the builder is about a seventh of the parser's
-    /// work (180 M of 1,457 M instructions for a 5,000-operation document), and this takes
-    /// it off the critical path. The builder sees the same events in the same order, so the
+    /// Parsed on other threads while the calling thread builds the tree, in the second arena
+    /// for what another thread builds:
+    /// * **Pipelined**: one parser hands its events over in bundles. The builder is about a
+    ///   seventh of the parser's work (180 M of 1,457 M instructions for a 5,000-operation
+    ///   document), and this takes it off the critical path.
+    /// * **Cut in two** (`split`), when the text can be cut between two entries of a block
+    ///   `paths` mapping: a third thread parses and builds the later part of `paths`
+    ///   meanwhile, so that the parser, alone on the critical path once pipelined, is shared
+    ///   by two threads. A text that cannot be cut, or that has any fault at all, is then
+    ///   loaded pipelined.
+    ///
+    /// Either way the builder sees the events of the whole text in their order, so the
     /// result and every error are those of [`Parsing::OneThread`].
-    Pipelined,
+    Threads(&'s mut Bump),
 }
 
 /// Events handed from the parser to the builder at once: a channel message per event would
@@ -197,27 +207,28 @@ const BUNDLES_AHEAD: usize = 2;
 /// One step of the parser: an event and where it starts, or where the text stops being YAML.
 type Step<'a> = Result<(Event<'a>, At), ScanError>;
 
+type Bundle<'a> = Vec<Step<'a>>;
+
 /// Load the single document of `text`; an empty stream is `null`.
 pub fn load<'a>(
     arena: &'a Bump,
     text: &'a str,
     budget: Budget,
-    parsing: Parsing,
+    parsing: Parsing<'a>,
 ) -> Result<Value<'a>, LoadError> {
-    let mut loader = Loader {
-        arena,
-        budget,
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        nodes: 0,
-        bytes: 0,
-        root: None,
-        documents: 0,
-        stacks: Stacks::default(),
-    };
+    let mut loader = Loader::new(arena, budget);
     match parsing {
         Parsing::OneThread => load_here(&mut loader, text),
-        Parsing::Pipelined => load_pipelined(&mut loader, text),
+        Parsing::Threads(side) => {
+            let cut = split::find_cut(text);
+            if cut.is_some_and(|cut| split::load(&mut loader, side, text, cut).is_some()) {
+                Ok(())
+            } else {
+                // What the attempt built stays in the arenas until they are dropped.
+                loader = Loader::new(arena, budget);
+                load_pipelined(&mut loader, text)
+            }
+        }
     }?;
     Ok(loader.root.unwrap_or(Value::Null))
 }
@@ -248,42 +259,18 @@ fn load_here<'a>(loader: &mut Loader<'a>, text: &'a str) -> Result<(), LoadError
 fn load_pipelined<'a>(loader: &mut Loader<'a>, text: &'a str) -> Result<(), LoadError> {
     let budget = loader.budget;
     let outcome = std::thread::scope(|scope| {
-        let (sender, receiver) = mpsc::sync_channel::<Vec<Step<'a>>>(BUNDLES_AHEAD);
-        let (spares, spare) = mpsc::channel::<Vec<Step<'a>>>();
-        let bundle = move || {
-            spare
-                .try_recv()
-                .unwrap_or_else(|_| Vec::with_capacity(EVENTS_PER_BUNDLE))
-        };
+        let (mut producer, consumer) = pipe();
         let parsing = std::thread::Builder::new()
             .name("spec-yaml".into())
             .spawn_scoped(scope, move || {
-                let mut parser = parser(text, budget);
-                let mut filling = bundle();
-                while let Some(next) = parser.next_event() {
-                    let failed = next.is_err();
-                    filling.push(step(next));
-                    if failed || filling.len() == EVENTS_PER_BUNDLE {
-                        let full = std::mem::replace(&mut filling, bundle());
-                        // Sending fails once the builder has stopped: nothing more is
-                        // wanted. After an error the parser has nothing more to say.
-                        if sender.send(full).is_err() || failed {
-                            return;
-                        }
-                    }
+                if producer.parse(&mut parser(text, budget)) {
+                    producer.finish();
                 }
-                let _ = sender.send(filling);
             });
         let Ok(parsing) = parsing else {
             return None;
         };
-        let built = receiver.iter().try_for_each(|mut bundle| {
-            bundle.drain(..).try_for_each(|next| loader.step(next))?;
-            // Refused only when the parser has finished.
-            let _ = spares.send(bundle);
-            Ok(())
-        });
-        drop(receiver);
+        let built = consumer.each(|next| loader.step(next));
         if built.is_ok() {
             // The stream ended: either the parser finished or it panicked.
             if let Err(panic) = parsing.join() {
@@ -295,6 +282,73 @@ fn load_pipelined<'a>(loader: &mut Loader<'a>, text: &'a str) -> Result<(), Load
     match outcome {
         Some(built) => built,
         None => load_here(loader, text),
+    }
+}
+
+/// A bounded queue of bundles from a parsing thread to the builder, with the emptied
+/// bundles going back.
+fn pipe<'a>() -> (Producer<'a>, Consumer<'a>) {
+    let (sender, receiver) = mpsc::sync_channel(BUNDLES_AHEAD);
+    let (spares, spare) = mpsc::channel();
+    let producer = Producer {
+        sender,
+        spare,
+        filling: Vec::with_capacity(EVENTS_PER_BUNDLE),
+    };
+    (producer, Consumer { receiver, spares })
+}
+
+/// The parsing thread's end of a [`pipe`].
+struct Producer<'a> {
+    sender: mpsc::SyncSender<Bundle<'a>>,
+    spare: mpsc::Receiver<Bundle<'a>>,
+    filling: Bundle<'a>,
+}
+
+impl<'a> Producer<'a> {
+    /// Queue every step of `parser`. False when nothing more is wanted: the builder has
+    /// stopped, or the text stopped being YAML (the error is queued, the parser's last word).
+    fn parse(&mut self, parser: &mut Parser<'a, granit_parser::StrInput<'a>>) -> bool {
+        while let Some(next) = parser.next_event() {
+            let failed = next.is_err();
+            self.filling.push(step(next));
+            if failed || self.filling.len() == EVENTS_PER_BUNDLE {
+                let bundle = self
+                    .spare
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(EVENTS_PER_BUNDLE));
+                let full = std::mem::replace(&mut self.filling, bundle);
+                // Sending fails once the builder has stopped: nothing more is wanted.
+                if self.sender.send(full).is_err() || failed {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Queue what is left: the stream is complete.
+    fn finish(self) {
+        let _ = self.sender.send(self.filling);
+    }
+}
+
+/// The builder's end of a [`pipe`].
+struct Consumer<'a> {
+    receiver: mpsc::Receiver<Bundle<'a>>,
+    spares: mpsc::Sender<Bundle<'a>>,
+}
+
+impl<'a> Consumer<'a> {
+    /// Hand every step queued to `build` until the stream ends or `build` fails; dropping
+    /// the receiver then stops the parser at its next bundle.
+    fn each<E>(self, mut build: impl FnMut(Step<'a>) -> Result<(), E>) -> Result<(), E> {
+        self.receiver.iter().try_for_each(|mut bundle| {
+            bundle.drain(..).try_for_each(&mut build)?;
+            // Refused only when the parser has finished.
+            let _ = self.spares.send(bundle);
+            Ok(())
+        })
     }
 }
 
@@ -378,6 +432,20 @@ struct Loader<'a> {
 }
 
 impl<'a> Loader<'a> {
+    fn new(arena: &'a Bump, budget: Budget) -> Self {
+        Loader {
+            arena,
+            budget,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            nodes: 0,
+            bytes: 0,
+            root: None,
+            documents: 0,
+            stacks: Stacks::default(),
+        }
+    }
+
     fn step(&mut self, next: Step<'a>) -> Result<(), LoadError> {
         let (event, at) = next.map_err(|e| scan_error(&e, self.budget))?;
         self.event(event, at)
@@ -838,23 +906,29 @@ mod tests {
     use super::*;
     use crate::docgen::{generate, Format, Spec, Version};
 
-    const ROOMY: Budget = Budget {
+    pub(super) const ROOMY: Budget = Budget {
         max_depth: 128,
         max_nodes: 10_000_000,
         max_bytes: 100_000_000,
     };
 
-    /// Loaded both ways; the two outcomes must be the same, trees and errors alike.
-    fn both_ways(text: &str, budget: Budget) -> Result<serde_json::Value, LoadError> {
-        let (here, beside) = (Bump::new(), Bump::new());
+    /// Loaded every way; the outcomes must be the same, trees and errors alike.
+    pub(super) fn both_ways(text: &str, budget: Budget) -> Result<serde_json::Value, LoadError> {
+        let (here, beside, threads) = (Bump::new(), Bump::new(), Bump::new());
+        let mut side = Bump::new();
         let one = load(&here, text, budget, Parsing::OneThread);
-        let pipelined = load(&beside, text, budget, Parsing::Pipelined);
-        assert_eq!(
-            one,
-            pipelined,
-            "the two ways differ on {:?}…",
-            cut(text, 60)
-        );
+        let mut loader = Loader::new(&beside, budget);
+        let pipelined =
+            load_pipelined(&mut loader, text).map(|()| loader.root.unwrap_or(Value::Null));
+        let threaded = load(&threads, text, budget, Parsing::Threads(&mut side));
+        for (way, outcome) in [("pipelined", &pipelined), ("threads", &threaded)] {
+            assert_eq!(
+                &one,
+                outcome,
+                "one thread and {way} differ on {:?}…",
+                cut(text, 60)
+            );
+        }
         one.map(|v| v.to_json())
     }
 

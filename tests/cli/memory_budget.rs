@@ -263,6 +263,25 @@ fn hostile_documents_stay_under_the_lambda_budget() {
     let run = measure(&ws, "maps-under-limit.yaml", yaml.as_bytes(), &[], budget);
     assert_eq!(run.exit, 0, "{}", run.stdout);
 
+    // A `paths` large enough to be parsed on two threads, whose last entry repeats its
+    // first: the attempt is abandoned and the whole text read again, so that the error
+    // says where the second one stands. Both readings stay within the budgets.
+    let note = "lorem ipsum dolor sit amet ".repeat(8);
+    let mut yaml = String::from("swagger: '2.0'\ninfo: {title: cut_then_refused}\npaths:\n");
+    for i in 0.. {
+        if yaml.len() > LAMBDA_DOCUMENT - 1000 {
+            break;
+        }
+        yaml.push_str(&format!("  /p{i}:\n    x-note: {note}\n"));
+    }
+    yaml.push_str("  /p0:\n    x-note: again\n");
+    let run = measure(&ws, "cut-then-repeated.yaml", yaml.as_bytes(), &[], budget);
+    assert_eq!(run.exit, 2);
+    // The message as the JSON body spells it (its quotes escaped).
+    let at = format!("/p0\\\" at line {} column 3", yaml.lines().count() - 1);
+    assert!(run.stdout.contains(&at), "{}", run.stdout);
+    assert!(run.cpu < CPU_BUDGET, "{:?}", run.cpu);
+
     // 40,000 empty gateway responses (issue 9, row 2): refused quickly.
     let responses: Vec<String> = (0..40_000).map(|i| format!("\"r{i}\":{{}}")).collect();
     let doc = format!(

@@ -143,7 +143,7 @@ struct Expected {
 async fn import(file: &str, expected: Expected) {
     let bytes = fixture(&format!("realworld/{file}"));
     // The product's decoder, its tree copied out to be walked independently of the mapping.
-    let mut arena = bumpalo::Bump::new();
+    let mut arena = apig_import::spec::Arena::default();
     let root = apig_import::spec::decode_document(&mut arena, &bytes, &raised())
         .expect("decodes")
         .to_json();
