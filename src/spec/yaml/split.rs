@@ -14,10 +14,15 @@
 //!
 //! Parsed alone, each part yields the events the whole text yields for it (a line at
 //! `paths`' indentation ends every node nested deeper, in a block context), plus the framing
-//! of a document of its own, which is dropped. What could make a part differ is a cut inside
-//! a node that spans lines (a flow collection, a quoted scalar, a block scalar under the
-//! root), and that leaves the part before the cut unfinished: a syntax error, or a stream
-//! whose events do not have the expected shape. So nothing is trusted: **any** fault (a
+//! of a document of its own, which is dropped. What could make a part differ:
+//! * what a stream's start changes: directives (`%TAG` applies to the head only), and what
+//!   only a stream's start allows (`...`, a byte-order mark) or reads differently (a line of
+//!   a tab, blank to the whole text). `find_cut` does not cut such texts;
+//! * a cut inside a node that spans lines (a flow collection, a quoted scalar, a block
+//!   scalar under the root): the part before the cut is left unfinished, a syntax error or
+//!   a stream whose events do not have the expected shape.
+//!
+//! So nothing is trusted: **any** fault (a
 //! syntax error, a builder error, a duplicate key across the cut, an alias into another
 //! part, a budget crossed, an unexpected event) abandons the attempt, and the caller loads
 //! the whole text as one stream. Every error a client sees therefore comes from the whole
@@ -32,7 +37,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::ScopedJoinHandle;
 
 /// Where the text is cut: the side is `start..end`, `paths`' entries from a line at their
-/// indentation up to the first line at column 0 after them (or the end of the text).
+/// indentation up to the next root key (or the end of the text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Cut {
     start: usize,
@@ -51,11 +56,22 @@ const SIDE_FIFTEENTHS: usize = 7;
 
 /// Where `text` can be cut, if it has a block `paths` mapping large enough: the line
 /// `paths:` at column 0 with nothing after the colon but blanks or a comment, then entries
-/// on lines of `n` spaces and a `/`.
+/// on lines of `n` spaces and a `/`, then the end of the text or a line that starts a root
+/// key. No cut where a part alone would be read differently from the whole text:
+/// directives (`%TAG` changes what `!!str` means, for the head only) or, where `paths`
+/// ends, anything but a plain or quoted key at column 0 (a tab-indented line, which the
+/// whole text reads as blank; `...` or a byte-order mark, which only a stream's start
+/// allows).
 pub(super) fn find_cut(text: &str) -> Option<Cut> {
     let value = paths_value(text)?;
+    if text.starts_with('%') || text[..value].contains("\n%") {
+        return None;
+    }
     let (first_entry, indent) = first_entry(text, value)?;
     let end = end_of_block(text, first_entry);
+    if !text[end..].is_empty() && !starts_key(&text[end..]) {
+        return None;
+    }
     let wanted = (text.len() / 15).saturating_mul(SIDE_FIFTEENTHS);
     let mut from = end.saturating_sub(wanted).max(first_entry + 1);
     while !text.is_char_boundary(from - 1) {
@@ -100,6 +116,14 @@ fn first_entry(text: &str, from: usize) -> Option<(usize, usize)> {
         line_start += line.len();
     }
     None
+}
+
+/// Whether a root-level line starts a plain or quoted key (not an indicator, a tab, a
+/// document marker or a byte-order mark).
+fn starts_key(line: &str) -> bool {
+    line.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'"' | b'\'' | b'$'))
 }
 
 /// The first line after `from` with something at column 0 that is not a comment, or the end.
@@ -297,7 +321,11 @@ impl<'a> Splice<'_, 'a, '_> {
                 let expected = match seen {
                     0 => matches!(event, Event::StreamStart),
                     1 => matches!(event, Event::DocumentStart(false, None)),
-                    _ => matches!(event, Event::MappingStart(StructureStyle::Block, 0, None)),
+                    // The tail's first line is the root key that ends `paths`.
+                    _ => {
+                        matches!(event, Event::MappingStart(StructureStyle::Block, 0, None))
+                            && at == At { line: 1, column: 1 }
+                    }
                 };
                 if !expected {
                     return Err(Abandon);
@@ -570,6 +598,16 @@ mod tests {
             format!("{text}openapi: 3.1.0\n"),
             // A line less indented than the entries but not at column 0.
             format!("{head} /one-space: 1\n{side}"),
+            // A line of a tab inside `paths` (blank to the whole text), then more entries.
+            format!("{head}{side}\t\n  /late:\n    x-l: 1\n"),
+            format!("{head}{side}\t# note\n  /late:\n    x-l: 1\n"),
+            // After `paths`, what only a stream's start allows: a document end marker, a
+            // byte-order mark.
+            format!("{text}...\nx-more: 1\n"),
+            format!("{text}\u{feff}x-more: 1\n"),
+            // A directive that changes what a tag means, for the whole text.
+            format!("%TAG !! tag:example.com,2000:\n---\n{text}  /tagged:\n    x-n: !!str 42\n"),
+            format!("%YAML 1.2\n---\n{text}"),
             format!("{head}{entry}{side}"),
         ] {
             let whole = both_ways(&odd, ROOMY);
