@@ -50,9 +50,10 @@ fn estimate(bytes: &[u8]) -> usize {
         count += 1;
         let indent = line.iter().take_while(|&&b| b == b' ').count();
         let rest = &line[indent..];
-        let indicator = rest.starts_with(b"- ") || rest.starts_with(b"? ");
-        let has_colon = rest.contains(&b':');
-        if has_colon && (indent > previous_indent || indicator) {
+        // Most lines are no deeper than the one before: the colon is only looked for on
+        // the others (searching every line made the estimate ~30 % slower).
+        let opens = indent > previous_indent || rest.starts_with(b"- ") || rest.starts_with(b"? ");
+        if opens && rest.contains(&b':') {
             count += MAPPING_WEIGHT;
         }
         if !rest.is_empty() && !rest.starts_with(b"#") {
