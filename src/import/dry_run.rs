@@ -15,12 +15,14 @@ use super::references::{ReferenceCheck, Registered};
 use super::response::Action;
 use super::shadowing::{self, Warning};
 use super::shared::{self, SharedBindings};
-use super::{candidates, respond, Checks, ImportRequest, ImportResponse, Mode, Slot, Writer};
+use super::{
+    candidates, respond, Checks, ImportRequest, ImportResponse, Mode, Slot, Sorted, Writer,
+};
 use crate::config::Limits;
 use crate::error::{echo, ApiFailure, ApigError, Code};
 use crate::model::{Id, Scope, SharedKey, SharedKind};
 use crate::spec::{self, SharedItem};
-use crate::store::{ApiWrite, Catalog};
+use crate::store::Catalog;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -118,7 +120,7 @@ pub async fn plan(
     if !store.instance_exists(&scope).await? {
         return Err(ApigError::instance_not_found(&scope));
     }
-    let parsed = spec::parse_document(&document, options.map_options(), limits)?;
+    let mut parsed = spec::parse_document(&document, options.map_options(), limits)?;
     let writer = Writer::once();
     let (group_plan, group_warning) = group::plan(
         store,
@@ -172,10 +174,13 @@ pub async fn plan(
         registered: Registered::default(),
         shared: bindings,
     };
-    let (mut slots, candidates) = candidates(&parsed, &mut check).await?;
+    let Sorted {
+        reported,
+        mut slots,
+        candidates,
+    } = candidates(std::mem::take(&mut parsed.operations), &mut check).await?;
 
     let existing = Existing::new(&existing_apis);
-    let now = crate::now_rfc3339();
     let mut stored = existing_apis.len();
     let limit = usize::try_from(limits.max_apis_per_group).unwrap_or(usize::MAX);
     let mut apis = Vec::new();
@@ -190,14 +195,7 @@ pub async fn plan(
             diff: Vec::new(),
             error_code: None,
         };
-        let decision = existing.decide(
-            &candidate,
-            &group.id,
-            options.api_mode,
-            &now,
-            Id::generate(),
-        );
-        slots[candidate.slot] = match decision {
+        slots[candidate.slot] = match existing.decide(&candidate, options.api_mode) {
             Decision::Fail(failure) => {
                 change.error_code = Some(failure.code.as_str().to_string());
                 Slot::Failure(failure)
@@ -210,39 +208,35 @@ pub async fn plan(
                     id,
                 }
             }
-            Decision::Write(write) => match *write {
-                ApiWrite::Create(_) if stored >= limit => {
-                    let failure = ApiFailure::new(
-                        Code::Apig3125,
-                        format!(
-                            "{}. limit:{}",
-                            Code::Apig3125.base_message(),
-                            limits.max_apis_per_group
-                        ),
-                    );
-                    change.error_code = Some(failure.code.as_str().to_string());
-                    Slot::Failure(failure)
+            Decision::Create if stored >= limit => {
+                let failure = ApiFailure::new(
+                    Code::Apig3125,
+                    format!(
+                        "{}. limit:{}",
+                        Code::Apig3125.base_message(),
+                        limits.max_apis_per_group
+                    ),
+                );
+                change.error_code = Some(failure.code.as_str().to_string());
+                Slot::Failure(failure)
+            }
+            Decision::Create => {
+                stored += 1;
+                change.action = PlanAction::Create;
+                Slot::Success {
+                    action: Action::Create,
+                    id: Id::generate(),
                 }
-                ApiWrite::Create(api) => {
-                    stored += 1;
-                    change.action = PlanAction::Create;
-                    Slot::Success {
-                        action: Action::Create,
-                        id: api.id,
-                    }
+            }
+            Decision::Replace(old) => {
+                change.diff = diff_of(&old.definition, &candidate.definition);
+                change.action = PlanAction::Update;
+                change.id = Some(old.id.to_string());
+                Slot::Success {
+                    action: Action::Update,
+                    id: old.id.clone(),
                 }
-                ApiWrite::Replace { api, .. } => {
-                    if let Some(old) = existing.route_holder(&candidate.route) {
-                        change.diff = diff_of(&old.definition, &api.definition);
-                    }
-                    change.action = PlanAction::Update;
-                    change.id = Some(api.id.to_string());
-                    Slot::Success {
-                        action: Action::Update,
-                        id: api.id,
-                    }
-                }
-            },
+            }
         };
         apis.push(change);
     }
@@ -251,7 +245,7 @@ pub async fn plan(
         .into_iter()
         .chain(parsed.warnings.iter().cloned())
         .collect();
-    let mut response = respond(&parsed, &group, slots, &Id::generate(), document_warnings);
+    let mut response = respond(reported, &group, slots, &Id::generate(), document_warnings);
     // The response's warnings array (the import's own) names each shadowed route too; the
     // plan has both routes of each.
     response

@@ -35,9 +35,9 @@ pub use writer::Writer;
 
 use crate::config::Limits;
 use crate::error::{ApiFailure, ApigError, Code};
-use crate::model::{Group, Id, ImportRecord, ImportWarning, RouteKey, Scope};
-use crate::spec::{self, OperationOutcome, ParsedDocument};
-use crate::store::{ApiWriteOutcome, Catalog, QuotaHold, SharedCreate};
+use crate::model::{ApiDefinition, Group, Id, ImportRecord, ImportWarning, RouteKey, Scope};
+use crate::spec::{self, Operation, OperationOutcome, ParsedDocument};
+use crate::store::{ApiWrite, ApiWriteOutcome, Catalog, QuotaHold, SharedCreate};
 use plan::{Candidate, Decision, Existing};
 use references::{ReferenceCheck, Registered};
 use response::{Action, FailureItem, IgnoreItem, Outcome, SuccessItem, SwaggerInfo};
@@ -139,7 +139,7 @@ pub async fn run_checked(
     if !found.instance {
         return Err(ApigError::instance_not_found(&scope));
     }
-    let parsed = parsed?;
+    let mut parsed = parsed?;
     let own_group = found.group.clone();
     let (group_plan, group_warning) = group::plan_with(
         &options.group,
@@ -216,7 +216,11 @@ pub async fn run_checked(
         shared,
     };
 
-    let (mut slots, candidates) = candidates(&parsed, &mut check).await?;
+    let Sorted {
+        reported,
+        mut slots,
+        candidates,
+    } = candidates(std::mem::take(&mut parsed.operations), &mut check).await?;
     // Round trip 3: the API writes.
     write(
         store,
@@ -237,7 +241,7 @@ pub async fn run_checked(
         .into_iter()
         .chain(parsed.warnings.iter().cloned());
     let response = respond(
-        &parsed,
+        reported,
         &group,
         slots,
         &record_id,
@@ -331,29 +335,59 @@ fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// What the response says of an operation, whatever became of it.
+struct Reported {
+    method: String,
+    path: String,
+    /// What its API stores differently from the document (reported if it is stored).
+    warnings: Vec<ImportWarning>,
+}
+
+/// The operations sorted out before the writes: each one's report and slot, and the APIs
+/// to write.
+struct Sorted {
+    reported: Vec<Reported>,
+    slots: Vec<Slot>,
+    candidates: Vec<Candidate>,
+}
+
 /// The APIs to write: operations that mapped, whose references exist, and that are the
-/// first in the file with their route and name (later ones fail with 3301 / 3202).
-async fn candidates<'p>(
-    parsed: &'p ParsedDocument,
+/// first in the file with their route and name (later ones fail with 3301 / 3202). The
+/// operations' definitions move into the candidates.
+async fn candidates(
+    operations: Vec<Operation>,
     check: &mut ReferenceCheck<'_>,
-) -> Result<(Vec<Slot>, Vec<Candidate<'p>>), ApigError> {
-    let mut slots = Vec::with_capacity(parsed.operations.len());
+) -> Result<Sorted, ApigError> {
+    let mut reported = Vec::with_capacity(operations.len());
+    let mut slots = Vec::with_capacity(operations.len());
     let mut candidates = Vec::new();
     let mut routes: HashMap<RouteKey, String> = HashMap::new();
     let mut names: HashSet<String> = HashSet::new();
-    for (index, operation) in parsed.operations.iter().enumerate() {
-        let definition = match &operation.outcome {
+    for (index, operation) in operations.into_iter().enumerate() {
+        let Operation {
+            method,
+            path,
+            pointer,
+            outcome,
+            warnings,
+        } = operation;
+        reported.push(Reported {
+            method,
+            path,
+            warnings,
+        });
+        let definition = match outcome {
             OperationOutcome::Ignored => {
                 slots.push(Slot::Ignore);
                 continue;
             }
             OperationOutcome::Failed(failure) => {
-                slots.push(Slot::Failure(failure.clone()));
+                slots.push(Slot::Failure(failure));
                 continue;
             }
             OperationOutcome::Api(definition) => definition,
         };
-        if let Some(failure) = check.check(definition, &operation.pointer).await? {
+        if let Some(failure) = check.check(&definition, &pointer).await? {
             slots.push(Slot::Failure(failure));
             continue;
         }
@@ -375,7 +409,11 @@ async fn candidates<'p>(
             definition,
         });
     }
-    Ok((slots, candidates))
+    Ok(Sorted {
+        reported,
+        slots,
+        candidates,
+    })
 }
 
 /// Write the candidates under `hold`, planned against `known` (the stored APIs at their
@@ -387,7 +425,7 @@ async fn write(
     store: &dyn Catalog,
     scope: &Scope,
     group: &Group,
-    mut pending: Vec<Candidate<'_>>,
+    mut pending: Vec<Candidate>,
     mut known: Option<Vec<crate::model::Api>>,
     mode: Mode,
     limits: &Limits,
@@ -411,7 +449,7 @@ async fn write(
         let existing = Existing::new(&existing_apis);
         let now = crate::now_rfc3339();
         let mut writes = Vec::new();
-        let mut written = Vec::new();
+        let mut sent = Vec::new();
         for candidate in pending.drain(..) {
             if let Some(own) = existing
                 .route_holder(&candidate.route)
@@ -423,20 +461,27 @@ async fn write(
                 };
                 continue;
             }
-            let id = writer.api_id(candidate.slot);
-            match existing.decide(&candidate, &group.id, mode, &now, id) {
-                Decision::Fail(failure) => slots[candidate.slot] = Slot::Failure(failure),
+            let stored = match existing.decide(&candidate, mode) {
+                Decision::Fail(failure) => {
+                    slots[candidate.slot] = Slot::Failure(failure);
+                    continue;
+                }
                 Decision::Unchanged(id) => {
                     slots[candidate.slot] = Slot::Success {
                         action: Action::Update,
                         id,
-                    }
+                    };
+                    continue;
                 }
-                Decision::Write(write) => {
-                    writes.push(*write);
-                    written.push(candidate);
-                }
-            }
+                Decision::Create => None,
+                Decision::Replace(stored) => Some(stored),
+            };
+            let (definition, rest) = Sent::of(candidate, mode);
+            writes.push(match stored {
+                Some(stored) => ApiWrite::replace(stored, definition, &now),
+                None => ApiWrite::create(writer.api_id(rest.slot()), &group.id, definition, &now),
+            });
+            sent.push(rest);
         }
         if writes.is_empty() {
             return Ok(());
@@ -445,8 +490,8 @@ async fn write(
         let outcomes = store
             .write_apis_holding(scope, &group.id, writes, limits.max_apis_per_group, hold)
             .await?;
-        for ((candidate, id), outcome) in written.into_iter().zip(ids).zip(outcomes) {
-            let slot = candidate.slot;
+        for ((sent, id), outcome) in sent.into_iter().zip(ids).zip(outcomes) {
+            let slot = sent.slot();
             slots[slot] = match outcome {
                 ApiWriteOutcome::Created => Slot::Success {
                     action: Action::Create,
@@ -459,9 +504,7 @@ async fn write(
                 ApiWriteOutcome::RouteTaken { existing_name } if mode == Mode::Merge => {
                     Slot::Failure(plan::route_taken(&existing_name))
                 }
-                ApiWriteOutcome::NameTaken => {
-                    Slot::Failure(plan::name_taken(&candidate.definition.name))
-                }
+                ApiWriteOutcome::NameTaken => Slot::Failure(plan::name_taken(sent.name())),
                 ApiWriteOutcome::QuotaReached => Slot::Failure(ApiFailure::new(
                     Code::Apig3125,
                     format!(
@@ -472,25 +515,75 @@ async fn write(
                 )),
                 // Override lost a race: plan it again against what is stored now.
                 ApiWriteOutcome::RouteTaken { .. } | ApiWriteOutcome::VersionConflict => {
-                    pending.push(candidate);
-                    Slot::Pending
+                    match sent {
+                        Sent::Kept(candidate) => {
+                            pending.push(candidate);
+                            Slot::Pending
+                        }
+                        // Merge neither replaces nor plans again; a store answering so
+                        // gets the same answer as a race lost three times.
+                        Sent::Moved { .. } => Slot::Failure(changed_concurrently()),
+                    }
                 }
             };
         }
     }
     for candidate in pending {
         tracing::warn!(path = %candidate.definition.path, "API kept changing during override");
-        slots[candidate.slot] = Slot::Failure(ApiFailure::new(
-            Code::Apig9999,
-            "System error. The API was changed by concurrent imports; import again",
-        ));
+        slots[candidate.slot] = Slot::Failure(changed_concurrently());
     }
     Ok(())
 }
 
+/// `APIG.9999` for an API that other imports kept changing while this one wrote it.
+fn changed_concurrently() -> ApiFailure {
+    ApiFailure::new(
+        Code::Apig9999,
+        "System error. The API was changed by concurrent imports; import again",
+    )
+}
+
+/// A candidate whose write went to the store: what its outcome needs.
+enum Sent {
+    /// Merge: the definition went with the write (it is never planned again).
+    Moved { slot: usize, name: String },
+    /// Override: the candidate stays whole, to be planned again if its write loses a race.
+    Kept(Candidate),
+}
+
+impl Sent {
+    /// The definition to write for `candidate`, and what is kept of it.
+    fn of(candidate: Candidate, mode: Mode) -> (ApiDefinition, Sent) {
+        match mode {
+            Mode::Override => ((*candidate.definition).clone(), Sent::Kept(candidate)),
+            Mode::Merge => {
+                let Candidate {
+                    slot, definition, ..
+                } = candidate;
+                let name = definition.name.clone();
+                (*definition, Sent::Moved { slot, name })
+            }
+        }
+    }
+
+    fn slot(&self) -> usize {
+        match self {
+            Sent::Moved { slot, .. } => *slot,
+            Sent::Kept(candidate) => candidate.slot,
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Sent::Moved { name, .. } => name,
+            Sent::Kept(candidate) => &candidate.definition.name,
+        }
+    }
+}
+
 /// The response body, items in document order.
 fn respond(
-    parsed: &ParsedDocument,
+    reported: Vec<Reported>,
     group: &Group,
     slots: Vec<Slot>,
     record_id: &Id,
@@ -499,13 +592,16 @@ fn respond(
     let mut success = Vec::new();
     let mut failure = Vec::new();
     let mut ignore = Vec::new();
-    for (operation, slot) in parsed.operations.iter().zip(slots) {
-        let path = operation.path.clone();
-        let method = operation.method.clone();
+    for (operation, slot) in reported.into_iter().zip(slots) {
+        let Reported {
+            path,
+            method,
+            warnings: api_warnings,
+        } = operation;
         match slot {
             Slot::Success { action, id } => {
                 // Only a stored API can differ from its document.
-                warnings.extend(operation.warnings.iter().cloned());
+                warnings.extend(api_warnings);
                 success.push(SuccessItem {
                     path,
                     method,

@@ -4,22 +4,25 @@
 use super::options::Mode;
 use crate::error::{echo, ApiFailure, Code};
 use crate::model::{Api, ApiDefinition, Id, RouteKey};
-use crate::store::ApiWrite;
 use std::collections::HashMap;
 
-/// An API of the document that passed validation and in-file deduplication. It borrows
-/// the mapped definition: the one copy made of it is the write's.
+/// An API of the document that passed validation and in-file deduplication. It owns the
+/// mapped definition, taken out of the document: a merge moves it into its write, and only
+/// an override, which plans again a write that lost a race, copies it.
 #[derive(Debug, Clone)]
-pub struct Candidate<'p> {
+pub struct Candidate {
     /// Index of its operation in the document (where its result goes).
     pub slot: usize,
     pub route: RouteKey,
-    pub definition: &'p ApiDefinition,
+    pub definition: Box<ApiDefinition>,
 }
 
 /// What to do with one candidate.
-pub enum Decision {
-    Write(Box<ApiWrite>),
+pub enum Decision<'e> {
+    /// Neither its route nor its name is taken: a new API.
+    Create,
+    /// `override` of the stored API at its route, which it changes.
+    Replace(&'e Api),
     /// `override` of an API identical to the stored one: reported as `update` (as Huawei
     /// does) with the stored id, but not written, so the stored version and times stay.
     Unchanged(Id),
@@ -73,16 +76,8 @@ impl<'a> Existing<'a> {
         self.by_route.get(route).copied()
     }
 
-    /// The decision for one candidate (`import-api.md` §3.2); `new_id` is the id of the API
-    /// if it is created.
-    pub fn decide(
-        &self,
-        candidate: &Candidate<'_>,
-        group_id: &Id,
-        mode: Mode,
-        now: &str,
-        new_id: Id,
-    ) -> Decision {
+    /// The decision for one candidate (`import-api.md` §3.2).
+    pub fn decide(&self, candidate: &Candidate, mode: Mode) -> Decision<'a> {
         let name = candidate.definition.name.as_str();
         let holder_of_name = self.by_name.get(name);
         match self.by_route.get(&candidate.route) {
@@ -96,21 +91,10 @@ impl<'a> Existing<'a> {
                 if existing.definition == *candidate.definition {
                     return Decision::Unchanged(existing.id.clone());
                 }
-                Decision::Write(Box::new(ApiWrite::replace(
-                    existing,
-                    candidate.definition.clone(),
-                    now,
-                )))
+                Decision::Replace(existing)
             }
             None if holder_of_name.is_some() => Decision::Fail(name_taken(name)),
-            None => Decision::Write(Box::new(ApiWrite::Create(Api {
-                id: new_id,
-                group_id: group_id.clone(),
-                version: 1,
-                created_at: now.to_string(),
-                updated_at: now.to_string(),
-                definition: candidate.definition.clone(),
-            }))),
+            None => Decision::Create,
         }
     }
 }

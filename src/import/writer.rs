@@ -9,6 +9,7 @@
 
 use crate::model::Id;
 use sha2::{Digest, Sha256};
+use std::fmt;
 
 #[derive(Debug, Clone)]
 pub struct Writer {
@@ -29,44 +30,46 @@ impl Writer {
         }
     }
 
-    fn derive(&self, what: &str) -> Option<Id> {
+    /// The id derived from the task's id for `what`; `what` is only formatted for a task.
+    fn derive(&self, what: fmt::Arguments<'_>) -> Option<Id> {
         let seed = self.seed.as_ref()?;
         let digest = Sha256::digest(format!("{seed}/{what}").as_bytes());
         Id::parse(&hex::encode(&digest[..16]))
     }
 
-    fn id(&self, what: &str) -> Id {
+    fn id(&self, what: fmt::Arguments<'_>) -> Id {
         self.derive(what).unwrap_or_else(Id::generate)
     }
 
     /// The id of a group this import creates.
     pub fn group_id(&self) -> Id {
-        self.id("group")
+        self.id(format_args!("group"))
     }
 
     /// The id of the API this import creates for the operation at `slot` of the document.
     pub fn api_id(&self, slot: usize) -> Id {
-        self.id(&format!("api/{slot}"))
+        self.id(format_args!("api/{slot}"))
     }
 
     /// The id of the import record.
     pub fn record_id(&self) -> Id {
-        self.id("record")
+        self.id(format_args!("record"))
     }
 
     /// The group an earlier run of this import may have created (a task's import only).
     pub fn resumable_group(&self) -> Option<Id> {
-        self.derive("group")
+        self.derive(format_args!("group"))
     }
 
     /// Did an earlier run of this import create the group `id`?
     pub fn created_group(&self, id: &Id) -> bool {
-        self.derive("group").is_some_and(|own| &own == id)
+        self.derive(format_args!("group"))
+            .is_some_and(|own| &own == id)
     }
 
     /// Did an earlier run of this import create `id` for the operation at `slot`?
     pub fn created_api(&self, slot: usize, id: &Id) -> bool {
-        self.derive(&format!("api/{slot}"))
+        self.derive(format_args!("api/{slot}"))
             .is_some_and(|own| &own == id)
     }
 }

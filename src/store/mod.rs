@@ -60,6 +60,18 @@ pub enum ApiWrite {
 }
 
 impl ApiWrite {
+    /// A new API of `group_id` with the id `id`, written at `now` (version 1).
+    pub fn create(id: Id, group_id: &Id, definition: ApiDefinition, now: &str) -> Self {
+        ApiWrite::Create(Api {
+            id,
+            group_id: group_id.clone(),
+            version: 1,
+            created_at: now.to_string(),
+            updated_at: now.to_string(),
+            definition,
+        })
+    }
+
     /// The replacement of `stored` by `definition`, written at `now`: the stored identity
     /// (id, group, `created_at`) kept, the next version, expected to find `stored`'s.
     pub fn replace(stored: &Api, definition: ApiDefinition, now: &str) -> Self {

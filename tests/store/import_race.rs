@@ -1,13 +1,17 @@
 //! Imports racing into one group from separate threads, each with its own connection to
-//! one SQLite file, behave as if they ran one after the other.
+//! one SQLite file, behave as if they ran one after the other; an import whose writes
+//! another one got ahead of plans them again (override) or reports the winner (merge).
 
+use crate::support::faulty::{FaultyStore, Rival};
 use apig_import::config::Limits;
-use apig_import::import::{self, GroupTarget, ImportOptions, ImportRequest};
-use apig_import::model::{Id, PathId, Scope};
+use apig_import::import::response::Action;
+use apig_import::import::{self, GroupTarget, ImportOptions, ImportRequest, Mode};
+use apig_import::model::{Api, Id, PathId, Scope};
 use apig_import::store::sqlite::SqliteStore;
-use apig_import::store::Catalog;
+use apig_import::store::{ApiWrite, Catalog};
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 
 fn scope() -> Scope {
     Scope::new(
@@ -127,4 +131,95 @@ async fn racing_group_creations_with_one_title_give_one_group() {
         assert_eq!(error.code.as_str(), "APIG.3201");
     }
     assert_eq!(store.list_groups(&scope()).await.expect("groups").len(), 1);
+}
+
+/// A group holding one API (`GET /a`), and a store where `rival` writes just before the
+/// next batch of APIs.
+async fn raced(rival: Rival) -> (FaultyStore, Id) {
+    let inner = SqliteStore::in_memory().expect("store");
+    inner.create_instance(&scope()).await.expect("instance");
+    let first = import_one(&inner, GroupTarget::New, Mode::Merge, "/a", "first").await;
+    let group = Id::parse(&first.group_id).expect("group id");
+    (FaultyStore::new(Arc::new(inner)).raced(rival), group)
+}
+
+/// A document of one API at `path`, described `remark`, imported through `store`.
+async fn import_one(
+    store: &dyn Catalog,
+    group: GroupTarget,
+    api_mode: Mode,
+    path: &str,
+    remark: &str,
+) -> import::ImportResponse {
+    let name = format!("api{}", path.replace('/', "_"));
+    let document = serde_json::json!({"swagger": "2.0", "info": {"title": "raced"},
+        "paths": {path: {"get": {"operationId": name, "description": remark,
+            "x-apigateway-backend": {"type": "MOCK", "mockEndpoints": {"result-content": "x"}}}}}});
+    let request = ImportRequest {
+        scope: scope(),
+        caller: "tester".into(),
+        options: ImportOptions {
+            group,
+            api_mode,
+            ..ImportOptions::default()
+        },
+        document: document.to_string().into(),
+    };
+    import::run(store, &Limits::default(), request)
+        .await
+        .expect("imported")
+}
+
+#[tokio::test]
+async fn an_override_that_loses_a_race_is_planned_again() {
+    // Another import replaces the API between this one's read and its write.
+    let (store, group) = raced(Box::new(|ours: &[ApiWrite]| {
+        ours.iter()
+            .map(|write| {
+                let ours = write.api();
+                let read = Api {
+                    version: ours.version - 1,
+                    ..ours.clone()
+                };
+                let mut theirs = read.definition.clone();
+                theirs.remark = Some("theirs".into());
+                ApiWrite::replace(&read, theirs, "2026-01-01T00:00:00Z")
+            })
+            .collect()
+    }))
+    .await;
+    let target = GroupTarget::Existing(group.to_string());
+    let response = import_one(&store, target, Mode::Override, "/a", "second").await;
+    assert!(response.failure.is_empty(), "{:?}", response.failure);
+    assert_eq!(response.success[0].action, Action::Update);
+    let apis = store.list_apis(&scope(), &group).await.expect("apis");
+    assert_eq!(apis.len(), 1);
+    // Planned again against the rival's version 2, it replaced it: version 3.
+    assert_eq!(apis[0].definition.remark.as_deref(), Some("second"));
+    assert_eq!(apis[0].version, 3);
+}
+
+#[tokio::test]
+async fn a_merge_that_loses_its_route_reports_the_winner() {
+    // Another import creates the same route, under its own name, first.
+    let (store, group) = raced(Box::new(|ours: &[ApiWrite]| {
+        ours.iter()
+            .map(|write| {
+                let mut theirs = write.api().definition.clone();
+                theirs.name = "rival_api".into();
+                ApiWrite::create(Id::generate(), &write.api().group_id, theirs, "now")
+            })
+            .collect()
+    }))
+    .await;
+    let target = GroupTarget::Existing(group.to_string());
+    let response = import_one(&store, target, Mode::Merge, "/b", "second").await;
+    assert!(response.success.is_empty(), "{:?}", response.success);
+    let failure = &response.failure[0];
+    assert_eq!(failure.error_code, "APIG.3301");
+    assert!(
+        failure.error_msg.contains("API name: rival_api"),
+        "{}",
+        failure.error_msg
+    );
 }

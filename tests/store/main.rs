@@ -34,7 +34,8 @@ mod outage;
 mod plan_dynamodb;
 // A task's lease is renewed while it runs; a run that lost it stops (SQLite and DynamoDB).
 mod task_leases;
-// Imports racing into one group from threads with their own SQLite connections.
+// Imports racing into one group from threads with their own SQLite connections, and an
+// import another got ahead of: override plans again, merge reports the winner.
 mod import_race;
 // Separate `SqliteStore` values racing on one file.
 mod race;

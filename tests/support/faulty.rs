@@ -1,14 +1,18 @@
 //! A real store behind a wrapper that injects the faults of the task tests: `write_apis`
 //! failing (a store failure), hanging for good after part of its batch (a worker killed
-//! there), or slow (a long import). Everything else reaches the real store unchanged.
+//! there), or slow (a long import); and a race lost: another import's writes reaching the
+//! store just before a batch. Everything else reaches the real store unchanged.
 
 use apig_import::model::*;
 use apig_import::store::*;
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
+
+/// Another import's writes, made from the batch they get ahead of.
+pub type Rival = Box<dyn FnOnce(&[ApiWrite]) -> Vec<ApiWrite> + Send>;
 
 pub struct FaultyStore {
     inner: Arc<dyn Store>,
@@ -22,6 +26,8 @@ pub struct FaultyStore {
     delay: Duration,
     killed: Notify,
     entered: Notify,
+    /// Written just before the next batch of APIs.
+    rival: Mutex<Option<Rival>>,
     /// Calls of `write_apis`, and those that wrote something.
     pub write_calls: AtomicUsize,
     pub writes_done: AtomicUsize,
@@ -37,6 +43,7 @@ impl FaultyStore {
             delay: Duration::ZERO,
             killed: Notify::new(),
             entered: Notify::new(),
+            rival: Mutex::new(None),
             write_calls: AtomicUsize::new(0),
             writes_done: AtomicUsize::new(0),
         }
@@ -55,6 +62,13 @@ impl FaultyStore {
         self.fault_writes = AtomicUsize::new(1);
         self.keep = keep;
         self.hang = AtomicBool::new(true);
+        self
+    }
+
+    /// Just before the next write of APIs reaches the store, `rival`'s writes (given that
+    /// batch) do: the batch was planned against what is no longer stored.
+    pub fn raced(self, rival: Rival) -> Self {
+        *self.rival.lock().unwrap() = Some(rival);
         self
     }
 
@@ -117,6 +131,10 @@ impl Catalog for FaultyStore {
     ) -> StoreResult<Vec<ApiWriteOutcome>> {
         self.write_calls.fetch_add(1, Ordering::SeqCst);
         self.entered.notify_one();
+        let rival = self.rival.lock().unwrap().take();
+        if let Some(rival) = rival {
+            self.inner.write_apis(s, g, rival(&writes), l).await?;
+        }
         if !self.delay.is_zero() {
             tokio::time::sleep(self.delay).await;
         }
