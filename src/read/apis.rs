@@ -92,15 +92,22 @@ pub async fn list_apis(
     scope: &Scope,
     request: &ListApis,
 ) -> Result<ListApisResponse, ApigError> {
-    require_instance(store, scope).await?;
-    let group = match &request.group_id {
-        Some(raw) => {
-            let id = Id::parse(raw).ok_or_else(|| ApigError::group_not_found(raw))?;
-            let group = store.get_group(scope, &id).await?;
-            Some(group.ok_or_else(|| ApigError::group_not_found(raw))?)
-        }
-        None => None,
+    // The instance is checked while the group is read (one round trip, not two); a
+    // missing instance is still the answer whatever the read found.
+    let group = async {
+        let group: Option<Group> = match &request.group_id {
+            Some(raw) => {
+                let id = Id::parse(raw).ok_or_else(|| ApigError::group_not_found(raw))?;
+                let group = store.get_group(scope, &id).await?;
+                Some(group.ok_or_else(|| ApigError::group_not_found(raw))?)
+            }
+            None => None,
+        };
+        Ok::<_, ApigError>(group)
     };
+    let (instance, group) = futures_util::future::join(require_instance(store, scope), group).await;
+    instance?;
+    let group = group?;
     let filters = &request.filters;
     let page = request.page.request();
     let paged = if filters.env_id {

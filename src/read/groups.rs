@@ -24,25 +24,33 @@ pub async fn list_api_groups(
     scope: &Scope,
     request: &ListApiGroups,
 ) -> Result<ListApiGroupsResponse, ApigError> {
-    require_instance(store, scope).await?;
-    let paged = match (&request.id, &request.name) {
-        (None, None) => store.page_groups(scope, request.page.request()).await?,
-        (id, name) => {
-            let mut groups = match id {
-                Some(raw) => match Id::parse(raw) {
-                    Some(id) => store.get_group(scope, &id).await?.into_iter().collect(),
-                    None => Vec::new(),
-                },
-                None => store.list_groups(scope).await?,
-            };
-            groups.retain(|g| {
-                id.as_deref().is_none_or(|id| g.id.as_str() == id)
-                    && name.as_ref().is_none_or(|f| f.matches(g.name.as_str()))
-            });
-            sort_groups(&mut groups);
-            Paged::of(groups, request.page.request())
-        }
+    // The instance is checked while the groups are read (one round trip, not two); a
+    // missing instance is still the answer whatever the read found.
+    let groups = async {
+        let paged = match (&request.id, &request.name) {
+            (None, None) => store.page_groups(scope, request.page.request()).await?,
+            (id, name) => {
+                let mut groups = match id {
+                    Some(raw) => match Id::parse(raw) {
+                        Some(id) => store.get_group(scope, &id).await?.into_iter().collect(),
+                        None => Vec::new(),
+                    },
+                    None => store.list_groups(scope).await?,
+                };
+                groups.retain(|g| {
+                    id.as_deref().is_none_or(|id| g.id.as_str() == id)
+                        && name.as_ref().is_none_or(|f| f.matches(g.name.as_str()))
+                });
+                sort_groups(&mut groups);
+                Paged::of(groups, request.page.request())
+            }
+        };
+        Ok::<_, ApigError>(paged)
     };
+    let (instance, paged) =
+        futures_util::future::join(require_instance(store, scope), groups).await;
+    instance?;
+    let paged = paged?;
     Ok(ListApiGroupsResponse {
         total: total(paged.total),
         size: count(paged.items.len()),

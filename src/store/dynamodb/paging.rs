@@ -127,16 +127,21 @@ impl DynamoStore {
         page: PageRequest,
     ) -> StoreResult<Paged<Group>> {
         let keys = Keys::of(scope);
-        let total = match self.get(&keys.instance()).await? {
-            Some(instance) => get_n_or_zero(&instance, GROUP_COUNT)?,
-            None => return Ok(Paged::of(Vec::new(), page)),
-        };
         let query = OrderQuery {
             store: self,
             index: table::ORDER_INDEX,
             pk: keys.tenant_pk().to_string(),
         };
-        let items = query.page(page.offset, page.limit).await?;
+        // The count and the page, read at once: one round trip.
+        let (instance, items) = futures_util::future::try_join(
+            self.get(&keys.instance()),
+            query.page(page.offset, page.limit),
+        )
+        .await?;
+        let total = match instance {
+            Some(instance) => get_n_or_zero(&instance, GROUP_COUNT)?,
+            None => return Ok(Paged::of(Vec::new(), page)),
+        };
         Ok(Paged {
             total,
             items: items
@@ -155,11 +160,16 @@ impl DynamoStore {
         let keys = Keys::of(scope);
         match group_id {
             Some(id) => {
-                let total = match self.get(&keys.group(id.as_str())).await? {
+                // The count and the page, read at once: one round trip.
+                let (group, items) = futures_util::future::try_join(
+                    self.get(&keys.group(id.as_str())),
+                    self.group_page(&keys, id.as_str(), page),
+                )
+                .await?;
+                let total = match group {
                     Some(group) => get_n_or_zero(&group, API_COUNT)?,
                     None => return Ok(Paged::of(Vec::new(), page)),
                 };
-                let items = self.group_page(&keys, id.as_str(), page).await?;
                 Ok(Paged { total, items })
             }
             None => self.page_all_apis(&keys, page).await,
