@@ -16,7 +16,7 @@ use super::response::Action;
 use super::shadowing::{self, Warning};
 use super::shared::{self, SharedBindings};
 use super::{
-    candidates, respond, Checks, ImportRequest, ImportResponse, Mode, Slot, Sorted, Writer,
+    candidates, respond, Checks, ImportRequest, ImportResponse, Mode, Slot, Triaged, Writer,
 };
 use crate::config::Limits;
 use crate::error::{echo, ApiFailure, ApigError, Code};
@@ -120,7 +120,7 @@ pub async fn plan(
     if !store.instance_exists(&scope).await? {
         return Err(ApigError::instance_not_found(&scope));
     }
-    let mut parsed = spec::parse_document(&document, options.map_options(), limits)?;
+    let parsed = spec::parse_document(&document, options.map_options(), limits)?;
     let writer = Writer::once();
     let (group_plan, group_warning) = group::plan(
         store,
@@ -174,11 +174,11 @@ pub async fn plan(
         registered: Registered::default(),
         shared: bindings,
     };
-    let Sorted {
+    let Triaged {
         reported,
         mut slots,
         candidates,
-    } = candidates(std::mem::take(&mut parsed.operations), &mut check).await?;
+    } = candidates(parsed.operations, &mut check).await?;
 
     let existing = Existing::new(&existing_apis);
     let mut stored = existing_apis.len();

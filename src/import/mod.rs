@@ -139,7 +139,7 @@ pub async fn run_checked(
     if !found.instance {
         return Err(ApigError::instance_not_found(&scope));
     }
-    let mut parsed = parsed?;
+    let parsed = parsed?;
     let own_group = found.group.clone();
     let (group_plan, group_warning) = group::plan_with(
         &options.group,
@@ -216,11 +216,11 @@ pub async fn run_checked(
         shared,
     };
 
-    let Sorted {
+    let Triaged {
         reported,
         mut slots,
         candidates,
-    } = candidates(std::mem::take(&mut parsed.operations), &mut check).await?;
+    } = candidates(parsed.operations, &mut check).await?;
     // Round trip 3: the API writes.
     write(
         store,
@@ -343,9 +343,9 @@ struct Reported {
     warnings: Vec<ImportWarning>,
 }
 
-/// The operations sorted out before the writes: each one's report and slot, and the APIs
-/// to write.
-struct Sorted {
+/// The operations triaged before the writes, in document order: each one's report and
+/// slot, and the APIs to write.
+struct Triaged {
     reported: Vec<Reported>,
     slots: Vec<Slot>,
     candidates: Vec<Candidate>,
@@ -357,7 +357,7 @@ struct Sorted {
 async fn candidates(
     operations: Vec<Operation>,
     check: &mut ReferenceCheck<'_>,
-) -> Result<Sorted, ApigError> {
+) -> Result<Triaged, ApigError> {
     let mut reported = Vec::with_capacity(operations.len());
     let mut slots = Vec::with_capacity(operations.len());
     let mut candidates = Vec::new();
@@ -409,7 +409,7 @@ async fn candidates(
             definition,
         });
     }
-    Ok(Sorted {
+    Ok(Triaged {
         reported,
         slots,
         candidates,

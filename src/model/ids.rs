@@ -11,11 +11,11 @@ pub struct Id(String);
 impl Id {
     /// A fresh random id: a version-4 UUID from the thread's CSPRNG (`rand::rng()`, seeded
     /// by the OS), not `Uuid::new_v4`, which asks the kernel for every id: one system call
-    /// per API of an import. Encoded straight into its text, without `fmt`'s machinery.
+    /// per API of an import. Encoded straight into its text (no `Formatter`).
     pub fn generate() -> Self {
         let uuid = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
         let mut text = [0u8; uuid::fmt::Simple::LENGTH];
-        Id(uuid.simple().encode_lower(&mut text).to_string())
+        Id(uuid.simple().encode_lower(&mut text).to_owned())
     }
 
     /// Accepts only the canonical form, so an id from a request can be looked up safely.

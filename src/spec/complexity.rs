@@ -51,7 +51,8 @@ fn estimate(bytes: &[u8]) -> usize {
         let indent = line.iter().take_while(|&&b| b == b' ').count();
         let rest = &line[indent..];
         // Most lines are no deeper than the one before: the colon is only looked for on
-        // the others (searching every line made the estimate ~30 % slower).
+        // lines that open a level (deeper, or after `- ` / `? `); searching every line
+        // made the estimate ~30 % slower.
         let opens = indent > previous_indent || rest.starts_with(b"- ") || rest.starts_with(b"? ");
         if opens && rest.contains(&b':') {
             count += MAPPING_WEIGHT;

@@ -731,6 +731,10 @@ async fn unknown_instance_is_3030_on_every_route() {
     for uri in [
         format!("{other}/api-groups"),
         format!("{other}/apis"),
+        // A group that cannot exist: the missing instance is still the answer.
+        format!("{other}/apis?group_id=zzz"),
+        format!("{other}/apis?group_id=0123456789abcdef0123456789abcdef"),
+        format!("{other}/api-groups?id=zzz"),
         format!("{other}/apis/0123456789abcdef0123456789abcdef"),
     ] {
         let reply = get(&t.app, &uri).await;

@@ -132,16 +132,18 @@ impl DynamoStore {
             index: table::ORDER_INDEX,
             pk: keys.tenant_pk().to_string(),
         };
-        // The count and the page, read at once: one round trip.
-        let (instance, items) = futures_util::future::try_join(
+        // The count is read while the page is: the first page takes one round trip. The
+        // count's outcome decides first, as when it was read before the page.
+        let (instance, items) = futures_util::future::join(
             self.get(&keys.instance()),
             query.page(page.offset, page.limit),
         )
-        .await?;
-        let total = match instance {
+        .await;
+        let total = match instance? {
             Some(instance) => get_n_or_zero(&instance, GROUP_COUNT)?,
             None => return Ok(Paged::of(Vec::new(), page)),
         };
+        let items = items?;
         Ok(Paged {
             total,
             items: items
@@ -160,17 +162,20 @@ impl DynamoStore {
         let keys = Keys::of(scope);
         match group_id {
             Some(id) => {
-                // The count and the page, read at once: one round trip.
-                let (group, items) = futures_util::future::try_join(
+                // The count is read while the page is; its outcome decides first.
+                let (group, items) = futures_util::future::join(
                     self.get(&keys.group(id.as_str())),
                     self.group_page(&keys, id.as_str(), page),
                 )
-                .await?;
-                let total = match group {
+                .await;
+                let total = match group? {
                     Some(group) => get_n_or_zero(&group, API_COUNT)?,
                     None => return Ok(Paged::of(Vec::new(), page)),
                 };
-                Ok(Paged { total, items })
+                Ok(Paged {
+                    total,
+                    items: items?,
+                })
             }
             None => self.page_all_apis(&keys, page).await,
         }
