@@ -10,7 +10,7 @@
 //! A race with a concurrent import can make the real import differ; the plan is of *now*.
 
 use super::group::{self, GroupPlan};
-use super::plan::{Decision, Existing};
+use super::plan::{self, Decision, Existing};
 use super::references::{ReferenceCheck, Registered};
 use super::response::Action;
 use super::shadowing::{self, Warning};
@@ -19,7 +19,7 @@ use super::{
     candidates, respond, Checks, ImportRequest, ImportResponse, Mode, Slot, Triaged, Writer,
 };
 use crate::config::Limits;
-use crate::error::{echo, ApiFailure, ApigError, Code};
+use crate::error::{echo, ApigError, Code};
 use crate::model::{Id, Scope, SharedKey, SharedKind};
 use crate::spec::{self, SharedItem};
 use crate::store::Catalog;
@@ -209,14 +209,7 @@ pub async fn plan(
                 }
             }
             Decision::Create if stored >= limit => {
-                let failure = ApiFailure::new(
-                    Code::Apig3125,
-                    format!(
-                        "{}. limit:{}",
-                        Code::Apig3125.base_message(),
-                        limits.max_apis_per_group
-                    ),
-                );
+                let failure = plan::quota_reached(limits.max_apis_per_group);
                 change.error_code = Some(failure.code.as_str().to_string());
                 Slot::Failure(failure)
             }

@@ -505,14 +505,9 @@ async fn write(
                     Slot::Failure(plan::route_taken(&existing_name))
                 }
                 ApiWriteOutcome::NameTaken => Slot::Failure(plan::name_taken(sent.name())),
-                ApiWriteOutcome::QuotaReached => Slot::Failure(ApiFailure::new(
-                    Code::Apig3125,
-                    format!(
-                        "{}. limit:{}",
-                        Code::Apig3125.base_message(),
-                        limits.max_apis_per_group
-                    ),
-                )),
+                ApiWriteOutcome::QuotaReached => {
+                    Slot::Failure(plan::quota_reached(limits.max_apis_per_group))
+                }
                 // Override lost a race: plan it again against what is stored now.
                 ApiWriteOutcome::RouteTaken { .. } | ApiWriteOutcome::VersionConflict => {
                     match sent {

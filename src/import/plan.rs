@@ -41,6 +41,14 @@ pub fn route_taken(existing_name: &str) -> ApiFailure {
     )
 }
 
+/// `APIG.3125`: the group holds `limit` APIs already.
+pub fn quota_reached(limit: u32) -> ApiFailure {
+    ApiFailure::new(
+        Code::Apig3125,
+        format!("{}. limit:{limit}", Code::Apig3125.base_message()),
+    )
+}
+
 /// `APIG.3202` naming the API name.
 pub fn name_taken(name: &str) -> ApiFailure {
     ApiFailure::new(

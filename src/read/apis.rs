@@ -1,6 +1,6 @@
 //! ListApisV2 and ShowDetailsOfApiV2.
 
-use super::{count, require_instance, total, Page, TextFilter};
+use super::{count, in_instance, require_instance, total, Page, TextFilter};
 use crate::error::ApigError;
 use crate::model::{
     Api, ApiListing, AuthType, BackendEndpoint, Group, Id, ListedBackend, Method, Protocol,
@@ -92,8 +92,6 @@ pub async fn list_apis(
     scope: &Scope,
     request: &ListApis,
 ) -> Result<ListApisResponse, ApigError> {
-    // The instance is checked while the group is read (one round trip, not two); a
-    // missing instance is still the answer whatever the read found.
     let group = async {
         let group: Option<Group> = match &request.group_id {
             Some(raw) => {
@@ -103,11 +101,9 @@ pub async fn list_apis(
             }
             None => None,
         };
-        Ok::<_, ApigError>(group)
+        Ok(group)
     };
-    let (instance, group) = futures_util::future::join(require_instance(store, scope), group).await;
-    instance?;
-    let group = group?;
+    let group = in_instance(store, scope, group).await?;
     let filters = &request.filters;
     let page = request.page.request();
     let paged = if filters.env_id {

@@ -1,6 +1,6 @@
 //! ListApiGroupsV2.
 
-use super::{count, require_instance, total, Page, TextFilter};
+use super::{count, in_instance, total, Page, TextFilter};
 use crate::error::ApigError;
 use crate::model::{Id, Scope};
 use crate::store::{sort_groups, Paged, Store};
@@ -24,8 +24,6 @@ pub async fn list_api_groups(
     scope: &Scope,
     request: &ListApiGroups,
 ) -> Result<ListApiGroupsResponse, ApigError> {
-    // The instance is checked while the groups are read (one round trip, not two); a
-    // missing instance is still the answer whatever the read found.
     let groups = async {
         let paged = match (&request.id, &request.name) {
             (None, None) => store.page_groups(scope, request.page.request()).await?,
@@ -45,12 +43,9 @@ pub async fn list_api_groups(
                 Paged::of(groups, request.page.request())
             }
         };
-        Ok::<_, ApigError>(paged)
+        Ok(paged)
     };
-    let (instance, paged) =
-        futures_util::future::join(require_instance(store, scope), groups).await;
-    instance?;
-    let paged = paged?;
+    let paged = in_instance(store, scope, groups).await?;
     Ok(ListApiGroupsResponse {
         total: total(paged.total),
         size: count(paged.items.len()),

@@ -85,6 +85,18 @@ async fn require_instance(store: &dyn Store, scope: &Scope) -> Result<(), ApigEr
     }
 }
 
+/// `read`, made while the instance is checked (one round trip, not two): a missing
+/// instance is the answer whatever `read` found or failed with.
+async fn in_instance<T>(
+    store: &dyn Store,
+    scope: &Scope,
+    read: impl std::future::Future<Output = Result<T, ApigError>>,
+) -> Result<T, ApigError> {
+    let (instance, read) = futures_util::future::join(require_instance(store, scope), read).await;
+    instance?;
+    read
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
